@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from porto.accounts.access import companies_of
+from porto.accounts.models import Company, Membership
+
+
+class CompanyScopedAdmin(admin.ModelAdmin):
+    """Staff who are not superusers see and pick only the companies they belong to."""
+
+    company_path = "company"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.company_path}__in": companies_of(request.user)})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "company" and not request.user.is_superuser:
+            kwargs["queryset"] = companies_of(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(Company)
+class CompanyAdmin(CompanyScopedAdmin):
+    company_path = "pk"
+    list_display = ["name", "kbo_number", "vat_number", "city", "default_language"]
+    search_fields = ["name", "kbo_number", "vat_number"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=companies_of(request.user))
+
+
+@admin.register(Membership)
+class MembershipAdmin(CompanyScopedAdmin):
+    list_display = ["user", "company", "role"]
+    list_filter = ["role"]

@@ -1,0 +1,53 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from porto.accounts.admin import CompanyScopedAdmin
+from porto.documents.models import Document, DocumentLine, NumberSeries
+
+
+class DocumentLineInline(admin.TabularInline):
+    model = DocumentLine
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return obj is None or obj.is_draft
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return obj is None or obj.is_draft
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return obj is None or obj.is_draft
+
+
+@admin.register(Document)
+class DocumentAdmin(CompanyScopedAdmin):
+    list_display = ["number", "kind", "status", "client", "issue_date", "total_incl_vat", "sent_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["number", "client__name"]
+    readonly_fields = [
+        "number",
+        "structured_communication",
+        "total_excl_vat",
+        "total_vat",
+        "total_incl_vat",
+        "amount_due",
+        "finalized_at",
+        "sent_at",
+    ]
+    inlines = [DocumentLineInline]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and not obj.is_draft:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and not obj.is_draft:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(NumberSeries)
+class NumberSeriesAdmin(CompanyScopedAdmin):
+    list_display = ["company", "kind", "year", "last_value"]
+    readonly_fields = ["last_value"]

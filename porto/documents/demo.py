@@ -1,0 +1,255 @@
+"""The demo company: realistic Belgian clients and documents, the same on every machine."""
+
+import datetime
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from porto.accounts.models import Company, Membership
+from porto.clients.models import Client, ClientEmail
+from porto.documents.models import Document, DocumentKind, DocumentLine
+from porto.documents.services import document_finalize, document_recompute_totals
+from porto.lib.identifiers import belgian_iban, kbo_from_base
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "porto-demo"
+DEMO_COMPANY_KBO = kbo_from_base(7654321)
+
+
+@dataclass(frozen=True)
+class DemoClient:
+    name: str
+    language: str
+    city: str
+    postal_code: str
+    street: str
+    emails: tuple[str, ...]
+    country: str = "BE"
+    kind: str = Client.Kind.BUSINESS
+    contact: str = ""
+    foreign_vat: str = ""
+
+
+CLIENTS = [
+    DemoClient("Bakkerij De Gouden Korrel BV", "nl", "Gent", "9000", "Veldstraat 12",
+               ("boekhouding@goudenkorrel.example", "jan@goudenkorrel.example"), contact="Jan Peeters"),
+    DemoClient("Brasserie Le Coq SRL", "fr", "Liège", "4000", "Rue Féronstrée 88",
+               ("compta@lecoq.example",), contact="Marie Dubois"),
+    DemoClient("Vandenberghe Bouw NV", "nl", "Brugge", "8000", "Steenstraat 3",
+               ("facturen@vdbbouw.example", "werf@vdbbouw.example", "an@vdbbouw.example"),
+               contact="An Vandenberghe"),
+    DemoClient("Dupont & Fils SA", "fr", "Namur", "5000", "Rue de Fer 21",
+               ("factures@dupontfils.example",), contact="Luc Dupont"),
+    DemoClient("Antwerp Diamond Logistics BV", "en", "Antwerpen", "2018", "Hoveniersstraat 30",
+               ("accounts@adl.example", "ops@adl.example")),
+    DemoClient("Studio Mosaïque SRL", "fr", "Bruxelles", "1000", "Rue Haute 140",
+               ("hello@mosaique.example",), contact="Camille Lambert"),
+    DemoClient("Drukkerij Van Damme", "nl", "Leuven", "3000", "Bondgenotenlaan 55",
+               ("info@vandamme-druk.example",)),
+    DemoClient("Café Den Hoek", "nl", "Mechelen", "2800", "Grote Markt 7",
+               ("denhoek@horeca.example",), contact="Els Janssens"),
+    DemoClient("Boulangerie Lemaire", "fr", "Charleroi", "6000", "Boulevard Tirou 45",
+               ("lemaire@boulangerie.example", "comptable@lemaire.example")),
+    DemoClient("Flanders Software Partners NV", "en", "Kortrijk", "8500", "Doorniksestraat 2",
+               ("finance@fsp.example",), contact="Pieter De Smet"),
+    DemoClient("Garage Willems", "nl", "Hasselt", "3500", "Kempischesteenweg 301",
+               ("garage.willems@autos.example",)),
+    DemoClient("Cabinet Médical Renard", "fr", "Mons", "7000", "Rue de Nimy 9",
+               ("secretariat@renard-med.example",)),
+    DemoClient("Maison Verte SPRL", "fr", "Wavre", "1300", "Place Bosch 4",
+               ("admin@maisonverte.example",)),
+    DemoClient("Orbit Events BV", "en", "Gent", "9050", "Kortrijksesteenweg 1000",
+               ("billing@orbit-events.example", "lena@orbit-events.example"), contact="Lena Maes"),
+    DemoClient("Schrijnwerkerij Claes", "nl", "Turnhout", "2300", "Gasthuisstraat 18",
+               ("claes@schrijnwerk.example",)),
+    DemoClient("Atelier Lumière", "fr", "Tournai", "7500", "Grand-Place 30",
+               ("contact@atelier-lumiere.example",)),
+    DemoClient("Noordzee Vishandel", "nl", "Oostende", "8400", "Visserskaai 22",
+               ("bestellingen@noordzeevis.example",)),
+    DemoClient("Ghost Imports BV", "nl", "Aalst", "9300", "Nieuwstraat 1",
+               ("facturatie@ghost-imports.invalid",)),
+    DemoClient("Pauwels Advocaten", "nl", "Antwerpen", "2000", "Meir 50",
+               ("secretariaat@pauwels-law.example",), contact="Mr. Sofie Pauwels"),
+    DemoClient("Tech Harbour Ltd", "en", "Antwerpen", "2030", "Kattendijkdok 5",
+               ("ap@techharbour.example", "cfo@techharbour.example")),
+    DemoClient("Groothandel Smit BV", "nl", "Rotterdam", "3011 AB", "Coolsingel 40",
+               ("crediteuren@smit.example",), country="NL", foreign_vat="NL859271603B01"),
+    DemoClient("Vins de Loire SARL", "fr", "Tours", "37000", "Rue Nationale 12",
+               ("compta@vinsdeloire.example",), country="FR", foreign_vat="FR40303265045"),
+    DemoClient("Müller Maschinenbau GmbH", "en", "Köln", "50667", "Hohe Straße 10",
+               ("buchhaltung@mueller-mb.example",), country="DE", foreign_vat="DE136695976"),
+    DemoClient("Sarah Janssens", "nl", "Lier", "2500", "Kartuizersvest 8",
+               ("sarah.janssens@mail.example",), kind=Client.Kind.PERSON),
+    DemoClient("Thomas Leroy", "fr", "Arlon", "6700", "Rue des Faubourgs 3",
+               ("t.leroy@courriel.example",), kind=Client.Kind.PERSON),
+    DemoClient("Emily Carter", "en", "Waterloo", "1410", "Chaussée de Bruxelles 200",
+               ("emily.carter@inbox.example",), kind=Client.Kind.PERSON),
+]  # fmt: skip
+
+# description, unit code, unit price, VAT category, rate
+CATALOGUE = [
+    ("Consultancy", "HUR", "95.00", "S", "21"),
+    ("Web design — homepage", "C62", "1250.00", "S", "21"),
+    ("Hosting, one month", "MON", "24.99", "S", "21"),
+    ("Training day", "DAY", "650.00", "S", "21"),
+    ("Printed brochures (box of 250)", "C62", "89.90", "S", "21"),
+    ("Reference books", "C62", "34.50", "S", "6"),
+    ("Renovation works, private home over 10 years", "HUR", "55.00", "S", "6"),
+    ("Catering, lunch", "C62", "18.75", "S", "12"),
+    ("Travel costs", "KMT", "0.4269", "S", "21"),
+    ("Maintenance contract", "ANN", "480.00", "S", "21"),
+    ("Photography session", "HUR", "120.00", "S", "21"),
+    ("Coffee beans 1 kg", "KGM", "21.35", "S", "6"),
+]
+
+INTRA_EU_REASON = "Intra-community supply, article 39bis of the Belgian VAT Code"
+REVERSE_CHARGE_REASON = (
+    "Reverse charge: VAT due by the contractor, article 20 of Royal Decree no. 1"
+)
+# Peppol endpoint schemes that use the VAT number (Peppol code list EAS).
+VAT_PEPPOL_SCHEMES = {"NL": "9944", "FR": "9957", "DE": "9930"}
+OTHER_TITLES = ["Order confirmation", "Delivery note", "Work order"]
+
+
+def seed_demo(stdout=None) -> Company:
+    """Create the demo company, its login, clients and documents. Running it again changes
+    nothing: an existing demo company is left as it is."""
+    existing = Company.objects.filter(kbo_number=DEMO_COMPANY_KBO).first()
+    user = _demo_user()
+    if existing is not None:
+        Membership.objects.get_or_create(user=user, company=existing, defaults={"role": "owner"})
+        return existing
+    rng = random.Random(20261128)
+    with transaction.atomic():
+        company = _demo_company()
+        Membership.objects.create(user=user, company=company, role=Membership.Role.OWNER)
+        clients = [_demo_client(company, spec, rng) for spec in CLIENTS]
+        _demo_documents(company, clients, rng)
+    return company
+
+
+def _demo_user():
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=DEMO_USERNAME, defaults={"email": "demo@porto.example", "first_name": "Demo"}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+def _demo_company() -> Company:
+    company = Company(
+        name="Studio Noord BV",
+        slug="studio-noord",
+        street="Kammenstraat 42",
+        postal_code="2000",
+        city="Antwerpen",
+        country="BE",
+        kbo_number=DEMO_COMPANY_KBO,
+        vat_number="BE" + DEMO_COMPANY_KBO,
+        iban=belgian_iban(7350012345),
+        bic="KREDBEBB",
+        email="hallo@studionoord.example",
+        phone="+32 3 123 45 67",
+        default_language="nl",
+    )
+    company.full_clean()
+    company.save()
+    return company
+
+
+def _demo_client(company: Company, spec: DemoClient, rng: random.Random) -> Client:
+    client = Client(
+        company=company,
+        kind=spec.kind,
+        name=spec.name,
+        contact_name=spec.contact,
+        street=spec.street,
+        postal_code=spec.postal_code,
+        city=spec.city,
+        country=spec.country,
+        language=spec.language,
+    )
+    if spec.kind == Client.Kind.BUSINESS and spec.country == "BE":
+        kbo = kbo_from_base(rng.randrange(2_000_000, 9_999_999))
+        client.kbo_number = kbo
+        client.vat_number = "BE" + kbo
+        client.peppol_scheme, client.peppol_id = "0208", kbo
+    elif spec.foreign_vat:
+        client.vat_number = spec.foreign_vat
+        client.peppol_scheme, client.peppol_id = VAT_PEPPOL_SCHEMES[spec.country], spec.foreign_vat
+    client.full_clean()
+    client.save()
+    for index, address in enumerate(spec.emails):
+        label = ["", "Accounting", "Operations"][index] if len(spec.emails) > 1 else ""
+        ClientEmail.objects.create(
+            client=client, address=address, label=label, is_default=index == 0
+        )
+    return client
+
+
+def _demo_documents(company: Company, clients: list[Client], rng: random.Random) -> None:
+    start = datetime.date(2026, 1, 5)
+    plan = (
+        [DocumentKind.INVOICE] * 78
+        + [DocumentKind.QUOTE] * 20
+        + [DocumentKind.OTHER] * 10
+        + [DocumentKind.CREDIT_NOTE] * 8
+    )
+    rng.shuffle(plan)
+    dated = sorted((start + datetime.timedelta(days=rng.randrange(0, 320)), kind) for kind in plan)
+    finalized_invoices: list[Document] = []
+    for issue_date, kind in dated:
+        if kind == DocumentKind.CREDIT_NOTE and not finalized_invoices:
+            kind = DocumentKind.INVOICE
+        document = _demo_document(company, clients, kind, issue_date, finalized_invoices, rng)
+        document_finalize(document, today=issue_date)
+        if kind == DocumentKind.INVOICE:
+            finalized_invoices.append(document)
+    for _ in range(8):
+        kind = rng.choice([DocumentKind.INVOICE, DocumentKind.QUOTE])
+        _demo_document(company, clients, kind, None, finalized_invoices, rng)
+
+
+def _demo_document(company, clients, kind, issue_date, invoices, rng) -> Document:
+    corrected = rng.choice(invoices) if kind == DocumentKind.CREDIT_NOTE else None
+    client = corrected.client if corrected else rng.choice(clients)
+    document = Document.objects.create(
+        company=company,
+        kind=kind,
+        title=rng.choice(OTHER_TITLES) if kind == DocumentKind.OTHER else "",
+        client=client,
+        issue_date=issue_date,
+        buyer_reference=f"PO-{rng.randrange(1000, 9999)}" if rng.random() < 0.6 else "",
+        corrects=corrected,
+    )
+    line_count = 1 if corrected else rng.choice([1, 2, 2, 3, 4, 6])
+    for position in range(line_count):
+        _demo_line(document, client, position, rng)
+    return document_recompute_totals(document)
+
+
+def _demo_line(document: Document, client: Client, position: int, rng: random.Random) -> None:
+    description, unit, price, category, rate = rng.choice(CATALOGUE)
+    reason = ""
+    if client.country != "BE" and client.kind == Client.Kind.BUSINESS:
+        category, rate, reason = "K", "0", INTRA_EU_REASON
+    elif description.startswith("Renovation") and client.kind == Client.Kind.BUSINESS:
+        category, rate, reason = "AE", "0", REVERSE_CHARGE_REASON
+    quantity = Decimal(rng.choice(["1", "2", "3", "5", "7.5", "10", "12", "40", "125"]))
+    DocumentLine.objects.create(
+        document=document,
+        position=position,
+        description=description,
+        quantity=quantity,
+        unit_code=unit,
+        unit_price=Decimal(price),
+        vat_category=category,
+        vat_rate=Decimal(rate),
+        exemption_reason=reason,
+    )

@@ -1,0 +1,300 @@
+"""Documents (invoices, quotes, credit notes, other), their lines and number series.
+
+A finalized document is a legal record: the model layer refuses every change to it except
+the few bookkeeping fields in ``Document.MUTABLE_WHEN_FINALIZED``, whether the change comes
+from a form, the admin, the API or plain ORM calls (``save``, ``update``, ``delete``).
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from porto.accounts.models import Company
+from porto.clients.models import Client
+from porto.documents import totals as totals_rules
+
+MAX_QUANTITY = Decimal("1000000000")
+MAX_UNIT_PRICE = Decimal("10000000000")
+
+
+class FinalizedDocumentError(ValidationError):
+    """Raised on any attempt to change a finalized document or its lines."""
+
+    def __init__(self, number: str = "") -> None:
+        super().__init__(
+            _(
+                "Document %(number)s is finalized and can no longer be changed. "
+                "Make a credit note to correct it."
+            )
+            % {"number": number or "?"},
+            code="finalized",
+        )
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    QUOTE = "quote", _("Quote")
+    OTHER = "other", _("Other document")
+
+
+NUMBER_PREFIX = {
+    DocumentKind.INVOICE: "",
+    DocumentKind.CREDIT_NOTE: "CN-",
+    DocumentKind.QUOTE: "Q-",
+    DocumentKind.OTHER: "D-",
+}
+
+# Kinds that exist as UBL (Peppol BIS Billing 3.0); the others are PDF only.
+UBL_KINDS = {DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE}
+
+
+class VatCategory(models.TextChoices):
+    STANDARD = "S", _("Standard rate")
+    ZERO = "Z", _("Zero rated")
+    EXEMPT = "E", _("Exempt from VAT")
+    REVERSE_CHARGE = "AE", _("Reverse charge (VAT due by the customer)")
+    INTRA_COMMUNITY = "K", _("Intra-community supply")
+    EXPORT = "G", _("Export outside the EU")
+    NOT_SUBJECT = "O", _("Not subject to VAT")
+
+
+STANDARD_RATES = {Decimal("6"), Decimal("12"), Decimal("21")}
+CATEGORIES_NEEDING_REASON = {"E", "AE", "K", "G", "O"}
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def update(self, **kwargs):
+        locked = set(kwargs) - Document.MUTABLE_WHEN_FINALIZED
+        if locked:
+            finalized = self.exclude(status=Document.Status.DRAFT).first()
+            if finalized is not None:
+                raise FinalizedDocumentError(finalized.number)
+        return super().update(**kwargs)
+
+    def delete(self):
+        finalized = self.exclude(status=Document.Status.DRAFT).first()
+        if finalized is not None:
+            raise FinalizedDocumentError(finalized.number)
+        return super().delete()
+
+
+class Document(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        FINALIZED = "finalized", _("Finalized")
+
+    MUTABLE_WHEN_FINALIZED = frozenset({"sent_at", "updated_at"})
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
+    title = models.CharField(
+        _("title"),
+        max_length=120,
+        blank=True,
+        help_text=_("For other documents, e.g. Delivery note."),
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="documents", null=True, blank=True
+    )
+    client_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    number = models.CharField(_("number"), max_length=32, blank=True, editable=False)
+    sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    buyer_reference = models.CharField(_("buyer reference"), max_length=100, blank=True)
+    structured_communication = models.CharField(max_length=21, blank=True, editable=False)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects invoice"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    prepaid_amount = models.DecimalField(
+        _("prepaid amount"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    total_excl_vat = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    total_vat = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    total_incl_vat = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount_due = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finalized_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When a transport first accepted it.")
+    )
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issue_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "number"],
+                condition=~models.Q(number=""),
+                name="document_number_unique_per_company",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "kind", "status"]),
+            models.Index(fields=["company", "-issue_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number or _('(draft)')}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def display_title(self) -> str:
+        if self.kind == DocumentKind.OTHER and self.title:
+            return self.title
+        return str(self.get_kind_display())
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk and not self._stored_as_draft():
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or set(update_fields) - self.MUTABLE_WHEN_FINALIZED:
+                raise FinalizedDocumentError(self.number)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.pk and not self._stored_as_draft():
+            raise FinalizedDocumentError(self.number)
+        return super().delete(*args, **kwargs)
+
+    def _stored_as_draft(self) -> bool:
+        stored = Document.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        return stored in (None, self.Status.DRAFT)
+
+    def line_amounts(self) -> list[totals_rules.LineAmounts]:
+        return [line.amounts() for line in self.lines.all()]
+
+    def compute_totals(self) -> totals_rules.Totals:
+        return totals_rules.compute_totals(self.line_amounts(), self.prepaid_amount)
+
+
+class DocumentLineQuerySet(models.QuerySet["DocumentLine"]):
+    def _refuse_if_finalized(self) -> None:
+        locked = self.exclude(document__status=Document.Status.DRAFT).select_related("document")
+        line = locked.first()
+        if line is not None:
+            raise FinalizedDocumentError(line.document.number)
+
+    def update(self, **kwargs):
+        self._refuse_if_finalized()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_if_finalized()
+        return super().delete()
+
+
+class DocumentLine(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    description = models.CharField(_("description"), max_length=500)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=19,
+        decimal_places=4,
+        validators=[MinValueValidator(-MAX_QUANTITY), MaxValueValidator(MAX_QUANTITY)],
+    )
+    unit_code = models.CharField(
+        _("unit"), max_length=3, default="C62", help_text=_("UN/ECE code: C62 piece, HUR hour.")
+    )
+    unit_price = models.DecimalField(
+        _("unit price"),
+        max_digits=19,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
+    )
+    vat_category = models.CharField(
+        _("VAT category"), max_length=2, choices=VatCategory.choices, default=VatCategory.STANDARD
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal("21")
+    )
+    exemption_reason = models.CharField(_("VAT exemption reason"), max_length=200, blank=True)
+
+    objects = DocumentLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def amounts(self) -> totals_rules.LineAmounts:
+        return totals_rules.LineAmounts(
+            quantity=self.quantity,
+            unit_price=self.unit_price,
+            vat_category=self.vat_category,
+            vat_rate=self.vat_rate,
+            exemption_reason=self.exemption_reason,
+        )
+
+    @property
+    def net_amount(self) -> Decimal:
+        return self.amounts().net_amount
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        rate = Decimal(self.vat_rate if self.vat_rate is not None else 0)
+        if self.vat_category == VatCategory.STANDARD and rate not in STANDARD_RATES:
+            errors["vat_rate"] = _(
+                "The standard VAT rate in Belgium is 6, 12 or 21 %; not %(rate)s %%."
+            ) % {"rate": rate}
+        if self.vat_category != VatCategory.STANDARD and rate != 0:
+            errors["vat_rate"] = _("VAT category %(category)s has a rate of 0 %%.") % {
+                "category": self.get_vat_category_display()
+            }
+        if self.vat_category in CATEGORIES_NEEDING_REASON and not self.exemption_reason.strip():
+            errors["exemption_reason"] = _(
+                "Say why no VAT is charged (for example 'Intra-community supply, art. 39bis "
+                "VAT Code'): it is required for %(category)s."
+            ) % {"category": self.get_vat_category_display()}
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        self._refuse_if_document_finalized()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_document_finalized()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_if_document_finalized(self) -> None:
+        stored = (
+            Document.objects.filter(pk=self.document_id).values_list("status", "number").first()
+        )
+        if stored and stored[0] != Document.Status.DRAFT:
+            raise FinalizedDocumentError(stored[1])
+
+
+class NumberSeries(models.Model):
+    """The last number used per company, kind and year. Locked while a number is taken."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="number_series")
+    kind = models.CharField(max_length=12, choices=DocumentKind.choices)
+    year = models.PositiveIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind", "year"], name="one_series_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.kind} {self.year}: {self.last_value}"

@@ -1,0 +1,100 @@
+"""Small builders for test data. Each returns saved, valid objects."""
+
+import itertools
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from porto.accounts.models import Company, Membership
+from porto.clients.models import Client, ClientEmail
+from porto.documents.models import Document, DocumentKind, DocumentLine
+from porto.documents.services import document_finalize, document_recompute_totals
+from porto.lib.identifiers import belgian_iban, kbo_from_base
+
+_counter = itertools.count(1)
+
+
+def make_company(name: str = "", **fields) -> Company:
+    n = next(_counter)
+    kbo = kbo_from_base(1_000_000 + n)
+    values = {
+        "name": name or f"Company {n} BV",
+        "street": "Kerkstraat 1",
+        "postal_code": "2000",
+        "city": "Antwerpen",
+        "kbo_number": kbo,
+        "vat_number": "BE" + kbo,
+        "iban": belgian_iban(7350000000 + n),
+        "bic": "KREDBEBB",
+        "email": f"office{n}@company.example",
+    } | fields
+    company = Company(**values)
+    company.full_clean()
+    company.save()
+    return company
+
+
+def make_user(
+    company: Company | None = None, role: str = Membership.Role.OWNER, username: str = ""
+):
+    n = next(_counter)
+    user = get_user_model().objects.create_user(
+        username=username or f"user{n}", email=f"user{n}@people.example", password="s3cret-pass!"
+    )
+    if company is not None:
+        Membership.objects.create(user=user, company=company, role=role)
+    return user
+
+
+def make_client(
+    company: Company, *, language: str = "nl", emails: tuple[str, ...] = (), **fields
+) -> Client:
+    n = next(_counter)
+    kbo = kbo_from_base(2_000_000 + n)
+    values = {
+        "name": f"Client {n} NV",
+        "street": "Marktplein 5",
+        "postal_code": "9000",
+        "city": "Gent",
+        "vat_number": "BE" + kbo,
+        "kbo_number": kbo,
+        "peppol_scheme": "0208",
+        "peppol_id": kbo,
+        "language": language,
+    } | fields
+    client = Client(company=company, **values)
+    client.full_clean()
+    client.save()
+    for index, address in enumerate(emails or (f"client{n}@client.example",)):
+        ClientEmail.objects.create(client=client, address=address, is_default=index == 0)
+    return client
+
+
+def make_document(
+    company: Company,
+    client: Client | None = None,
+    *,
+    kind: str = DocumentKind.INVOICE,
+    lines: list[tuple] | None = None,
+    **fields,
+) -> Document:
+    """A draft. ``lines`` holds (quantity, unit price, category, rate[, reason]) tuples."""
+    document = Document.objects.create(company=company, client=client, kind=kind, **fields)
+    for position, spec in enumerate(lines if lines is not None else [("1", "100", "S", "21")]):
+        quantity, price, category, rate, *reason = spec
+        DocumentLine.objects.create(
+            document=document,
+            position=position,
+            description=f"Line {position + 1}",
+            quantity=Decimal(quantity),
+            unit_price=Decimal(price),
+            vat_category=category,
+            vat_rate=Decimal(rate),
+            exemption_reason=reason[0] if reason else "",
+        )
+    return document_recompute_totals(document)
+
+
+def make_finalized(company: Company, client: Client | None = None, **kwargs) -> Document:
+    client = client or make_client(company)
+    return document_finalize(make_document(company, client, **kwargs))
