@@ -1,0 +1,196 @@
+"""The status rules: what the events of a recipient prove (facts), and the status shown.
+
+Pure functions on plain values; nothing here reads the database or imports Porto code.
+Providers send events late, twice or out of order, so facts merge order-independently:
+``merge`` is commutative, associative and idempotent, and the shown status is a function of
+the facts and the clock alone. Any permutation of any multiset of events gives the same status.
+
+Precedence of the shown status: Read > Failed > Delivered > In transit > Unknown.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    """anymail's normalised vocabulary."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    DEFERRED = "deferred"
+    DELIVERED = "delivered"
+    AUTORESPONDED = "autoresponded"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    COMPLAINED = "complained"
+    UNSUBSCRIBED = "unsubscribed"
+    SUBSCRIBED = "subscribed"
+    UNKNOWN = "unknown"
+
+
+ACCEPTED_TYPES = {EventType.QUEUED, EventType.SENT}
+FAILURE_TYPES = {EventType.REJECTED, EventType.FAILED, EventType.BOUNCED}
+# Events that can only happen once the message sits in the recipient's mailbox.
+DELIVERY_PROOF_TYPES = {
+    EventType.DELIVERED,
+    EventType.OPENED,
+    EventType.CLICKED,
+    EventType.COMPLAINED,
+    EventType.AUTORESPONDED,
+    EventType.UNSUBSCRIBED,
+}
+
+
+class Status(StrEnum):
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One normalised observation about one recipient.
+
+    ``permanent`` only matters for failures: a temporary one (soft bounce, 4xx) is a deferral.
+    ``machine`` only matters for opens and clicks: an automatic one (image proxy, scanner)
+    proves delivery but is not a read.
+    """
+
+    type: EventType
+    at: datetime.datetime
+    permanent: bool = True
+    machine: bool = False
+    reason: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class Failure:
+    at: datetime.datetime
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    accepted_at: datetime.datetime | None = None  # earliest
+    last_deferred_at: datetime.datetime | None = None  # latest
+    delivered_at: datetime.datetime | None = None  # earliest, also implied by opens etc.
+    failure: Failure | None = None  # earliest hard failure (ties broken by code, reason)
+    human_open_at: datetime.datetime | None = None  # earliest
+    machine_open_at: datetime.datetime | None = None  # earliest
+    complained_at: datetime.datetime | None = None  # earliest
+
+    @property
+    def failed_at(self) -> datetime.datetime | None:
+        return self.failure.at if self.failure else None
+
+    @property
+    def is_final(self) -> bool:
+        """A fact that no later event can overturn except a read: stop polling for it."""
+        return self.failure is not None or self.delivered_at is not None
+
+
+def _earliest(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _latest(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def is_hard_failure(event: Event) -> bool:
+    return event.type in FAILURE_TYPES and event.permanent
+
+
+def is_deferral(event: Event) -> bool:
+    return event.type == EventType.DEFERRED or (event.type in FAILURE_TYPES and not event.permanent)
+
+
+def merge(facts: Facts, event: Event) -> Facts:
+    """The facts after ``event``. Commutative, associative and idempotent."""
+    changes: dict = {}
+    if event.type in ACCEPTED_TYPES:
+        changes["accepted_at"] = _earliest(facts.accepted_at, event.at)
+    if is_deferral(event):
+        changes["last_deferred_at"] = _latest(facts.last_deferred_at, event.at)
+    if is_hard_failure(event):
+        failure = Failure(at=event.at, code=event.code, reason=event.reason)
+        changes["failure"] = _earliest(facts.failure, failure)
+    if event.type in DELIVERY_PROOF_TYPES:
+        changes["delivered_at"] = _earliest(facts.delivered_at, event.at)
+    if event.type in {EventType.OPENED, EventType.CLICKED}:
+        field = "machine_open_at" if event.machine else "human_open_at"
+        changes[field] = _earliest(getattr(facts, field), event.at)
+    if event.type == EventType.COMPLAINED:
+        changes["complained_at"] = _earliest(facts.complained_at, event.at)
+    return replace(facts, **changes) if changes else facts
+
+
+def facts_from(events: Iterable[Event], start: Facts | None = None) -> Facts:
+    facts = start or Facts()
+    for event in events:
+        facts = merge(facts, event)
+    return facts
+
+
+def shown_status(
+    facts: Facts,
+    *,
+    now: datetime.datetime,
+    handed_off_at: datetime.datetime | None,
+    in_transit_for: datetime.timedelta,
+) -> Status:
+    """The status a person sees.
+
+    ``handed_off_at`` is when Porto handed the email to its transport (None while it is still
+    in the outbox). Without a final fact the email is In transit for ``in_transit_for`` after
+    the latest sign of life, then Unknown: for a provider that is the window in which it can
+    still be asked; for the company's own SMTP server, a few days.
+    """
+    if facts.human_open_at is not None:
+        return Status.READ
+    if facts.failure is not None:
+        return Status.FAILED
+    if facts.delivered_at is not None:
+        return Status.DELIVERED
+    last_sign = _latest(_latest(facts.accepted_at, facts.last_deferred_at), handed_off_at)
+    if last_sign is None or now - last_sign <= in_transit_for:
+        return Status.IN_TRANSIT
+    return Status.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Badge:
+    """The document's badge for one email: from its To recipients only."""
+
+    status: Status
+    some_failed: bool = False
+
+
+def document_badge(to_statuses: Iterable[Status]) -> Badge:
+    statuses = list(to_statuses)
+    if not statuses:
+        return Badge(Status.UNKNOWN)
+    some_failed = Status.FAILED in statuses
+    if all(s == Status.FAILED for s in statuses):
+        return Badge(Status.FAILED, some_failed=True)
+    for status in (Status.READ, Status.DELIVERED, Status.IN_TRANSIT):
+        if status in statuses:
+            return Badge(status, some_failed=some_failed)
+    return Badge(Status.UNKNOWN, some_failed=some_failed)
