@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "porto.clients",
     "porto.documents",
     "porto.web",
+    "porto.emailsettings",
+    "porto.emailtexts",
 ]
 
 MIDDLEWARE = [
@@ -174,3 +176,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PORTO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Email settings and texts (porto.emailsettings, porto.emailtexts) ---
+# A CA bundle (PEM) trusted for SMTP/IMAP TLS besides the system ones: for a company server
+# with a private CA, and for tests against a local server with a self-signed certificate.
+PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
