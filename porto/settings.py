@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "porto.documents",
     "porto.mail",
     "porto.web",
+    "porto.emailsettings",
+    "porto.emailtexts",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +178,10 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Email settings and texts (porto.emailsettings, porto.emailtexts) ---
+# A CA bundle (PEM) trusted for SMTP/IMAP TLS besides the system ones: for a company server
+# with a private CA, and for tests against a local server with a self-signed certificate.
+PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
 
 # --- Mail: outbox, transports, retries (porto.mail) -----------------------------------------
 # "sandbox": the embedded SMTP server (nothing leaves the machine); "provider": django-anymail
