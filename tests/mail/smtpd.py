@@ -1,0 +1,150 @@
+"""A real SMTP server (aiosmtpd) in the test process, with rules that make every answer
+reproducible: refuse an address, defer it a few times, drop the connection, ask for a login,
+advertise DSN."""
+
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+DSN_MAIL_PARAMS = {"RET", "ENVID"}
+DSN_RCPT_PARAMS = {"NOTIFY", "ORCPT"}
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    mail_options: list[str]
+    rcpt_options: dict[str, list[str]]
+
+    @property
+    def message(self) -> EmailMessage:
+        return message_from_bytes(self.data, policy=policy.default)  # type: ignore[return-value]
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+@dataclass
+class Rules:
+    refuse: dict[str, str] = field(default_factory=dict)  # address -> reply
+    defer_times: dict[str, int] = field(default_factory=dict)  # address -> first N times 451
+    data_reply: list[str] = field(default_factory=list)  # replies to DATA, one per message
+    drop_on_data: int = 0  # close the connection at DATA this many times
+    credentials: tuple[str, str] | None = None
+
+
+class Handler:
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.received: list[Received] = []
+        self.rcpt_seen: Counter[str] = Counter()
+        self.dsn_options: dict[str, list[str]] = {}
+        self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if isinstance(server, DsnSMTP):
+            responses.insert(-1, "250-DSN")
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.rcpt_seen[address] += 1
+            if address in self.rules.refuse:
+                return self.rules.refuse[address]
+            if self.rcpt_seen[address] <= self.rules.defer_times.get(address, 0):
+                return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        if isinstance(server, DsnSMTP):
+            self.dsn_options[address] = server.last_rcpt_dsn
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.rules.drop_on_data > 0:
+                self.rules.drop_on_data -= 1
+                server.transport.close()
+                return "421 4.4.2 Connection dropped"
+            if self.rules.data_reply:
+                return self.rules.data_reply.pop(0)
+            self.received.append(
+                Received(
+                    mail_from=envelope.mail_from,
+                    rcpt_tos=list(envelope.rcpt_tos),
+                    data=bytes(envelope.original_content or envelope.content),
+                    mail_options=list(envelope.mail_options)
+                    + (server.last_mail_dsn if isinstance(server, DsnSMTP) else []),
+                    rcpt_options={a: self.dsn_options.get(a, []) for a in envelope.rcpt_tos},
+                )
+            )
+        return "250 2.0.0 Queued"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        expected = self.rules.credentials
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and expected is not None
+            and (auth_data.login.decode(), auth_data.password.decode()) == expected
+        )
+        return AuthResult(success=ok)
+
+
+def _strip_params(arg: str, names: set[str]) -> tuple[str, list[str]]:
+    head, *params = arg.split(" ")
+    kept, taken = [head], []
+    for param in params:
+        (taken if param.split("=", 1)[0].upper() in names else kept).append(param)
+    return " ".join(kept), taken
+
+
+class DsnSMTP(SMTP):
+    """aiosmtpd refuses unknown MAIL/RCPT parameters: accept the DSN ones (RFC 3461)."""
+
+    last_mail_dsn: list[str] = []
+    last_rcpt_dsn: list[str] = []
+
+    async def smtp_MAIL(self, arg):
+        arg, self.last_mail_dsn = _strip_params(arg or "", DSN_MAIL_PARAMS)
+        return await super().smtp_MAIL(arg)
+
+    async def smtp_RCPT(self, arg):
+        arg, self.last_rcpt_dsn = _strip_params(arg or "", DSN_RCPT_PARAMS)
+        return await super().smtp_RCPT(arg)
+
+
+class TestServer(Controller):
+    def __init__(self, rules: Rules | None = None, *, dsn: bool = False) -> None:
+        self.rules = rules or Rules()
+        self.handler_obj = Handler(self.rules)
+        self.dsn = dsn
+        kwargs = {}
+        if self.rules.credentials:
+            kwargs = {
+                "authenticator": self.handler_obj.authenticate,
+                "auth_require_tls": False,
+            }
+        self.port_number = free_port()
+        super().__init__(self.handler_obj, hostname="127.0.0.1", port=self.port_number, **kwargs)
+
+    def factory(self):
+        cls = DsnSMTP if self.dsn else SMTP
+        return cls(self.handler, **self.SMTP_kwargs)
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler_obj.received
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
