@@ -174,3 +174,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PORTO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Documents as files (PDF, Peppol UBL, validation rules) ---
+# The official e-invoicing rule files (UBL XSD, EN 16931 and Peppol Schematron as XSLT) are
+# installed here by `manage.py einvoice_rules install`; they are not part of the repository.
+PORTO_EINVOICE_RULES_DIR = Path(
+    os.environ.get("PORTO_EINVOICE_RULES_DIR", VAR_DIR / "einvoice-rules")
+)
+# Translations of the document files live in their own catalogue beside the others.
+LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "documents"]
+# WeasyPrint reports every rendering step at INFO.
+LOGGING["loggers"] |= {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}
