@@ -184,4 +184,5 @@ PORTO_EINVOICE_RULES_DIR = Path(
 # Translations of the document files live in their own catalogue beside the others.
 LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "documents"]
 # WeasyPrint reports every rendering step at INFO.
-LOGGING["loggers"] |= {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}
+LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # type: ignore[index]
+LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}  # type: ignore[index]

@@ -25,8 +25,7 @@ MESSAGES = {
         "number or Peppol identifier to the client."
     ),
     "PEPPOL-EN16931-R020": _(
-        "Your company has no Peppol address: add its KBO/BCE number in Settings (company "
-        "details)."
+        "Your company has no Peppol address: add its KBO/BCE number in Settings (company details)."
     ),
     "PEPPOL-COMMON-R043": _(
         "A KBO/BCE number in this file has a wrong check number (last two digits): correct the "

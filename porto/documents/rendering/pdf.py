@@ -272,6 +272,6 @@ def _image_type(data: bytes) -> str:
 
 def _too_many_pixels() -> DocumentFileError:
     return DocumentFileError(
-        _("The company logo has too many pixels: upload a logo of at most 5000 × 5000 pixels."),
+        _("The company logo has too many pixels: upload a logo of at most 5000 by 5000 pixels."),
         code="logo_size",
     )

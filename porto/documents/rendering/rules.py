@@ -205,7 +205,9 @@ def install_pinned(target: Path | None = None, fetch: Fetch = http_get) -> None:
 def _member(archive: bytes, rule: RuleFile) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
-            names = {name.split("/", 1)[-1] if "/" in name else name: name for name in bundle.namelist()}
+            names = {
+                name.split("/", 1)[-1] if "/" in name else name: name for name in bundle.namelist()
+            }
             name = rule.member if rule.member in bundle.namelist() else names.get(rule.member, "")
             return bundle.read(name)
     except (zipfile.BadZipFile, KeyError) as error:
@@ -246,7 +248,9 @@ def _swap_in(staging: Path, target: Path) -> None:
 def verify_installed(directory: Path | None = None) -> list[str]:
     """Problems with the installed files (missing, or changed since they were installed)."""
     directory = directory or rules_dir()
-    problems = [_("%(path)s is missing.") % {"path": path} for path in missing_rule_files(directory)]
+    problems = [
+        _("%(path)s is missing.") % {"path": path} for path in missing_rule_files(directory)
+    ]
     sums_path = directory / SUMS_FILE
     if problems or not sums_path.is_file():
         return problems or [_("SHA256SUMS is missing: install the rules again.")]

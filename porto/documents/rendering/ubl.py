@@ -42,8 +42,45 @@ CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poa
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 SEPA_CREDIT_TRANSFER, CREDIT_TRANSFER = "58", "30"
 SEPA_COUNTRIES = set(
-    "AD AT BE BG CH CY CZ DE DK EE ES FI FR GB GI GR HR HU IE IS IT LI LT LU LV MC MT NL NO PL "
-    "PT RO SE SI SK SM VA".split()
+    [
+        "AD",
+        "AT",
+        "BE",
+        "BG",
+        "CH",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GB",
+        "GI",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IS",
+        "IT",
+        "LI",
+        "LT",
+        "LU",
+        "LV",
+        "MC",
+        "MT",
+        "NL",
+        "NO",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+        "SM",
+        "VA",
+    ]
 )
 # VATEX codes (CEF code list) for the categories whose meaning is fixed.
 EXEMPTION_CODES = {"AE": "VATEX-EU-AE", "K": "VATEX-EU-IC", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}
@@ -56,9 +93,7 @@ def ubl_problems(document: Document) -> list[str]:
     """Everything that keeps ``document`` from becoming a valid Peppol file."""
     if document.kind not in UBL_KINDS:
         return [
-            _(
-                "UBL exists only for invoices and credit notes; send this %(kind)s as PDF."
-            )
+            _("UBL exists only for invoices and credit notes; send this %(kind)s as PDF.")
             % {"kind": document.get_kind_display().lower()}
         ]
     problems = []
@@ -101,10 +136,7 @@ def _buyer_problems(document: Document) -> list[str]:
         )
     elif not has_id or buyer_endpoint(buyer) is None:
         problems.append(
-            _(
-                "The client has no VAT number or KBO number: required for UBL. Add it to the "
-                "client."
-            )
+            _("The client has no VAT number or KBO number: required for UBL. Add it to the client.")
             + later
         )
     missing = [key for key in ("street", "postal_code", "city", "country") if not buyer.get(key)]
@@ -138,8 +170,7 @@ def _lines_problems(lines: list[DocumentLine]) -> list[str]:
     for index, line in enumerate(lines, start=1):
         if line.quantity == 0:
             problems.append(
-                _("Line %(n)d has quantity 0: give a quantity or remove the line.")
-                % {"n": index}
+                _("Line %(n)d has quantity 0: give a quantity or remove the line.") % {"n": index}
             )
         if line.vat_category in CATEGORIES_NEEDING_REASON and not line.exemption_reason.strip():
             problems.append(
@@ -271,7 +302,11 @@ def _customer(root: etree._Element, buyer: dict, *, with_vat: bool) -> None:
         _add(party, "cbc:EndpointID", endpoint[1], schemeID=endpoint[0])
     _add(_add(party, "cac:PartyName"), "cbc:Name", buyer.get("name"))
     _address(
-        party, buyer.get("street"), buyer.get("city"), buyer.get("postal_code"), buyer.get("country")
+        party,
+        buyer.get("street"),
+        buyer.get("city"),
+        buyer.get("postal_code"),
+        buyer.get("country"),
     )
     if with_vat and buyer.get("vat_number"):
         _tax_scheme(party, buyer["vat_number"])
