@@ -27,6 +27,7 @@ def compose(email: OutgoingEmail) -> EmailMessage:
         message.add_alternative(email.body_html, subtype="html", charset="utf-8")
     for attachment in attachments:
         _attach(message, attachment)
+    message["Content-Language"] = email.language  # after the body: set_content drops Content-*
     return message
 
 
@@ -44,7 +45,6 @@ def _set_headers(message: EmailMessage, email: OutgoingEmail, recipients: list[R
     message["Date"] = format_datetime(email.created_at)
     message["Message-ID"] = email.message_id_header
     message["MIME-Version"] = "1.0"
-    message["Content-Language"] = email.language
 
 
 def _attach(message: EmailMessage, attachment: Attachment) -> None:

@@ -1,9 +1,12 @@
 import io
+import logging
 
 import pytest
 from pypdf import PdfWriter
 
-from porto.mail import sources
+from porto.documents.models import RenderedFile
+from porto.documents.rendering.files import _store
+from tests.factories import make_client, make_company, make_finalized
 from tests.mail.smtpd import Rules, TestServer
 
 
@@ -17,6 +20,9 @@ def small_pdf(text: str = "") -> bytes:
     return buffer.getvalue()
 
 
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's session log
+
+
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server; the sandbox transport points at it."""
@@ -27,3 +33,42 @@ def smtp_server(settings):
     settings.PORTO_MAIL_TRANSPORT = "sandbox"
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def no_einvoice_rules(settings, tmp_path):
+    """UBL files are checked against the official rules elsewhere; here none are installed."""
+    settings.PORTO_EINVOICE_RULES_DIR = tmp_path / "no-rules"
+
+
+@pytest.fixture
+def company(db):
+    return make_company("Acme BV", slug="acme-bv", email="office@acme.example")
+
+
+@pytest.fixture
+def client_fr(company):
+    return make_client(
+        company,
+        language="fr",
+        name="Café Élysée SPRL",
+        emails=("compta@cafe-elysee.example",),
+    )
+
+
+@pytest.fixture
+def invoice(company, client_fr):
+    return make_finalized(company, client_fr, lines=[("2", "150", "S", "21")])
+
+
+def prestore_pdf(document) -> bytes:
+    """A small real PDF stored as the document's rendered file (bulk tests: files pre-rendered)."""
+    content = small_pdf(f"{document.number} for {document.client.name}")
+    _store(document, RenderedFile.Format.PDF, content)
+    return content
