@@ -28,7 +28,14 @@ def compose(email: OutgoingEmail) -> EmailMessage:
     for attachment in attachments:
         _attach(message, attachment)
     message["Content-Language"] = email.language  # after the body: set_content drops Content-*
+    _fix_boundaries(message, email.public_id.hex)
     return message
+
+
+def _fix_boundaries(message: EmailMessage, seed: str) -> None:
+    """Boundaries derived from the email's id instead of random ones: same bytes every time."""
+    for number, part in enumerate(p for p in message.walk() if p.is_multipart()):
+        part.set_boundary(f"=_porto_{seed}_{number}")
 
 
 def _set_headers(message: EmailMessage, email: OutgoingEmail, recipients: list[Recipient]) -> None:

@@ -161,7 +161,8 @@ def format_problems(document: Document, file_format: str) -> list[str]:
 # Recipients
 
 
-def clean_recipients(request: SendRequest, draft: Draft) -> list[str]:
+def clean_recipients(request: SendRequest, draft: Draft, identity: Identity) -> list[str]:
+    sandbox = identity.transport == TransportName.SANDBOX
     problems: list[str] = []
     seen: set[str] = set()
     for kind, values in (
@@ -171,7 +172,7 @@ def clean_recipients(request: SendRequest, draft: Draft) -> list[str]:
     ):
         for value in values:
             try:
-                mailbox = checks.clean_mailbox(value)
+                mailbox = checks.clean_mailbox(value, sandbox=sandbox)
             except ValidationError as error:
                 problems.extend(error.messages)
                 continue
@@ -304,7 +305,7 @@ def email_send(request: SendRequest) -> OutgoingEmail:
     problems = identity_problems(identity, email_settings)
     problems += document_problems(document)
     problems += format_problems(document, draft.file_format)
-    problems += clean_recipients(request, draft)
+    problems += clean_recipients(request, draft, identity)
     problems += clean_texts(request, draft, company)
     problems += clean_attachments(request.attachments, draft)
     if not problems:
@@ -470,7 +471,9 @@ def _bulk_plan(document: Document, email_settings, identity: Identity, texts: di
     draft.body_html = checks.clean_html_body(rendered.body_html) if rendered.body_html else ""
     if problems:
         raise ValidationError(problems)
-    mailbox = checks.clean_mailbox(default.address)
+    mailbox = checks.clean_mailbox(
+        default.address, sandbox=identity.transport == TransportName.SANDBOX
+    )
     draft.recipients = [(Recipient.Kind.TO, mailbox)]
     add_copy_to_self(draft, email_settings)
     email = _email_row(document, draft, identity)

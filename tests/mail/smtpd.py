@@ -95,7 +95,7 @@ class Handler:
             and expected is not None
             and (auth_data.login.decode(), auth_data.password.decode()) == expected
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
 
 def _strip_params(arg: str, names: set[str]) -> tuple[str, list[str]]:

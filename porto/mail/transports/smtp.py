@@ -128,14 +128,17 @@ def _mail_from(session: smtplib.SMTP, outbound: Outbound, data: bytes, dsn: bool
 
 def _data(session: smtplib.SMTP, data: bytes, where: str) -> tuple[int, bytes]:
     try:
-        return session.data(data)
-    except smtplib.SMTPDataError as error:
+        code, reply = session.data(data)
+    except smtplib.SMTPDataError as error:  # refused before the content (not 354)
+        code, reply = error.smtp_code, error.smtp_error
+    if code != 250:
         raise TransportError(
             _("%(where)s refused the message itself (%(code)d %(reply)s).")
-            % {"where": where, "code": error.smtp_code, "reply": reply_text(error.smtp_error)},
-            permanent=error.smtp_code >= 500,
-            code=str(error.smtp_code),
-        ) from error
+            % {"where": where, "code": code, "reply": reply_text(reply)},
+            permanent=code >= 500,
+            code=str(code),
+        )
+    return code, reply
 
 
 def close_quietly(session: smtplib.SMTP) -> None:
