@@ -7,7 +7,7 @@ from pypdf import PdfWriter
 from porto.documents.models import RenderedFile
 from porto.documents.rendering.files import _store
 from tests.factories import make_client, make_company, make_finalized
-from tests.mail.smtpd import Rules, TestServer
+from tests.mail.smtpd import Rules, SmtpTestServer
 
 
 def small_pdf(text: str = "") -> bytes:
@@ -26,7 +26,7 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's session lo
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server; the sandbox transport points at it."""
-    server = TestServer(Rules())
+    server = SmtpTestServer(Rules())
     server.start()
     settings.PORTO_SANDBOX_SMTP_HOST = "127.0.0.1"
     settings.PORTO_SANDBOX_SMTP_PORT = server.port_number

@@ -121,7 +121,7 @@ class DsnSMTP(SMTP):
         return await super().smtp_RCPT(arg)
 
 
-class TestServer(Controller):
+class SmtpTestServer(Controller):
     def __init__(self, rules: Rules | None = None, *, dsn: bool = False) -> None:
         self.rules = rules or Rules()
         self.handler_obj = Handler(self.rules)

@@ -11,7 +11,7 @@ from porto.mail.delivery import claim, email_deliver, outbox_sweep, retry_delay
 from porto.mail.models import DeliveryAttempt, OutgoingEmail
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
-from tests.mail.smtpd import Rules, TestServer
+from tests.mail.smtpd import Rules, SmtpTestServer
 
 State = OutgoingEmail.State
 
@@ -67,7 +67,7 @@ def test_a_server_that_is_down_is_retried(settings, invoice):
     assert email_deliver(email.pk) == "retry"
     email.refresh_from_db()
     assert "Nothing answers at 127.0.0.1:1" in email.last_error
-    server = TestServer(Rules())
+    server = SmtpTestServer(Rules())
     server.start()
     try:
         settings.PORTO_SANDBOX_SMTP_PORT = server.port_number
@@ -166,7 +166,7 @@ def test_a_deferred_recipient_is_retried_alone(smtp_server, invoice):
 
 
 def test_a_refused_login_fails_at_once_with_a_readable_reason(company, invoice):
-    server = TestServer(Rules(credentials=("acme", "right-password")))
+    server = SmtpTestServer(Rules(credentials=("acme", "right-password")))
     server.start()
     try:
         email_settings = email_settings_for(company)
