@@ -443,7 +443,7 @@ def _bulk_documents(company: Company, document_ids: list[int]) -> dict[int, Docu
     query = (
         Document.objects.filter(company=company, pk__in=document_ids)
         .select_related("company", "client")
-        .prefetch_related("client__emails")
+        .prefetch_related("client__emails", "lines")
     )
     return {d.pk: d for d in query}
 
@@ -461,6 +461,10 @@ def _bulk_plan(document: Document, email_settings, identity: Identity, texts: di
         file_format=default_format(document, email_settings),
         language=recipient_language(document),
     )
+    if "ubl" in draft.file_format:
+        problems = sources.ubl_problems(document)
+        if problems:
+            raise ValidationError(problems)
     key = (document.kind, draft.language)
     if key not in texts:
         texts[key] = sources.email_text_for(document.company, document.kind, draft.language)

@@ -2,6 +2,7 @@
 document's stored files. One module, so the dependencies of sending are in one place."""
 
 from porto.documents.rendering.files import StoredFile, document_files
+from porto.documents.rendering.ubl import ubl_problems
 from porto.emailsettings.selectors import email_settings_for
 from porto.emailtexts.services import RenderedText, email_text_for, email_text_render
 
@@ -12,4 +13,5 @@ __all__ = [
     "email_settings_for",
     "email_text_for",
     "email_text_render",
+    "ubl_problems",
 ]

@@ -122,12 +122,16 @@ def pdf_of_size(size: int) -> bytes:
 def test_a_file_one_byte_over_5_mb_is_refused(invoice):
     over = pdf_of_size(MAX_ATTACHMENT_BYTES + 1)
     [message] = refused(
-        SendRequest(document=invoice, to=["a@b.example"], attachments=[NewAttachment("big.pdf", over)])
+        SendRequest(
+            document=invoice, to=["a@b.example"], attachments=[NewAttachment("big.pdf", over)]
+        )
     )
     assert message == "big.pdf is 5.00 MB; an attachment can be at most 5 MB."
     exact = pdf_of_size(MAX_ATTACHMENT_BYTES)
     email_send(
-        SendRequest(document=invoice, to=["a@b.example"], attachments=[NewAttachment("ok.pdf", exact)])
+        SendRequest(
+            document=invoice, to=["a@b.example"], attachments=[NewAttachment("ok.pdf", exact)]
+        )
     )
 
 
@@ -236,7 +240,9 @@ def test_a_new_address_can_be_saved_to_the_client(invoice, client_fr):
             save_new_addresses=True,
         )
     )
-    addresses = set(ClientEmail.objects.filter(client=client_fr).values_list("address", "is_default"))
+    addresses = set(
+        ClientEmail.objects.filter(client=client_fr).values_list("address", "is_default")
+    )
     assert addresses == {("compta@cafe-elysee.example", True), ("new@cafe-elysee.example", False)}
 
 

@@ -48,9 +48,7 @@ def test_a_451_is_retried_with_growing_delays_until_the_server_accepts(smtp_serv
     assert recipient.status(now) == Status.IN_TRANSIT
 
 
-def test_a_lost_connection_is_retried_and_succeeds_when_the_server_recovers(
-    smtp_server, invoice
-):
+def test_a_lost_connection_is_retried_and_succeeds_when_the_server_recovers(smtp_server, invoice):
     smtp_server.rules.drop_on_data = 1
     email = queue(invoice)
     assert email_deliver(email.pk) == "retry"
@@ -138,7 +136,9 @@ def test_one_of_three_recipients_refused_gives_per_recipient_outcomes(smtp_serve
     assert email_deliver(email.pk) == "sent"
     [received] = smtp_server.received
     assert sorted(received.rcpt_tos) == ["boss@cafe-elysee.example", "compta@cafe-elysee.example"]
-    statuses = {r.address: (r.accepted_at is not None, r.failure_code) for r in email.recipients.all()}
+    statuses = {
+        r.address: (r.accepted_at is not None, r.failure_code) for r in email.recipients.all()
+    }
     assert statuses == {
         "compta@cafe-elysee.example": (True, ""),
         "nobody@klant.invalid": (False, "550"),
@@ -155,7 +155,9 @@ def test_one_of_three_recipients_refused_gives_per_recipient_outcomes(smtp_serve
 def test_a_deferred_recipient_is_retried_alone(smtp_server, invoice):
     smtp_server.rules.defer_times["later@cafe-elysee.example"] = 1
     email = email_send(
-        SendRequest(document=invoice, to=["compta@cafe-elysee.example", "later@cafe-elysee.example"])
+        SendRequest(
+            document=invoice, to=["compta@cafe-elysee.example", "later@cafe-elysee.example"]
+        )
     )
     assert email_deliver(email.pk) == "retry"
     assert email_deliver(email.pk, now=later(email)) == "sent"

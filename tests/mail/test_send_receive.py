@@ -46,9 +46,7 @@ def test_the_server_receives_the_exact_message(smtp_server, invoice, company):
     assert str(message["Subject"]) == "Facture 2026 — « été » ✓"
     assert str(message["Message-ID"]) == f"<{email.message_id}>"
     assert email.message_id.endswith("@send.porto.example")
-    assert parsedate_to_datetime(str(message["Date"])) == email.created_at.replace(
-        microsecond=0
-    )
+    assert parsedate_to_datetime(str(message["Date"])) == email.created_at.replace(microsecond=0)
     # The raw header is 7-bit: encoded words for UTF-8, CRLF line ends.
     assert received.data.isascii()
     assert b"\r\n" in received.data and b"\n" not in received.data.replace(b"\r\n", b"")
