@@ -1,0 +1,63 @@
+"""A bulk send run by real worker processes: `python -m tests.mail.scenario seed COUNT` fills the
+database named by DATABASE_URL and queues one bulk send; `... counts` prints where the emails
+stand. Used by the crash and scale tests and by the sending benchmark."""
+
+import json
+import os
+import sys
+
+
+def seed(count: int) -> dict:
+    from porto.documents.models import Document, DocumentKind, RenderedFile
+    from porto.documents.rendering.files import _store
+    from porto.mail.requests import bulk_send
+    from tests.factories import make_client, make_company
+    from tests.mail.conftest import small_pdf
+
+    company = make_company("Acme BV", slug="acme-bv", email="office@acme.example")
+    clients = [
+        make_client(company, language=lang, emails=(f"client{i}@klant.example",))
+        for i, lang in enumerate(["nl", "fr", "en"] * 10)
+    ]
+    documents = Document.objects.bulk_create(
+        Document(
+            company=company,
+            client=clients[i % len(clients)],
+            kind=DocumentKind.INVOICE,
+            status=Document.Status.FINALIZED,
+            number=f"2026-{i + 1:05d}",
+            sequence=i + 1,
+            client_snapshot={"name": clients[i % len(clients)].name},
+        )
+        for i in range(count)
+    )
+    for document in documents:  # pre-rendered files: each document its own bytes
+        _store(document, RenderedFile.Format.PDF, small_pdf(document.number))
+    job = bulk_send(company, [d.pk for d in documents])
+    return {"job": job.pk, "queued": job.counts()["queued"]}
+
+
+def counts() -> dict:
+    from django.db.models import Count
+
+    from porto.mail.models import DeliveryAttempt, OutgoingEmail
+
+    states = dict(OutgoingEmail.objects.values_list("state").annotate(n=Count("pk")))
+    interrupted = DeliveryAttempt.objects.filter(
+        outcome=DeliveryAttempt.Outcome.INTERRUPTED
+    ).count()
+    return {"states": states, "interrupted": interrupted}
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "porto.settings")
+    import django
+
+    django.setup()
+    command = sys.argv[1]
+    result = seed(int(sys.argv[2])) if command == "seed" else counts()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
