@@ -10,6 +10,8 @@ only window for a duplicate is a crash between the server's 250 and that commit.
 import datetime
 import logging
 import secrets
+from dataclasses import asdict
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -69,6 +71,7 @@ def email_deliver(
     email = claim(email_id, token, now)
     if email is None:
         return "not-due"
+    recover_written_answers(email, token, now)
     close_interrupted_attempts(email, now)
     if email.files_pending and not attach_document_files(email, token, now):
         return "failed"
@@ -77,9 +80,34 @@ def email_deliver(
         return settle(email, token, now)
     message = compose(email)
     attempt = begin_hand_off(email, token, now)
-    results = hand_off(transport or transport_for(email), email, message, pending)
+    results = hand_off(transport or transport_for(email), email, message, pending, attempt)
     answered_at = now if fixed_clock else timezone.now()
     return record_answer(email, token, attempt, pending, results, answered_at)
+
+
+def write_answer(attempt: DeliveryAttempt, results: dict[str, RecipientResult]) -> None:
+    """One small write, right after the receiving side answered and before anything else."""
+    DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+        answer={address: asdict(result) for address, result in results.items()}
+    )
+
+
+def recover_written_answers(email: OutgoingEmail, token: str, now: datetime.datetime) -> None:
+    """A worker that died after writing the answer down but before recording it: record it
+    now instead of handing the email off again."""
+    for attempt in DeliveryAttempt.objects.filter(
+        email=email, outcome=DeliveryAttempt.Outcome.HANDING_OFF, answer__isnull=False
+    ):
+        answer = attempt.answer or {}
+        results = {address: RecipientResult(**value) for address, value in answer.items()}
+        pending = list(email.recipients.filter(address__in=results))
+        with transaction.atomic():
+            record_results(email, attempt, pending, results, now)
+            DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+                outcome=DeliveryAttempt.Outcome.ANSWERED,
+                finished_at=now,
+                detail=summary(results) + " " + _("(recorded after the worker stopped)"),
+            )
 
 
 def close_interrupted_attempts(email: OutgoingEmail, now: datetime.datetime) -> int:
@@ -127,7 +155,9 @@ def begin_hand_off(email: OutgoingEmail, token: str, now: datetime.datetime) -> 
     return attempt
 
 
-def outbound_for(email: OutgoingEmail, message, pending: list[Recipient]) -> Outbound:
+def outbound_for(
+    email: OutgoingEmail, message, pending: list[Recipient], attempt: DeliveryAttempt
+) -> Outbound:
     return Outbound(
         message=message,
         sender=email.from_address,
@@ -135,14 +165,19 @@ def outbound_for(email: OutgoingEmail, message, pending: list[Recipient]) -> Out
         public_id=email.public_id.hex,
         recipient_ids={r.address: r.pk for r in pending},
         company_id=email.company_id,
+        on_answer=partial(write_answer, attempt),
     )
 
 
 def hand_off(
-    transport: Transport, email: OutgoingEmail, message, pending: list[Recipient]
+    transport: Transport,
+    email: OutgoingEmail,
+    message,
+    pending: list[Recipient],
+    attempt: DeliveryAttempt,
 ) -> dict[str, RecipientResult] | TransportError:
     try:
-        return transport.send(outbound_for(email, message, pending))
+        return transport.send(outbound_for(email, message, pending, attempt))
     except TransportError as error:
         return error
     except Exception as error:  # a bug or an unforeseen library error: retry, keep the reason
@@ -163,13 +198,7 @@ def record_answer(
     now: datetime.datetime,
 ) -> str:
     with transaction.atomic():
-        for recipient in pending:
-            result = result_for(results, recipient)
-            record_result(email, attempt, recipient, result, now)
-            if result.provider_message_id:
-                Recipient.objects.filter(pk=recipient.pk).update(
-                    provider_message_id=result.provider_message_id
-                )
+        record_results(email, attempt, pending, results, now)
         DeliveryAttempt.objects.filter(pk=attempt.pk).update(
             outcome=DeliveryAttempt.Outcome.ANSWERED, finished_at=now, detail=summary(results)
         )
@@ -177,6 +206,22 @@ def record_answer(
     if any(r.provider_message_id for r in _values(results)):
         events_link_unlinked(list(email.recipients.select_related("email")))
     return outcome
+
+
+def record_results(
+    email: OutgoingEmail,
+    attempt: DeliveryAttempt,
+    pending: list[Recipient],
+    results: dict[str, RecipientResult] | TransportError,
+    now: datetime.datetime,
+) -> None:
+    for recipient in pending:
+        result = result_for(results, recipient)
+        if result.provider_message_id:
+            Recipient.objects.filter(pk=recipient.pk).update(
+                provider_message_id=result.provider_message_id
+            )
+        record_result(email, attempt, recipient, result, now)
 
 
 def _values(results) -> list[RecipientResult]:

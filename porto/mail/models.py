@@ -279,6 +279,8 @@ class DeliveryAttempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.HANDING_OFF)
     detail = models.TextField(blank=True)
+    # The transport's answer, written the moment it arrives (before the full recording).
+    answer = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["email", "number"]

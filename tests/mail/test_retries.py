@@ -2,6 +2,7 @@
 ones fail at once with a reason a person can act on; each recipient gets its own outcome."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from django.utils import timezone
@@ -11,6 +12,7 @@ from porto.mail.delivery import claim, email_deliver, outbox_sweep, retry_delay
 from porto.mail.models import DeliveryAttempt, OutgoingEmail
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
+from porto.mail.transports.sandbox import SandboxTransport
 from tests.mail.smtpd import Rules, SmtpTestServer
 
 State = OutgoingEmail.State
@@ -245,3 +247,51 @@ def test_temporary_rcpt_refusals_are_deferrals(smtp_server, invoice, code):
     assert email_deliver(email.pk) == "retry"
     [recipient] = email.recipients.all()
     assert recipient.failed_at is None and recipient.last_deferred_at is not None
+
+
+class DiesAfterTheAnswer(SandboxTransport):
+    """The worker process dies right after the server's 250 was written down."""
+
+    def send(self, outbound):
+        super().send(outbound)
+        raise KeyboardInterrupt
+
+
+class DiesDuringTheHandOff(SandboxTransport):
+    """The worker dies after the server's 250, before anything was written down."""
+
+    def send(self, outbound):
+        super().send(replace(outbound, on_answer=lambda results: None))
+        raise KeyboardInterrupt
+
+
+def test_an_answer_written_before_a_crash_is_recorded_not_sent_again(
+    settings, smtp_server, invoice
+):
+    settings.PORTO_MAIL_LEASE = 60
+    email = queue(invoice)
+    with pytest.raises(KeyboardInterrupt):
+        email_deliver(email.pk, transport=DiesAfterTheAnswer())
+    email.refresh_from_db()
+    assert email.state == State.SENDING
+    after = timezone.now() + datetime.timedelta(seconds=61)
+    assert email_deliver(email.pk, now=after) == "sent"
+    assert len(smtp_server.received) == 1
+    [attempt] = email.attempts_log.all()
+    assert attempt.outcome == DeliveryAttempt.Outcome.ANSWERED
+    assert "(recorded after the worker stopped)" in attempt.detail
+
+
+def test_a_crash_inside_the_window_sends_once_more_with_the_same_message_id(
+    settings, smtp_server, invoice
+):
+    settings.PORTO_MAIL_LEASE = 60
+    email = queue(invoice)
+    with pytest.raises(KeyboardInterrupt):
+        email_deliver(email.pk, transport=DiesDuringTheHandOff())
+    after = timezone.now() + datetime.timedelta(seconds=61)
+    assert email_deliver(email.pk, now=after) == "sent"
+    first, second = smtp_server.received
+    assert first.data == second.data
+    outcomes = list(email.attempts_log.values_list("outcome", flat=True))
+    assert outcomes == [DeliveryAttempt.Outcome.INTERRUPTED, DeliveryAttempt.Outcome.ANSWERED]

@@ -31,7 +31,7 @@ def test_the_server_receives_the_exact_message(smtp_server, invoice, company):
 
     [received] = smtp_server.received
     message = received.message
-    assert received.mail_from == f"acme-bv@send.porto.example"
+    assert received.mail_from == "acme-bv@send.porto.example"
     assert sorted(received.rcpt_tos) == [
         "archive@acme.example",
         "compta@cafe-elysee.example",

@@ -21,9 +21,7 @@ from tests.mail.smtpd import Rules, SmtpTestServer
 from tests.services import REDIS_URL, require, require_redis
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get(
-    "POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_URL = os.environ.get("POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TEST_REDIS_URL = os.environ.get("PORTO_TEST_REDIS_URL", REDIS_URL.rsplit("/", 1)[0] + "/11")
 FINAL = {"sent", "failed"}
 
@@ -82,7 +80,7 @@ class Run:
         self.others.append(self._start(self.manage("mail_sweeper", "--interval", "0.5")))
 
     def _start(self, command: list[str]) -> subprocess.Popen:
-        return subprocess.Popen(  # noqa: S603 - our own manage.py
+        return subprocess.Popen(
             command,
             env=self.env,
             cwd=REPOSITORY,

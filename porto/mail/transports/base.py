@@ -5,6 +5,7 @@ A problem with the whole hand-off (connection lost, login refused, provider down
 ``TransportError``; ``permanent`` decides between failing now and trying again later.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -36,11 +37,15 @@ class Outbound:
     public_id: str
     recipient_ids: dict[str, int] = field(default_factory=dict)
     company_id: int = 0
+    # Called with the answer the moment it arrives, before the connection is closed: the
+    # caller writes it down at once, so a crash after this point cannot cause a resend.
+    on_answer: Callable[[dict[str, "RecipientResult"]], None] = lambda results: None
 
 
 class Transport:
     name = ""
 
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
-        """Hand ``outbound`` over; a result for every address in ``outbound.recipients``."""
+        """Hand ``outbound`` over; a result for every address in ``outbound.recipients``.
+        Call ``outbound.on_answer`` as soon as the receiving side has accepted anything."""
         raise NotImplementedError

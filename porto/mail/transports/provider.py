@@ -32,7 +32,9 @@ class ProviderTransport(Transport):
                 % {"reason": first_line(error)},
                 permanent=False,
             ) from error
-        return results_from(message, outbound)
+        results = results_from(message, outbound)
+        outbound.on_answer(results)
+        return results
 
 
 def results_from(message, outbound: Outbound) -> dict[str, RecipientResult]:

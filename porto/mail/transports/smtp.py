@@ -94,13 +94,16 @@ def hand_off(session: smtplib.SMTP, outbound: Outbound, where: str) -> dict[str,
     if not accepted:
         session.rset()
         return results
-    code, reply = _data(session, data, where)
+    code, final_reply = _data(session, data, where)
     for address in accepted:
-        results[address] = RecipientResult(accepted=True, code=str(code), reason=reply_text(reply))
+        results[address] = RecipientResult(
+            accepted=True, code=str(code), reason=reply_text(final_reply)
+        )
+    outbound.on_answer(results)
     return results
 
 
-def refusal(code: int, reply: bytes) -> RecipientResult:
+def refusal(code: int, reply: bytes | str) -> RecipientResult:
     return RecipientResult(
         accepted=False,
         permanent=code >= 500,
@@ -126,7 +129,8 @@ def _mail_from(session: smtplib.SMTP, outbound: Outbound, data: bytes, dsn: bool
         )
 
 
-def _data(session: smtplib.SMTP, data: bytes, where: str) -> tuple[int, bytes]:
+def _data(session: smtplib.SMTP, data: bytes, where: str) -> tuple[int, bytes | str]:
+    reply: bytes | str
     try:
         code, reply = session.data(data)
     except smtplib.SMTPDataError as error:  # refused before the content (not 354)
