@@ -104,9 +104,7 @@ def recover_written_answers(email: OutgoingEmail, token: str, now: datetime.date
         with transaction.atomic():
             record_results(email, attempt, pending, results, now)
             DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-                outcome=DeliveryAttempt.Outcome.ANSWERED,
-                finished_at=now,
-                detail=summary(results) + " " + _("(recorded after the worker stopped)"),
+                outcome=DeliveryAttempt.Outcome.RECOVERED, finished_at=now, detail=summary(results)
             )
 
 

@@ -270,6 +270,7 @@ class DeliveryAttempt(models.Model):
     class Outcome(models.TextChoices):
         HANDING_OFF = "handing_off", _("Handing off")
         ANSWERED = "answered", _("Answered")
+        RECOVERED = "recovered", _("Answered; recorded after the worker stopped")
         INTERRUPTED = "interrupted", _("Interrupted")
 
     email = models.ForeignKey(OutgoingEmail, on_delete=models.CASCADE, related_name="attempts_log")

@@ -43,10 +43,12 @@ def counts() -> dict:
     from porto.mail.models import DeliveryAttempt, OutgoingEmail
 
     states = dict(OutgoingEmail.objects.values_list("state").annotate(n=Count("pk")))
-    interrupted = DeliveryAttempt.objects.filter(
-        outcome=DeliveryAttempt.Outcome.INTERRUPTED
-    ).count()
-    return {"states": states, "interrupted": interrupted}
+    outcomes = dict(DeliveryAttempt.objects.values_list("outcome").annotate(n=Count("pk")))
+    return {
+        "states": states,
+        "interrupted": outcomes.get(DeliveryAttempt.Outcome.INTERRUPTED, 0),
+        "recovered": outcomes.get(DeliveryAttempt.Outcome.RECOVERED, 0),
+    }
 
 
 def main() -> None:

@@ -278,8 +278,8 @@ def test_an_answer_written_before_a_crash_is_recorded_not_sent_again(
     assert email_deliver(email.pk, now=after) == "sent"
     assert len(smtp_server.received) == 1
     [attempt] = email.attempts_log.all()
-    assert attempt.outcome == DeliveryAttempt.Outcome.ANSWERED
-    assert "(recorded after the worker stopped)" in attempt.detail
+    assert attempt.outcome == DeliveryAttempt.Outcome.RECOVERED
+    assert attempt.detail == "compta@cafe-elysee.example: accepted"
 
 
 def test_a_crash_inside_the_window_sends_once_more_with_the_same_message_id(

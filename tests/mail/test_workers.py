@@ -135,6 +135,7 @@ def deliver_bulk(
         "duplicates": sum(n - 1 for n in ids.values()),
         "kills": killed,
         "interrupted_hand_offs": counts["interrupted"],
+        "answers_recovered": counts["recovered"],
     }
     print(f"\n{backend} x{workers} workers: {json.dumps(result)}")
     return result
@@ -147,6 +148,7 @@ def kill_during_sending(run: Run, server: SmtpTestServer, count: int, kills: int
     for threshold in thresholds:
         while len(server.received) < threshold and time.monotonic() < deadline:
             time.sleep(0.02)
+        time.sleep(random.uniform(0, 0.05))  # land in different phases of a hand-off
         run.kill_a_worker()
         killed += 1
     return killed
