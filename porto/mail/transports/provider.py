@@ -79,6 +79,16 @@ def recipient_result(status) -> RecipientResult:
 
 def api_failure(error: AnymailAPIError) -> TransportError:
     code = error.status_code
+    if code in (401, 403):
+        return TransportError(
+            _(
+                "The email provider refused Porto's credentials (HTTP %(code)d): the API key in "
+                "the server settings must be fixed; trying again later."
+            )
+            % {"code": code},
+            permanent=False,
+            code=str(code),
+        )
     if code is None or code == 429 or code >= 500:
         return TransportError(
             _("The email provider is not reachable or busy (%(reason)s); trying again later.")
@@ -88,10 +98,23 @@ def api_failure(error: AnymailAPIError) -> TransportError:
         )
     return TransportError(
         _("The email provider refused the email (HTTP %(code)d): %(reason)s")
-        % {"code": code, "reason": first_line(error)},
+        % {"code": code, "reason": provider_message(error)},
         permanent=True,
         code=str(code),
     )
+
+
+def provider_message(error: AnymailAPIError) -> str:
+    """The provider's own words from its JSON error body, else the first line of the error."""
+    try:
+        body = error.response.json()  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        return first_line(error)
+    if isinstance(body, dict):
+        for key in ("Message", "message", "error", "errors", "detail"):
+            if body.get(key):
+                return str(body[key])[:500]
+    return first_line(error)
 
 
 def first_line(error: Exception) -> str:
