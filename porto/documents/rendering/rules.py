@@ -233,7 +233,7 @@ def _write_release(files: dict[str, bytes], release: str, target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
     from porto.documents.rendering import validation
 
-    validation.forget_validator()
+    validation.forget_validator(target)
 
 
 def _swap_in(staging: Path, target: Path) -> None:
