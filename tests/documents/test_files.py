@@ -132,3 +132,28 @@ def test_files_are_stored_under_unguessable_names(company, with_rules):
     name = RenderedFile.objects.get(document=document).file.name
     token = name.split("/")[3]
     assert name.startswith(f"rendered/{company.pk}/{document.pk}/") and len(token) >= 20
+
+
+@pytest.mark.django_db
+def test_task_prepares_the_files_after_finalization(company, with_rules, settings):
+    from porto.documents.rendering.tasks import prepare_document_files
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    document = make_finalized(company)
+    result = prepare_document_files.enqueue(document.pk)
+    assert result.return_value == []
+    assert RenderedFile.objects.filter(document=document).count() == 3
+
+
+def test_validation_from_several_threads_gives_the_same_answers(validator, einvoice_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = (einvoice_dir / "examples" / "belgium" / "be-sme-invoice.xml").read_bytes()
+    bad = good.replace(b"<cbc:BuyerReference>PO-7781</cbc:BuyerReference>", b"")
+    payloads = [good, bad] * 6
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(validator.validate, payloads))
+    assert [report.is_valid for report in reports] == [True, False] * 6
+    assert all(
+        [f.rule_id for f in report.fatal] == ["PEPPOL-EN16931-R003"] for report in reports[1::2]
+    )
