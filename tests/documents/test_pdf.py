@@ -129,3 +129,15 @@ def test_css_string_cannot_escape_the_style_element():
         pdf.css_string('a"</style><script>')
         == '"a\\000022\\00003c/style\\00003e\\00003cscript\\00003e"'
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "quantity", "label"),
+    [("nl", "ANN", "125", "jaar"), ("nl", "DAY", "2", "dagen"), ("fr", "DAY", "1", "jour"),
+     ("fr", "MON", "3", "mois"), ("en", "DAY", "7.5", "days"), ("nl", "HUR", "3", "u")],
+)  # fmt: skip
+def test_unit_labels_agree_with_the_quantity(language, code, quantity, label):
+    from django.utils import translation
+
+    with translation.override(language):
+        assert pdf.unit_label(code, Decimal(quantity)) == label
