@@ -188,3 +188,16 @@ def test_without_rules_ubl_is_made_but_marked_not_validated(
     assert again.validation == "valid"
     assert again.sha256 == stored.sha256
     assert RenderedFile.objects.get(document=document, format="ubl").validation == "valid"
+
+
+@pytest.mark.django_db
+def test_logo_with_too_many_pixels(company, with_rules):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(buffer, "PNG")  # a few KB, 36 million pixels
+    company.logo.save("huge.png", ContentFile(buffer.getvalue()))
+    (message,) = messages_of(make_finalized(company), "pdf")
+    assert message.startswith("The company logo has too many pixels")

@@ -138,3 +138,13 @@ def test_pinned_install_checks_every_download(einvoice_dir, tmp_path):
     with pytest.raises(rules.RulesError, match="does not match the pinned SHA-256"):
         rules.install_pinned(tmp_path / "other", fetch=served.__getitem__)
     assert not (tmp_path / "other").exists()
+
+
+def test_pinned_install_without_network_says_what_to_do(tmp_path):
+    def offline(url):
+        raise ConnectionError("Name or service not known")
+
+    with pytest.raises(rules.RulesError, match="Could not download https://") as caught:
+        rules.install_pinned(tmp_path / "rules", fetch=offline)
+    assert "install with --from a folder" in str(caught.value)
+    assert not (tmp_path / "rules").exists()

@@ -141,3 +141,24 @@ def test_unit_labels_agree_with_the_quantity(language, code, quantity, label):
 
     with translation.override(language):
         assert pdf.unit_label(code, Decimal(quantity)) == label
+
+
+@pytest.mark.django_db
+def test_epc_qr_code_carries_iban_amount_and_structured_communication(company, monkeypatch):
+    import segno
+
+    payloads = []
+    make_qr = segno.make_qr
+
+    def spy(content, **kwargs):
+        payloads.append(content.decode() if isinstance(content, bytes) else content)
+        return make_qr(content, **kwargs)
+
+    monkeypatch.setattr(segno, "make_qr", spy)
+    document = make_finalized(company, lines=[("2", "50", "S", "21")])
+    pdf.epc_qr_data_uri(document, document.amount_due)
+    (payload,) = payloads
+    lines = payload.split("\n")
+    assert lines[:4] == ["BCD", "002", "1", "SCT"]
+    assert company.iban in lines and "EUR121" in payload
+    assert document.structured_communication in lines

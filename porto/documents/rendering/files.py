@@ -84,15 +84,15 @@ def document_files(
 def document_files_prepare(document: Document) -> list[str]:
     """Produce and store every file of a just-finalized document. A UBL that cannot be made
     is not an error here (the document may never be sent as UBL): its reasons are returned."""
-    problems = []
     stored_pdf(document)
-    if document.kind in UBL_KINDS:
+    if document.kind not in UBL_KINDS:
+        return []
+    try:
         for embed in (False, True):
-            try:
-                stored_ubl(document, embed_pdf=embed)
-            except DocumentFileError as error:
-                problems = error.messages
-    return problems
+            stored_ubl(document, embed_pdf=embed)
+    except DocumentFileError as error:
+        return error.messages
+    return []
 
 
 def file_stem(document: Document) -> str:
