@@ -181,11 +181,13 @@ def test_without_rules_ubl_is_made_but_marked_not_validated(
     document = make_finalized(company)
     (stored,) = document_files(document, "ubl")
     assert stored.validation == "not_validated"
+    assert stored.validation_message.startswith("This UBL file was not checked")
     assert etree.fromstring(stored.content).findtext("cbc:ID", namespaces=NS) == document.number
     # Once the rules are installed, the stored file is checked (not made again).
     settings.PORTO_EINVOICE_RULES_DIR = validator.directory
     (again,) = document_files(document, "ubl")
     assert again.validation == "valid"
+    assert again.validation_message == ""
     assert again.sha256 == stored.sha256
     assert RenderedFile.objects.get(document=document, format="ubl").validation == "valid"
 

@@ -99,6 +99,16 @@ def test_schema_error_is_reported_with_its_line(validator, einvoice_dir):
     assert xsd[0].location.startswith("line ")
 
 
+def test_rules_without_a_message_of_ours_keep_their_official_wording(validator, einvoice_dir):
+    xml = (einvoice_dir / "examples" / "belgium" / "be-sme-invoice.xml").read_bytes()
+    report = validator.validate(
+        xml.replace(b">1210.00</cbc:PayableAmount>", b">1211.00</cbc:PayableAmount>")
+    )
+    (finding,) = [f for f in report.fatal if f.rule_id == "BR-CO-16"]
+    assert finding.text.startswith("[BR-CO-16]-Amount due for payment (BT-115)")
+    assert finding.message.startswith("Amount due for payment (BT-115)")
+
+
 def test_missing_buyer_reference_gets_a_human_message(validator, einvoice_dir):
     xml = (einvoice_dir / "examples" / "belgium" / "be-sme-invoice.xml").read_bytes()
     report = validator.validate(

@@ -45,6 +45,16 @@ class StoredFile:
     def size(self) -> int:
         return len(self.content)
 
+    @property
+    def validation_message(self) -> str:
+        """What the send dialog says about an unchecked UBL ("" when there is nothing to say)."""
+        if self.validation != RenderedFile.Validation.NOT_VALIDATED:
+            return ""
+        return _(
+            "This UBL file was not checked against the official e-invoicing rules: they are "
+            "not installed. Ask an administrator to run: python manage.py einvoice_rules install"
+        )
+
 
 def document_files(
     document: Document, fmt: str, *, embed_pdf: bool | None = None
