@@ -203,3 +203,17 @@ def test_logo_with_too_many_pixels(company, with_rules):
     company.logo.save("huge.png", ContentFile(buffer.getvalue()))
     (message,) = messages_of(make_finalized(company), "pdf")
     assert message.startswith("The company logo has too many pixels")
+
+
+@pytest.mark.django_db
+def test_messages_speak_the_users_language(company, with_rules):
+    from django.utils import translation
+
+    client = make_client(company, street="", postal_code="", city="")
+    document = make_finalized(company, client)
+    with translation.override("nl"):
+        (message,) = messages_of(document)
+    assert message.startswith("De klant heeft geen volledig adres")
+    with translation.override("fr"):
+        (message,) = messages_of(document)
+    assert message.startswith("Le client n'a pas d'adresse complète")
