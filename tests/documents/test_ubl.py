@@ -66,13 +66,13 @@ def test_belgian_domestic_invoice_carries_the_belgian_fields(company, validator)
     assert xpath(xml, "//cac:AccountingSupplierParty//cbc:EndpointID/text()") == [
         company.kbo_number
     ]
-    assert xpath(xml, "//cac:AccountingCustomerParty//cbc:EndpointID/text()") == [
-        client.kbo_number
-    ]
+    assert xpath(xml, "//cac:AccountingCustomerParty//cbc:EndpointID/text()") == [client.kbo_number]
     assert xpath(xml, "//cac:AccountingSupplierParty//cac:PartyTaxScheme/cbc:CompanyID/text()") == [
         company.vat_number
     ]
-    assert xpath(xml, "//cac:AccountingCustomerParty//cac:PartyLegalEntity/cbc:CompanyID/@schemeID") == ["0208"]
+    assert xpath(
+        xml, "//cac:AccountingCustomerParty//cac:PartyLegalEntity/cbc:CompanyID/@schemeID"
+    ) == ["0208"]
     assert xpath(xml, "cac:PaymentMeans/cbc:PaymentMeansCode/text()") == ["58"]
     assert xpath(xml, "cac:PaymentMeans/cbc:PaymentID/text()") == [
         document.structured_communication
@@ -125,7 +125,10 @@ def test_intra_community_supply_to_a_french_client(company, validator):
     assert xpath(xml, "//cac:AccountingCustomerParty//cac:PartyTaxScheme/cbc:CompanyID/text()") == [
         "FR40303265045"
     ]
-    assert xpath(xml, "cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode/text()") == ["FR"]
+    assert xpath(
+        xml,
+        "cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode/text()",
+    ) == ["FR"]
     assert xpath(xml, "//cac:TaxCategory/cbc:TaxExemptionReasonCode/text()") == ["VATEX-EU-IC"]
     assert xpath(xml, "cac:TaxTotal/cbc:TaxAmount/text()") == ["0.00"]
 

@@ -45,6 +45,16 @@ class StoredFile:
     def size(self) -> int:
         return len(self.content)
 
+    @property
+    def validation_message(self) -> str:
+        """What the send dialog says about an unchecked UBL ("" when there is nothing to say)."""
+        if self.validation != RenderedFile.Validation.NOT_VALIDATED:
+            return ""
+        return _(
+            "This UBL file was not checked against the official e-invoicing rules: they are "
+            "not installed. Ask an administrator to run: python manage.py einvoice_rules install"
+        )
+
 
 def document_files(
     document: Document, fmt: str, *, embed_pdf: bool | None = None
@@ -84,15 +94,15 @@ def document_files(
 def document_files_prepare(document: Document) -> list[str]:
     """Produce and store every file of a just-finalized document. A UBL that cannot be made
     is not an error here (the document may never be sent as UBL): its reasons are returned."""
-    problems = []
     stored_pdf(document)
-    if document.kind in UBL_KINDS:
+    if document.kind not in UBL_KINDS:
+        return []
+    try:
         for embed in (False, True):
-            try:
-                stored_ubl(document, embed_pdf=embed)
-            except DocumentFileError as error:
-                problems = error.messages
-    return problems
+            stored_ubl(document, embed_pdf=embed)
+    except DocumentFileError as error:
+        return error.messages
+    return []
 
 
 def file_stem(document: Document) -> str:

@@ -86,5 +86,5 @@ MESSAGES = {
 def human_message(rule_id: str, official_text: str) -> str:
     message = MESSAGES.get(rule_id)
     if message is None:
-        return official_text
+        return official_text.removeprefix(f"[{rule_id}]-").strip()
     return str(message)

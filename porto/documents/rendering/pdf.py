@@ -18,6 +18,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image, UnidentifiedImageError
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -137,7 +138,7 @@ def _line(line: DocumentLine, currency: str) -> dict:
     return {
         "description": xml_text(line.description),
         "quantity": _number(line.quantity),
-        "unit": unit_label(line.unit_code),
+        "unit": unit_label(line.unit_code, line.quantity),
         "unit_price": formats.number_format(
             price, decimal_pos=decimals, use_l10n=True, force_grouping=True
         ),
@@ -146,16 +147,15 @@ def _line(line: DocumentLine, currency: str) -> dict:
     }
 
 
-def unit_label(code: str) -> str:
-    return {
-        "HUR": _("h"),
-        "DAY": _("day"),
-        "MON": _("month"),
-        "ANN": _("year"),
-        "KGM": "kg",
-        "KMT": "km",
-        "C62": "",
-    }.get(code, "")
+def unit_label(code: str, quantity: Decimal = Decimal(1)) -> str:
+    count = 1 if abs(quantity) == 1 else 2
+    plural = {
+        "DAY": ngettext("day", "days", count),
+        "MON": ngettext("month", "months", count),
+        "ANN": ngettext("year", "years", count),
+    }
+    fixed = {"HUR": _("h"), "KGM": "kg", "KMT": "km", "C62": ""}
+    return plural.get(code) or fixed.get(code, "")
 
 
 def _payment(document: Document, payable: Decimal) -> dict | None:

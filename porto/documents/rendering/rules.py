@@ -188,7 +188,7 @@ def install_pinned(target: Path | None = None, fetch: Fetch = http_get) -> None:
     files = {}
     for rule in PINNED_FILES:
         if rule.url not in downloads:
-            downloads[rule.url] = fetch(rule.url)
+            downloads[rule.url] = _download(fetch, rule.url)
         data = _member(downloads[rule.url], rule) if rule.member else downloads[rule.url]
         if sha256_of(data) != rule.sha256:
             raise RulesError(
@@ -202,14 +202,23 @@ def install_pinned(target: Path | None = None, fetch: Fetch = http_get) -> None:
     _write_release(files, PINNED_RELEASE, target or rules_dir())
 
 
+def _download(fetch: Fetch, url: str) -> bytes:
+    try:
+        return fetch(url)
+    except OSError as error:  # requests' errors are OSErrors too
+        raise RulesError(
+            _(
+                "Could not download %(url)s (%(reason)s): nothing was installed. Check the "
+                "network, or install with --from a folder that holds the rule files."
+            )
+            % {"url": url, "reason": error}
+        ) from error
+
+
 def _member(archive: bytes, rule: RuleFile) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
-            names = {
-                name.split("/", 1)[-1] if "/" in name else name: name for name in bundle.namelist()
-            }
-            name = rule.member if rule.member in bundle.namelist() else names.get(rule.member, "")
-            return bundle.read(name)
+            return bundle.read(rule.member)
     except (zipfile.BadZipFile, KeyError) as error:
         raise RulesError(
             _("%(url)s is not the expected archive: it lacks %(member)s.")
@@ -233,7 +242,7 @@ def _write_release(files: dict[str, bytes], release: str, target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
     from porto.documents.rendering import validation
 
-    validation.forget_validator()
+    validation.forget_validator(target)
 
 
 def _swap_in(staging: Path, target: Path) -> None:

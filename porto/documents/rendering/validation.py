@@ -191,10 +191,11 @@ def get_validator(directory: Path | None = None) -> Validator | None:
         return validator
 
 
-def forget_validator() -> None:
-    """Drop compiled rules (after an install) so the next validation loads the new ones."""
+def forget_validator(directory: Path) -> None:
+    """Drop a folder's compiled rules (after an install) so the next validation loads the new
+    ones."""
     with _validators_lock:
-        _validators.clear()
+        _validators.pop(Path(directory), None)
 
 
 def validate_ubl(xml: bytes) -> ValidationReport:
