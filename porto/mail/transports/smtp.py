@@ -8,12 +8,15 @@ the server advertises it: ``RET=HDRS``, ``ENVID`` = our email id, ``NOTIFY=SUCCE
 
 import smtplib
 import ssl
+from functools import cache
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from porto.lib.smtp import (
     SmtpConfig,
     SmtpFailure,
+    default_ssl_context,
     describe_recipient_refusal,
     reply_text,
     smtp_open,
@@ -32,6 +35,12 @@ def xtext(value: str) -> str:
     )
 
 
+@cache
+def shared_ssl_context(ca_file: str) -> ssl.SSLContext:
+    """Loading the system's CA certificates takes ~40 ms: once per process, not per email."""
+    return default_ssl_context()
+
+
 class SmtpTransport(Transport):
     name = "smtp"
 
@@ -46,8 +55,9 @@ class SmtpTransport(Transport):
         return cls(email_settings_for(company).smtp_config())
 
     def open(self) -> smtplib.SMTP:
+        context = self.ssl_context or shared_ssl_context(settings.PORTO_SMTP_CA_FILE)
         try:
-            return smtp_open(self.config, self.ssl_context)
+            return smtp_open(self.config, context)
         except SmtpFailure as failure:
             raise TransportError(
                 failure.message, permanent=failure.permanent, code=str(failure.code or "")
