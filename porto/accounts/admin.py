@@ -18,9 +18,21 @@ class CompanyScopedAdmin(admin.ModelAdmin):
         return queryset.filter(**{f"{self.company_path}__in": companies_of(request.user)})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "company" and not request.user.is_superuser:
-            kwargs["queryset"] = companies_of(request.user)
+        if not request.user.is_superuser:
+            choices = scoped_choices(db_field.related_model, request.user)
+            if choices is not None:
+                kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def scoped_choices(model, user) -> QuerySet | None:
+    """The objects of ``model`` a non-superuser may pick: their companies, or what belongs
+    to them. None for models that belong to no company (such as users)."""
+    if model is Company:
+        return companies_of(user)
+    if any(field.name == "company" for field in model._meta.get_fields()):
+        return model._default_manager.filter(company__in=companies_of(user))
+    return None
 
 
 class MembershipInline(admin.TabularInline):

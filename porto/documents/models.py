@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from porto.accounts.models import Company
@@ -18,6 +18,9 @@ from porto.documents import totals as totals_rules
 
 MAX_QUANTITY = Decimal("1000000000")
 MAX_UNIT_PRICE = Decimal("10000000000")
+MAX_LINE_AMOUNT = Decimal("10000000000")
+# The amount columns hold 12 digits before the decimal point.
+MAX_DOCUMENT_AMOUNT = Decimal("999999999999.99")
 
 
 class FinalizedDocumentError(ValidationError):
@@ -66,20 +69,27 @@ STANDARD_RATES = {Decimal("6"), Decimal("12"), Decimal("21")}
 CATEGORIES_NEEDING_REASON = {"E", "AE", "K", "G", "O"}
 
 
+def _refuse_if_finalized(documents: "models.QuerySet[Document]") -> None:
+    """Lock the given documents' rows and raise if one of them is finalized. Call inside a
+    transaction: the lock keeps a concurrent finalization from slipping in before the write."""
+    rows = documents.select_related(None).select_for_update().order_by()
+    for status, number in rows.values_list("status", "number"):
+        if status != Document.Status.DRAFT:
+            raise FinalizedDocumentError(number)
+
+
 class DocumentQuerySet(models.QuerySet["Document"]):
     def update(self, **kwargs):
-        locked = set(kwargs) - Document.MUTABLE_WHEN_FINALIZED
-        if locked:
-            finalized = self.exclude(status=Document.Status.DRAFT).first()
-            if finalized is not None:
-                raise FinalizedDocumentError(finalized.number)
-        return super().update(**kwargs)
+        if not set(kwargs) - Document.MUTABLE_WHEN_FINALIZED:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(self)
+            return super().update(**kwargs)
 
     def delete(self):
-        finalized = self.exclude(status=Document.Status.DRAFT).first()
-        if finalized is not None:
-            raise FinalizedDocumentError(finalized.number)
-        return super().delete()
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(self)
+            return super().delete()
 
 
 class Document(models.Model):
@@ -162,20 +172,29 @@ class Document(models.Model):
         return str(self.get_kind_display())
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk and not self._stored_as_draft():
-            update_fields = kwargs.get("update_fields")
-            if update_fields is None or set(update_fields) - self.MUTABLE_WHEN_FINALIZED:
-                raise FinalizedDocumentError(self.number)
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if self._state.adding or (
+            update_fields is not None and not set(update_fields) - self.MUTABLE_WHEN_FINALIZED
+        ):
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk=self.pk))
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if self.pk and not self._stored_as_draft():
-            raise FinalizedDocumentError(self.number)
-        return super().delete(*args, **kwargs)
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk=self.pk))
+            return super().delete(*args, **kwargs)
 
-    def _stored_as_draft(self) -> bool:
-        stored = Document.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-        return stored in (None, self.Status.DRAFT)
+    def clean(self) -> None:
+        errors = {}
+        if self.client and self.client.company_id != self.company_id:
+            errors["client"] = _("Choose one of this company's clients.")
+        if self.corrects and self.corrects.company_id != self.company_id:
+            errors["corrects"] = _("Choose one of this company's invoices.")
+        if errors:
+            raise ValidationError(errors)
 
     def line_amounts(self) -> list[totals_rules.LineAmounts]:
         return [line.amounts() for line in self.lines.all()]
@@ -185,19 +204,21 @@ class Document(models.Model):
 
 
 class DocumentLineQuerySet(models.QuerySet["DocumentLine"]):
-    def _refuse_if_finalized(self) -> None:
-        locked = self.exclude(document__status=Document.Status.DRAFT).select_related("document")
-        line = locked.first()
-        if line is not None:
-            raise FinalizedDocumentError(line.document.number)
-
     def update(self, **kwargs):
-        self._refuse_if_finalized()
-        return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(Document.objects.filter(pk__in=self.values("document_id")))
+            return super().update(**kwargs)
 
     def delete(self):
-        self._refuse_if_finalized()
-        return super().delete()
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(Document.objects.filter(pk__in=self.values("document_id")))
+            return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(Document.objects.filter(pk__in={o.document_id for o in objs}))
+            return super().bulk_create(objs, *args, **kwargs)
 
 
 class DocumentLine(models.Model):
@@ -264,23 +285,36 @@ class DocumentLine(models.Model):
                 "Say why no VAT is charged (for example 'Intra-community supply, art. 39bis "
                 "VAT Code'): it is required for %(category)s."
             ) % {"category": self.get_vat_category_display()}
+        if self._amount_too_large():
+            errors["quantity"] = _(
+                "Quantity times unit price is more than %(max)s: check both for a typing "
+                "mistake, or split the line."
+            ) % {"max": f"{MAX_LINE_AMOUNT:,}"}
         if errors:
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs) -> None:
-        self._refuse_if_document_finalized()
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk__in=self._document_ids()))
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        self._refuse_if_document_finalized()
-        return super().delete(*args, **kwargs)
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk__in=self._document_ids()))
+            return super().delete(*args, **kwargs)
 
-    def _refuse_if_document_finalized(self) -> None:
-        stored = (
-            Document.objects.filter(pk=self.document_id).values_list("status", "number").first()
-        )
-        if stored and stored[0] != Document.Status.DRAFT:
-            raise FinalizedDocumentError(stored[1])
+    def _amount_too_large(self) -> bool:
+        if self.quantity is None or self.unit_price is None:
+            return False
+        return abs(Decimal(self.quantity) * Decimal(self.unit_price)) > MAX_LINE_AMOUNT
+
+    def _document_ids(self) -> set[int]:
+        """The document this line belongs to, and the one it is stored under if it moves."""
+        ids = {self.document_id}
+        if not self._state.adding:
+            stored = DocumentLine.objects.filter(pk=self.pk).values_list("document_id", flat=True)
+            ids.update(stored)
+        return ids
 
 
 class NumberSeries(models.Model):
