@@ -23,7 +23,7 @@ def validate_logo(file) -> None:
 
 class Company(models.Model):
     name = models.CharField(_("legal name"), max_length=200)
-    slug = models.SlugField(unique=True, max_length=60)
+    slug = models.SlugField(unique=True, max_length=60, blank=True)
     street = models.CharField(_("street and number"), max_length=200)
     postal_code = models.CharField(_("postal code"), max_length=20)
     city = models.CharField(_("city"), max_length=100)
