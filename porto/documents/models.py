@@ -274,12 +274,14 @@ class DocumentLine(models.Model):
         rate = Decimal(self.vat_rate if self.vat_rate is not None else 0)
         if self.vat_category == VatCategory.STANDARD and rate not in STANDARD_RATES:
             errors["vat_rate"] = _(
-                "The standard VAT rate in Belgium is 6, 12 or 21 %; not %(rate)s %%."
-            ) % {"rate": rate}
+                "The standard VAT rate in Belgium is 6, 12 or 21 %%, not %(rate)s %%: "
+                "pick one of those, or another VAT category with its reason."
+            ) % {"rate": totals_rules.rate_key(rate)}
         if self.vat_category != VatCategory.STANDARD and rate != 0:
-            errors["vat_rate"] = _("VAT category %(category)s has a rate of 0 %%.") % {
-                "category": self.get_vat_category_display()
-            }
+            errors["vat_rate"] = _(
+                "VAT category %(category)s has a rate of 0 %%: set the rate to 0, or choose "
+                "the standard rate."
+            ) % {"category": self.get_vat_category_display()}
         if self.vat_category in CATEGORIES_NEEDING_REASON and not self.exemption_reason.strip():
             errors["exemption_reason"] = _(
                 "Say why no VAT is charged (for example 'Intra-community supply, art. 39bis "
