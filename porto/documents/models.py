@@ -72,7 +72,7 @@ CATEGORIES_NEEDING_REASON = {"E", "AE", "K", "G", "O"}
 def _refuse_if_finalized(documents: "models.QuerySet[Document]") -> None:
     """Lock the given documents' rows and raise if one of them is finalized. Call inside a
     transaction: the lock keeps a concurrent finalization from slipping in before the write."""
-    rows = documents.select_related(None).select_for_update().order_by()
+    rows = documents.select_related(None).select_for_update(of=("self",)).order_by()
     for status, number in rows.values_list("status", "number"):
         if status != Document.Status.DRAFT:
             raise FinalizedDocumentError(number)

@@ -153,7 +153,7 @@ def document_finalize(document: Document, today: datetime.date | None = None) ->
     """Give a draft its number and freeze it. Raises ValidationError listing every problem."""
     with transaction.atomic():
         locked = (
-            Document.objects.select_for_update()
+            Document.objects.select_for_update(of=("self",))
             .select_related("client", "corrects")
             .get(pk=document.pk)
         )

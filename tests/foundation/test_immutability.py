@@ -234,3 +234,10 @@ def test_admin_cannot_finalize_by_setting_the_status(admin_client, draft):
     admin_client.post(url, data)
     draft.refresh_from_db()
     assert draft.status == Document.Status.DRAFT
+
+
+def test_update_through_a_nullable_relation_still_works_on_drafts(draft, final):
+    # Row locks must not reach the outer join (PostgreSQL refuses FOR UPDATE on its null side).
+    changed = Document.objects.filter(corrects__isnull=True, status="draft").update(note="x")
+    assert changed == 1
+    assert Document.objects.get(pk=draft.pk).note == "x"
