@@ -1,6 +1,7 @@
 """Concurrent finalization on PostgreSQL: every thread has its own connection, all start at
 once, and the numbers still come out 1..N with no gap and no duplicate."""
 
+import os
 import threading
 from collections.abc import Callable
 
@@ -19,8 +20,12 @@ THREADS = 8
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.fail("This test needs PostgreSQL: run it through `make test-postgres`.")
+    if connection.vendor == "postgresql":
+        return
+    message = "This test needs PostgreSQL (DATABASE_URL): `make test-postgres` runs it."
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def run_together(jobs: list[Callable[[], object]]) -> list[object]:
