@@ -5,7 +5,7 @@ the few bookkeeping fields in ``Document.MUTABLE_WHEN_FINALIZED``, whether the c
 from a form, the admin, the API or plain ORM calls (``save``, ``update``, ``delete``).
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -35,6 +35,15 @@ class FinalizedDocumentError(ValidationError):
             % {"number": number or "?"},
             code="finalized",
         )
+
+
+def finite_decimal(value) -> Decimal | None:
+    """``value`` as a finite Decimal, or None when it is not a number at all."""
+    try:
+        number = Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+    return number if number is not None and number.is_finite() else None
 
 
 class DocumentKind(models.TextChoices):
@@ -270,18 +279,12 @@ class DocumentLine(models.Model):
         return self.amounts().net_amount
 
     def clean(self) -> None:
+        # Runs even when clean_fields() found a non-number: skip the checks it cannot make.
         errors: dict[str, str] = {}
-        rate = Decimal(self.vat_rate if self.vat_rate is not None else 0)
-        if self.vat_category == VatCategory.STANDARD and rate not in STANDARD_RATES:
-            errors["vat_rate"] = _(
-                "The standard VAT rate in Belgium is 6, 12 or 21 %%, not %(rate)s %%: "
-                "pick one of those, or another VAT category with its reason."
-            ) % {"rate": totals_rules.rate_key(rate)}
-        if self.vat_category != VatCategory.STANDARD and rate != 0:
-            errors["vat_rate"] = _(
-                "VAT category %(category)s has a rate of 0 %%: set the rate to 0, or choose "
-                "the standard rate."
-            ) % {"category": self.get_vat_category_display()}
+        rate = finite_decimal(self.vat_rate)
+        rate_problem = self._rate_problem(rate) if rate is not None else ""
+        if rate_problem:
+            errors["vat_rate"] = rate_problem
         if self.vat_category in CATEGORIES_NEEDING_REASON and not self.exemption_reason.strip():
             errors["exemption_reason"] = _(
                 "Say why no VAT is charged (for example 'Intra-community supply, art. 39bis "
@@ -295,6 +298,19 @@ class DocumentLine(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def _rate_problem(self, rate: Decimal) -> str:
+        if self.vat_category == VatCategory.STANDARD and rate not in STANDARD_RATES:
+            return _(
+                "The standard VAT rate in Belgium is 6, 12 or 21 %%, not %(rate)s %%: "
+                "pick one of those, or another VAT category with its reason."
+            ) % {"rate": totals_rules.rate_key(rate)}
+        if self.vat_category != VatCategory.STANDARD and rate != 0:
+            return _(
+                "VAT category %(category)s has a rate of 0 %%: set the rate to 0, or choose "
+                "the standard rate."
+            ) % {"category": self.get_vat_category_display()}
+        return ""
+
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
             _refuse_if_finalized(Document.objects.filter(pk__in=self._document_ids()))
@@ -306,9 +322,10 @@ class DocumentLine(models.Model):
             return super().delete(*args, **kwargs)
 
     def _amount_too_large(self) -> bool:
-        if self.quantity is None or self.unit_price is None:
+        quantity, price = finite_decimal(self.quantity), finite_decimal(self.unit_price)
+        if quantity is None or price is None:
             return False
-        return abs(Decimal(self.quantity) * Decimal(self.unit_price)) > MAX_LINE_AMOUNT
+        return abs(quantity * price) > MAX_LINE_AMOUNT
 
     def _document_ids(self) -> set[int]:
         """The document this line belongs to, and the one it is stored under if it moves."""
