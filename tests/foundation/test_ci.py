@@ -13,7 +13,13 @@ from tests import services
 ROOT = Path(__file__).resolve().parents[2]
 NOWHERE = "postgres://nobody@127.0.0.1:1/nothing"
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("make") is None, reason="needs make"),
+    pytest.mark.skipif(
+        os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="does not use the database; the SQLite pass runs it",
+    ),
+]
 
 
 def make_test_postgres(ci: str | None) -> subprocess.CompletedProcess:
