@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -35,9 +36,21 @@ def scoped_choices(model, user) -> QuerySet | None:
     return None
 
 
+def member_choices(request: HttpRequest, db_field, kwargs: dict) -> dict:
+    """Staff who are not superusers pick only people already in one of their companies."""
+    if db_field.name == "user" and not request.user.is_superuser:
+        members = Membership.objects.filter(company__in=companies_of(request.user))
+        kwargs["queryset"] = get_user_model().objects.filter(memberships__in=members).distinct()
+    return kwargs
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = member_choices(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Company)
@@ -58,3 +71,7 @@ class CompanyAdmin(CompanyScopedAdmin):
 class MembershipAdmin(CompanyScopedAdmin):
     list_display = ["user", "company", "role"]
     list_filter = ["role"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = member_choices(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -9,7 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from porto.documents.models import Document, DocumentKind, NumberSeries
+from porto.documents.models import (
+    Document,
+    DocumentKind,
+    DocumentLine,
+    FinalizedDocumentError,
+    NumberSeries,
+)
 from porto.documents.services import document_finalize
 from tests.factories import make_client, make_document
 
@@ -92,3 +98,22 @@ def test_two_finalizations_of_the_same_draft_one_wins(company):
     assert losers[0].code == "already_finalized"
     assert losers[0].messages == ["Document 2026-00001 is already finalized."]
     assert NumberSeries.objects.get(company=company, kind="invoice").last_value == 1
+
+
+def test_a_line_added_during_finalization_is_either_counted_or_refused(company):
+    client = make_client(company)
+    for _ in range(5):
+        draft = make_document(company, client, issue_date="2026-05-04")
+
+        def add_line(pk=draft.pk):
+            return DocumentLine.objects.create(
+                document_id=pk, description="Late", quantity=1, unit_price=1000
+            )
+
+        finalized, added = run_together([finalize_job(draft.pk), add_line])
+
+        assert isinstance(finalized, str), finalized
+        assert isinstance(added, DocumentLine | FinalizedDocumentError), added
+        document = Document.objects.get(pk=draft.pk)
+        assert document.total_incl_vat == document.compute_totals().tax_inclusive
+        assert document.lines.count() == (2 if isinstance(added, DocumentLine) else 1)

@@ -163,7 +163,14 @@ def staff_client(client, other_company):
     user = make_user(other_company, username="staff")
     user.is_staff = True
     user.save()
-    codenames = ["view_document", "change_document", "view_client", "change_client"]
+    codenames = [
+        "view_document",
+        "change_document",
+        "view_client",
+        "change_client",
+        "view_membership",
+        "add_membership",
+    ]
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     client.force_login(user)
     return client
@@ -199,3 +206,12 @@ def test_staff_admin_offers_only_their_clients_and_invoices(staff_client, other_
     )
     assert list(form.fields["client"].queryset) == [mine]
     assert set(form.fields["corrects"].queryset) == {my_invoice, draft}
+
+
+def test_staff_admin_offers_only_people_of_their_companies(staff_client, outsider, owner):
+    form = staff_client.get("/admin/accounts/membership/add/").context["adminform"].form
+    assert set(form.fields["user"].queryset.values_list("username", flat=True)) == {
+        "staff",
+        "outsider",
+    }
+    assert owner.username == "owner"  # exists, but belongs to the other company only
