@@ -215,3 +215,11 @@ def test_staff_admin_offers_only_people_of_their_companies(staff_client, outside
         "outsider",
     }
     assert owner.username == "owner"  # exists, but belongs to the other company only
+
+
+def test_the_current_company_is_remembered_without_rewriting_the_session(owner_client, company):
+    first = owner_client.get("/documents/")
+    assert first.wsgi_request.session["porto_company_id"] == company.pk
+    assert first.wsgi_request.session.modified
+    second = owner_client.get("/clients/")
+    assert not second.wsgi_request.session.modified
