@@ -79,6 +79,8 @@ class TestPostmark:
         assert item.event.reason.startswith(MAILBOX_MISSING + " (550 5.1.1 The email account")
         assert item.event.code == "550 5.1.1"
         assert item.dedupe_key == "postmark:4323372036854775807:niemand@klant.example"
+        # record_event(source=..., provider_event_id=...) prefixes the source itself.
+        assert item.provider_event_id == "4323372036854775807:niemand@klant.example"
 
     def test_soft_bounce_is_temporary_although_anymail_says_bounced(self):
         assert anymail_types("postmark", "bounce_soft") == ["bounced"]

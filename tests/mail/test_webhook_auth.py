@@ -400,3 +400,76 @@ class TestFreshness:
     def test_providers_without_a_signed_time_are_not_checked_here(self, provider):
         request = RequestFactory().post("/h/", data="{}", content_type="application/json")
         webhook_freshness_check(provider, request, now=NOW)
+
+
+class TestWithAnymailsOwnValidators:
+    """anymail checks the signatures; these show what it leaves to Porto."""
+
+    def test_anymail_accepts_a_stale_mailgun_signature_and_porto_refuses_it(self):
+        import hashlib
+        import hmac
+
+        from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+
+        key = "porto-test-mailgun-signing-key"
+        stale = str(int(NOW.timestamp()) - 86_400)
+        token = "9" * 50
+        signature = hmac.new(key.encode(), f"{stale}{token}".encode(), hashlib.sha256).hexdigest()
+        body = {
+            "signature": {"timestamp": stale, "token": token, "signature": signature},
+            "event-data": {"event": "delivered", "timestamp": float(stale)},
+        }
+        request = RequestFactory().post(
+            "/hooks/mailgun/", data=json.dumps(body), content_type="application/json"
+        )
+        MailgunTrackingWebhookView(webhook_signing_key=key).run_validators(request)  # accepted
+        with pytest.raises(WebhookAuthError, match="stale or replayed"):
+            webhook_freshness_check("mailgun", request, now=NOW)
+
+    def test_anymail_accepts_a_stale_sendgrid_signature_and_porto_refuses_it(self):
+        import base64
+        import warnings
+
+        from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        private = ec.generate_private_key(ec.SECP256R1())
+        public_der = private.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        stale = str(int(NOW.timestamp()) - 3600)
+        body = b'[{"email":"a@klant.example","event":"delivered","timestamp":1772438400}]'
+        signature = private.sign(stale.encode() + body, ec.ECDSA(hashes.SHA256()))
+        request = RequestFactory().post(
+            "/hooks/sendgrid/",
+            data=body,
+            content_type="application/json",
+            headers={
+                "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+                "X-Twilio-Email-Event-Webhook-Timestamp": stale,
+            },
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # anymail's "SendGrid is no longer supported"
+            view = SendGridTrackingWebhookView(
+                tracking_webhook_verification_key=base64.b64encode(public_der).decode()
+            )
+        view.run_validators(request)  # accepted
+        with pytest.raises(WebhookAuthError, match="stale or replayed"):
+            webhook_freshness_check("sendgrid", request, now=NOW)
+
+    def test_anymail_refuses_postal_sha256_only_requests_that_porto_verifies(self):
+        from anymail.exceptions import AnymailWebhookValidationFailure
+        from anymail.webhooks.postal import PostalTrackingWebhookView
+
+        key = public_key_base64(rsa_key("postal"))
+        request = RequestFactory().post(
+            "/hooks/postal/",
+            data=POSTAL_BODY,
+            content_type="application/json",
+            headers={"X-Postal-Signature-256": rsa_sign(rsa_key("postal"), POSTAL_BODY)},
+        )
+        with pytest.raises(AnymailWebhookValidationFailure):
+            PostalTrackingWebhookView(webhook_key=key).run_validators(request)
+        postal_signature_verify(request.body, request.headers, key)

@@ -3,7 +3,7 @@
     events = webhook_events_classify("postmark", request)   # or from a stored request
     for item in events:
         record_event(source=item.source, event=item.event, message_id=item.message_id,
-                     recipient=item.recipient, provider_event_id=item.dedupe_key,
+                     recipient=item.recipient, provider_event_id=item.provider_event_id,
                      payload=item.payload)
 
 anymail's own parsing code reads the request (the views' ``parse_events``); the provider
@@ -21,7 +21,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest
 
 from .providers.amazon_ses import AmazonSes
-from .providers.base import ClassificationError, ClassifiedEvent, Provider, dedupe_key
+from .providers.base import ClassificationError, ClassifiedEvent, Provider, provider_event_id
 from .providers.brevo import Brevo
 from .providers.mailgun import Mailgun
 from .providers.mailjet import Mailjet
@@ -36,7 +36,7 @@ __all__ = [
     "ClassificationError",
     "ClassifiedEvent",
     "classify",
-    "dedupe_key",
+    "provider_event_id",
     "request_rebuild",
     "tracking_events_parse",
     "webhook_events_classify",

@@ -34,14 +34,24 @@ class ClassificationError(ValueError):
 
 @dataclass(frozen=True)
 class ClassifiedEvent:
-    """One normalised event for ``record_event``: ``source`` is the provider's name."""
+    """One normalised event, ready for ``record_event(source=..., provider_event_id=...)``.
+
+    ``provider_event_id`` is what makes the event unique within its source: the provider's
+    event id plus the recipient (one Amazon SES notification covers several recipients), or
+    a SHA-256 of the event where the provider has no id. ``dedupe_key`` is
+    ``"<source>:<provider_event_id>"``.
+    """
 
     source: str
     event: Event
     message_id: str
     recipient: str
-    dedupe_key: str
+    provider_event_id: str
     payload: dict[str, Any] = field(compare=False)
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.source}:{self.provider_event_id}"
 
 
 @dataclass(frozen=True)
@@ -66,16 +76,14 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def dedupe_key(
+def provider_event_id(
     source: str, event_id: str, message_id: str, recipient: str, type_: str, at: str, payload: dict
 ) -> str:
     """The provider's event id where it has one (per recipient), else a hash of the event."""
-    if event_id:
-        key = f"{source}:{event_id}:{recipient}"
-        if len(key) <= _MAX_KEY_LENGTH:
-            return key
+    if event_id and len(f"{source}:{event_id}:{recipient}") <= _MAX_KEY_LENGTH:
+        return f"{event_id}:{recipient}"
     material = canonical_json([source, event_id, message_id, recipient, type_, at, payload])
-    return f"{source}:sha256:{hashlib.sha256(material.encode('utf-8')).hexdigest()}"
+    return f"sha256:{hashlib.sha256(material.encode('utf-8')).hexdigest()}"
 
 
 def _event_type(value: object) -> EventType:
@@ -204,7 +212,7 @@ class Provider:
     ) -> ClassifiedEvent:
         payload = json_safe(tracking.esp_event)
         recipient = str(tracking.recipient or "").strip()
-        key = dedupe_key(
+        event_key = provider_event_id(
             self.name,
             str(tracking.event_id or ""),
             message_id,
@@ -213,4 +221,4 @@ class Provider:
             event.at.isoformat(),
             payload,
         )
-        return ClassifiedEvent(self.name, event, message_id, recipient, key, payload)
+        return ClassifiedEvent(self.name, event, message_id, recipient, event_key, payload)
