@@ -67,6 +67,7 @@ _PARSE_ERRORS = (
     AttributeError,
     IndexError,
     OverflowError,
+    OSError,  # datetime.fromtimestamp() out of the platform's range
     UnicodeDecodeError,
 )
 

@@ -307,7 +307,9 @@ SIGNED_TIMESTAMPS: dict[str, tuple[str, Callable[[HttpRequest], object]]] = {
 }
 
 
-def webhook_freshness_check(provider: str, request: HttpRequest, *, now=None) -> None:
+def webhook_freshness_check(
+    provider: str, request: HttpRequest, *, now: dt.datetime | None = None
+) -> None:
     """Refuse a stale signed request of ``provider``; providers without a signed time pass."""
     entry = SIGNED_TIMESTAMPS.get(provider)
     if entry is None:
