@@ -5,6 +5,7 @@ import json
 import time
 
 import pytest
+from anymail.exceptions import AnymailWebhookValidationFailure
 from cryptography.hazmat.primitives import hashes
 from django.core.exceptions import SuspiciousOperation
 from django.test import RequestFactory
@@ -16,6 +17,7 @@ from porto.mail.feedback.webhook_auth import (
     sns_message_verify,
     sns_string_to_sign,
     timestamp_check,
+    webhook_authenticate,
     webhook_freshness_check,
 )
 
@@ -473,3 +475,108 @@ class TestWithAnymailsOwnValidators:
         with pytest.raises(AnymailWebhookValidationFailure):
             PostalTrackingWebhookView(webhook_key=key).run_validators(request)
         postal_signature_verify(request.body, request.headers, key)
+
+
+BASIC = "porto:s3cret-webhook-password"
+
+
+def with_basic_auth(credentials: str = BASIC) -> dict:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+
+
+@pytest.fixture
+def anymail_settings(settings):
+    settings.ANYMAIL = {
+        "WEBHOOK_SECRET": BASIC,
+        "MAILGUN_WEBHOOK_SIGNING_KEY": "porto-test-mailgun-signing-key",
+        "POSTAL_WEBHOOK_KEY": public_key_base64(rsa_key("postal")),
+    }
+    settings.PORTO_SNS_TOPIC_ARNS = [TOPIC]
+    return settings
+
+
+def signed_mailgun(timestamp: int, key="porto-test-mailgun-signing-key", headers=None):
+    import hashlib
+    import hmac
+
+    token = "7" * 50
+    signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    body = {
+        "signature": {"timestamp": str(timestamp), "token": token, "signature": signature},
+        "event-data": {"event": "delivered", "timestamp": float(timestamp)},
+    }
+    return RequestFactory().post(
+        "/hooks/mailgun/",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=headers if headers is not None else with_basic_auth(),
+    )
+
+
+class TestWebhookAuthenticate:
+    def test_a_fresh_well_signed_mailgun_request_passes(self, anymail_settings):
+        webhook_authenticate("mailgun", signed_mailgun(int(NOW.timestamp())), now=NOW)
+
+    def test_a_stale_mailgun_request_is_refused(self, anymail_settings):
+        with pytest.raises(WebhookAuthError, match="stale or replayed"):
+            webhook_authenticate("mailgun", signed_mailgun(int(NOW.timestamp()) - 900), now=NOW)
+
+    def test_a_wrong_mailgun_signature_is_refused_by_anymail(self, anymail_settings):
+        request = signed_mailgun(int(NOW.timestamp()), key="someone-else")
+        with pytest.raises(AnymailWebhookValidationFailure, match="incorrect signature"):
+            webhook_authenticate("mailgun", request, now=NOW)
+
+    def test_wrong_basic_auth_is_refused(self, anymail_settings):
+        request = signed_mailgun(int(NOW.timestamp()), headers=with_basic_auth("porto:guess"))
+        with pytest.raises(AnymailWebhookValidationFailure, match="basic auth"):
+            webhook_authenticate("mailgun", request, now=NOW)
+
+    def test_postmark_relies_on_basic_auth(self, anymail_settings):
+        body = b'{"RecordType": "Delivery"}'
+
+        def request(headers):
+            return RequestFactory().post(
+                "/h/", data=body, content_type="application/json", headers=headers
+            )
+
+        webhook_authenticate("postmark", request(with_basic_auth()), now=NOW)
+        with pytest.raises(AnymailWebhookValidationFailure):
+            webhook_authenticate("postmark", request({}), now=NOW)
+
+    def test_postal_sha256_with_basic_auth_passes_and_without_fails(self, anymail_settings):
+        signature = {"X-Postal-Signature-256": rsa_sign(rsa_key("postal"), POSTAL_BODY)}
+
+        def request(headers):
+            return RequestFactory().post(
+                "/h/", data=POSTAL_BODY, content_type="application/json", headers=headers
+            )
+
+        webhook_authenticate("postal", request({**signature, **with_basic_auth()}), now=NOW)
+        with pytest.raises(WebhookAuthError, match="basic auth"):
+            webhook_authenticate("postal", request(signature), now=NOW)
+        with pytest.raises(WebhookAuthError, match="not signed"):
+            webhook_authenticate("postal", request(with_basic_auth()), now=NOW)
+
+    def test_amazon_sns_is_verified_by_its_signature(self, anymail_settings, certificates):
+        def request(body):
+            return RequestFactory().post(
+                "/h/",
+                data=body,
+                content_type="text/plain; charset=UTF-8",  # what SNS sends
+                headers={**with_basic_auth(), "x-amz-sns-message-type": "Notification"},
+            )
+
+        good = signed(sns_notification())
+        webhook_authenticate("amazon_ses", request(good), fetch_certificate=certificates)
+        forged = signed(sns_notification(), key=rsa_key("attacker"))
+        with pytest.raises(WebhookAuthError, match="signature is wrong"):
+            webhook_authenticate("amazon_ses", request(forged), fetch_certificate=certificates)
+
+    def test_a_missing_signing_key_is_a_configuration_error(self, settings):
+        from django.core.exceptions import ImproperlyConfigured
+
+        settings.ANYMAIL = {"WEBHOOK_SECRET": BASIC}
+        with pytest.raises(ImproperlyConfigured, match="MAILGUN_WEBHOOK_SIGNING_KEY"):
+            webhook_authenticate("mailgun", signed_mailgun(int(NOW.timestamp())), now=NOW)

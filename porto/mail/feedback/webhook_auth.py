@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import requests
 from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.utils import get_anymail_setting, get_request_basic_auth
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 
 class WebhookAuthError(AnymailWebhookValidationFailure):
@@ -316,3 +318,57 @@ def webhook_freshness_check(
         return
     source, timestamp_of = entry
     timestamp_check(timestamp_of(request), source=source, now=now)
+
+
+# --- One call per request ------------------------------------------------------------------
+
+
+def _basic_auth_check(request: HttpRequest) -> None:
+    """anymail's shared basic auth (ANYMAIL["WEBHOOK_SECRET"]), when one is configured."""
+    allowed = get_anymail_setting("webhook_secret", default=[])
+    allowed = [allowed] if isinstance(allowed, str) and allowed else list(allowed or [])
+    sent = get_request_basic_auth(request) or ""
+    if allowed and not any(constant_time_compare(sent, secret) for secret in allowed):
+        raise WebhookAuthError("Missing or wrong basic auth in the webhook URL.")
+
+
+def _postal_check(request: HttpRequest, **_options: Any) -> None:
+    _basic_auth_check(request)
+    key = get_anymail_setting("webhook_key", esp_name="Postal", allow_bare=True)
+    postal_signature_verify(request.body, request.headers, key)
+
+
+def _sns_check(request: HttpRequest, **kwargs: Any) -> None:
+    _basic_auth_check(request)
+    sns_message_verify(request.body, **kwargs)
+
+
+def _anymail_check(provider: str, request: HttpRequest) -> None:
+    from .classify import provider_get  # classify imports every provider: load it late
+
+    provider_get(provider).view_class().run_validators(request)
+
+
+# Where anymail's own checks fall short, Porto's replace them.
+OWN_CHECKS: dict[str, Callable[..., None]] = {"postal": _postal_check, "amazon_ses": _sns_check}
+
+
+def webhook_authenticate(
+    provider: str,
+    request: HttpRequest,
+    *,
+    now: dt.datetime | None = None,
+    fetch_certificate: CertificateFetcher | None = None,
+) -> None:
+    """Raise ``WebhookAuthError`` unless ``request`` provably comes from ``provider``, now.
+
+    anymail's checks (basic auth, provider signatures) for most providers; Porto's for
+    Postal (SHA-256) and Amazon SNS (message signatures); then the freshness of signed
+    timestamps. A missing signing key is a configuration error, raised as such.
+    """
+    own_check = OWN_CHECKS.get(provider)
+    if own_check is not None:
+        own_check(request, fetch_certificate=fetch_certificate, now=now)
+    else:
+        _anymail_check(provider, request)
+    webhook_freshness_check(provider, request, now=now)
