@@ -580,3 +580,43 @@ class TestWebhookAuthenticate:
         settings.ANYMAIL = {"WEBHOOK_SECRET": BASIC}
         with pytest.raises(ImproperlyConfigured, match="MAILGUN_WEBHOOK_SIGNING_KEY"):
             webhook_authenticate("mailgun", signed_mailgun(int(NOW.timestamp())), now=NOW)
+
+
+class TestResendSignatures:
+    SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    def request(self, at: dt.datetime, secret: str | None = None):
+        from svix.webhooks import Webhook
+
+        body = '{"type":"email.delivered","created_at":"2026-03-02T09:00:04.126Z","data":{}}'
+        msg_id = "msg_2Lh9KRb0pzN4LePd3XiA4v"
+        signature = Webhook(secret or self.SECRET).sign(msg_id, at, body)
+        return RequestFactory().post(
+            "/hooks/resend/",
+            data=body,
+            content_type="application/json",
+            headers={
+                "svix-id": msg_id,
+                "svix-timestamp": str(int(at.timestamp())),
+                "svix-signature": signature,
+            },
+        )
+
+    @pytest.fixture(autouse=True)
+    def _signing_secret(self, settings):
+        settings.ANYMAIL = {"RESEND_SIGNING_SECRET": self.SECRET}
+
+    def test_a_fresh_signed_request_passes(self):
+        now = dt.datetime.now(dt.UTC)
+        webhook_authenticate("resend", self.request(now), now=now)
+
+    def test_a_request_signed_with_another_secret_is_refused(self):
+        now = dt.datetime.now(dt.UTC)
+        other = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+        with pytest.raises(AnymailWebhookValidationFailure, match="incorrect signature"):
+            webhook_authenticate("resend", self.request(now, secret=other), now=now)
+
+    def test_a_stale_signed_request_is_refused(self):
+        old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        with pytest.raises(AnymailWebhookValidationFailure):
+            webhook_authenticate("resend", self.request(old))
