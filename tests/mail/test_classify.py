@@ -523,3 +523,9 @@ class TestIntoTheStatusRules:
 
     def test_a_resend_soft_bounce_stays_in_transit(self):
         assert self.status([one("resend", "email_bounced_transient")]) == Status.IN_TRANSIT
+
+
+def test_every_provider_has_documented_payloads_and_nothing_else_does():
+    folders = {path.name for path in PAYLOADS.iterdir() if path.is_dir()}
+    assert folders == set(PROVIDERS)
+    assert all(any((PAYLOADS / name).glob("*.json")) for name in PROVIDERS)
