@@ -202,8 +202,8 @@ class Provider:
         if who:
             return True, _("opened automatically by %(who)s") % {"who": _(who)}
         user_agent, ip = self.opener(tracking, detail)
-        if not user_agent and not ip:
-            return False, ""  # the provider tells nothing about who opened
+        if not user_agent:
+            return False, ""  # the provider does not say who opened: take it as a person
         open_kind = classify_open(user_agent, ip, None)
         return open_kind.machine, open_kind.reason
 
