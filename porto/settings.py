@@ -174,3 +174,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PORTO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Delivery tracking: webhook authentication and the open pixel (porto/mail/feedback) ---
+# Signed webhook requests (Mailgun, SendGrid, Resend) further than this from now are refused.
+PORTO_WEBHOOK_MAX_AGE = int(os.environ.get("PORTO_WEBHOOK_MAX_AGE", "300"))
+# Amazon SNS topics whose notifications are accepted (comma-separated ARNs); none = refuse all.
+PORTO_SNS_TOPIC_ARNS = [a for a in os.environ.get("PORTO_SNS_TOPIC_ARNS", "").split(",") if a]
+# A pixel load sooner than this after delivery is a machine, not a person.
+PORTO_PIXEL_MACHINE_SECONDS = float(os.environ.get("PORTO_PIXEL_MACHINE_SECONDS", "10"))
