@@ -96,7 +96,7 @@ def email_settings_test(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_model_errors(error)
         else:
-            to_address = request.user.email or candidate.smtp_from_address
+            to_address = getattr(request.user, "email", "") or candidate.smtp_from_address
             report = smtp_test_send(candidate, to_address)
     return _page(
         request, email_settings_for(settings.company), method_form=form, test_report=report

@@ -18,9 +18,11 @@ class EmailTextForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Our own length check says more than the generic one (and names the limit).
-        self.fields["subject"].max_length = None
-        self.fields["subject"].validators = []
-        self.fields["subject"].widget.attrs.pop("maxlength", None)
+        subject = self.fields["subject"]
+        assert isinstance(subject, forms.CharField)
+        subject.max_length = None
+        subject.validators = []
+        subject.widget.attrs.pop("maxlength", None)
 
     def clean_subject(self) -> str:
         return self._checked("subject", SUBJECT_MAX_CHARS)
