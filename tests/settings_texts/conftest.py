@@ -22,6 +22,11 @@ USERNAME = "mailbox@acme.example"
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # The shared factory leaves the slug empty and full_clean() refuses that; give one here.
 @pytest.fixture
 def company(db):
