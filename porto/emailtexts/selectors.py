@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 
 from porto.accounts.models import Company
 from porto.documents.models import Document, DocumentKind
@@ -52,4 +52,5 @@ def preview_documents(company: Company, kind: str) -> QuerySet[Document]:
     documents = Document.objects.filter(company=company).select_related("client", "company")
     same_kind = documents.filter(kind=document_kind)
     chosen = same_kind if same_kind.exists() else documents
-    return chosen.order_by("status", "-issue_date", "-pk")
+    drafts_last = Case(When(status=Document.Status.DRAFT, then=Value(1)), default=Value(0))
+    return chosen.order_by(drafts_last, "-issue_date", "-pk")

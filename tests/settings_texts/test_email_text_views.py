@@ -53,7 +53,7 @@ def test_editor_shows_the_placeholders_and_a_preview_with_a_real_document(owner_
         assert f"<code>{code}</code>" in page
     assert f"Factuur {invoice.number} van Acme BV" in page
     assert "Geachte Bakkerij Peeters," in page
-    assert 'sandbox srcdoc="&lt;p&gt;Geachte Bakkerij Peeters,' in page
+    assert "&lt;/style&gt;&lt;p&gt;Geachte Bakkerij Peeters," in page
 
 
 def test_save_changes_the_text(owner_client, company):
@@ -233,3 +233,16 @@ def test_nav_links_to_the_settings_pages(owner_client):
     page = owner_client.get(LIST).content.decode()
     assert 'href="/settings/email/"' in page
     assert 'href="/settings/email-texts/"' in page
+
+
+def test_preview_prefers_a_finalized_document(owner_client, company):
+    from tests.factories import make_document
+
+    finalized = make_finalized(company, make_client(company, name="Definitieve klant"))
+    make_document(company, make_client(company, name="Ontwerpklant"))  # newer, but a draft
+    text = email_text_for(company, "invoice", "nl")
+
+    page = owner_client.get(edit_url(text)).content.decode()
+
+    assert f"Factuur {finalized.number}" in page
+    assert "Geachte Definitieve klant" in page
