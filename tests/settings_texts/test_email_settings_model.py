@@ -139,3 +139,19 @@ def test_smtp_config_carries_the_settings(company):
 
     assert config == SmtpConfig("smtp.acme.example", 465, Security.TLS, "u", "p")
     assert "p'" not in repr(config)
+
+
+def test_admin_never_shows_the_password(company, client):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@acme.example", "pw")
+    stored = email_settings_for(company)
+    stored.smtp_password = "Sup3r-geheim!"
+    stored.save()
+    client.force_login(admin_user)
+
+    page = client.get(f"/admin/emailsettings/emailsettings/{stored.pk}/change/")
+
+    assert page.status_code == 200
+    assert b"Sup3r-geheim!" not in page.content
+    assert b'name="smtp_host"' in page.content
