@@ -248,3 +248,18 @@ def test_every_placeholder_has_a_value(company):
     values = services.placeholder_values(make_finalized(company), "nl")
     assert set(values) == set(PLACEHOLDERS)
     assert services.MISSING not in values.values()
+
+
+def test_values_follow_the_language_of_the_text(company):
+    invoice = make_finalized(company, lines=[("1", "1020.30", "S", "21")])
+    english = services.email_text_for(company, "invoice", "en")
+
+    rendered = services.email_text_render(english, invoice, "nl")  # a Dutch client
+
+    assert "€1,234.56" in rendered.body_text
+
+
+def test_text_and_document_of_different_companies_are_refused(company, other_company):
+    theirs = services.email_text_for(other_company, "invoice", "nl")
+    with pytest.raises(ValueError, match="different companies"):
+        services.email_text_render(theirs, make_finalized(company), "nl")
