@@ -18,6 +18,7 @@ from porto.emailsettings.services import (
     email_settings_with,
     smtp_test_send,
 )
+from porto.lib.smtp import Security
 
 
 def _page(request: HttpRequest, settings: EmailSettings, **context) -> HttpResponse:
@@ -80,6 +81,14 @@ def _report_saved(request: HttpRequest, before: EmailSettings, saved: EmailSetti
         messages.warning(
             request,
             _("Open tracking is switched off: it is not available with Own mailbox (SMTP)."),
+        )
+    if saved.uses_smtp and saved.smtp_security == Security.NONE:
+        messages.warning(
+            request,
+            _(
+                "Your SMTP connection is not encrypted: the password and every email can be "
+                "read on the way. Choose STARTTLS or TLS if your server offers it."
+            ),
         )
 
 

@@ -228,3 +228,19 @@ def test_send_test_email_uses_the_stored_password_when_left_empty(
     response = owner_client.post(TEST, method_data(smtp_password="", **server))
 
     assert b"The test email was sent." in response.content
+
+
+def test_saving_without_encryption_warns(owner_client, company):
+    response = owner_client.post(
+        METHOD, method_data(smtp_security="none", smtp_password="x"), follow=True
+    )
+    assert email_settings_for(company).smtp_security == "none"
+    assert b"Your SMTP connection is not encrypted" in response.content
+
+
+def test_imap_server_needs_a_username(owner_client, company):
+    response = owner_client.post(
+        METHOD, method_data(smtp_password="x", imap_host="imap.acme.example")
+    )
+    assert b"Give the IMAP username" in response.content
+    assert email_settings_for(company).imap_host == ""
