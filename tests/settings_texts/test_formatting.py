@@ -2,6 +2,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from porto.emailtexts.formatting import NBSP, NNBSP, format_amount, format_date
 
@@ -40,3 +42,14 @@ def test_single_digit_day_and_month():
     assert format_date(datetime.date(2026, 3, 5), "nl") == "05/03/2026"
     assert format_date(datetime.date(2026, 3, 5), "en") == "5 March 2026"
     assert format_date(None, "nl") == ""
+
+
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False))
+def test_formatted_amounts_read_back_as_the_same_number(amount):
+    nl = format_amount(amount, "nl").removesuffix(f"{NBSP}€")
+    fr = format_amount(amount, "fr").removesuffix(f"{NBSP}€")
+    en = format_amount(amount, "en").replace("€", "")
+
+    assert Decimal(nl.replace(".", "").replace(",", ".")) == amount
+    assert Decimal(fr.replace(NNBSP, "").replace(",", ".")) == amount
+    assert Decimal(en.replace(",", "")) == amount
