@@ -181,3 +181,4 @@ LOGGING = {
 # A CA bundle (PEM) trusted for SMTP/IMAP TLS besides the system ones: for a company server
 # with a private CA, and for tests against a local server with a self-signed certificate.
 PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
+LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "settings_texts"]
