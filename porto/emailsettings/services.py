@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
+from enum import StrEnum
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -46,10 +47,17 @@ def email_settings_update(settings: EmailSettings, changes: dict) -> EmailSettin
 # Send test email
 
 
+class StepState(StrEnum):
+    OK = "ok"
+    WARNING = "warning"  # passed, with a risk the user should know (no encryption)
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not tried, because an earlier step failed
+
+
 @dataclass(frozen=True)
 class StepResult:
     step: Step
-    state: str  # "ok", "warning", "failed" or "skipped" (not tried)
+    state: StepState
     message: str
 
 
@@ -59,11 +67,13 @@ class SmtpTestReport:
 
     @property
     def ok(self) -> bool:
-        return bool(self.steps) and all(s.state in ("ok", "warning") for s in self.steps)
+        return bool(self.steps) and all(
+            s.state in (StepState.OK, StepState.WARNING) for s in self.steps
+        )
 
     @property
     def failure(self) -> StepResult | None:
-        return next((s for s in self.steps if s.state == "failed"), None)
+        return next((s for s in self.steps if s.state == StepState.FAILED), None)
 
 
 def smtp_test_send(
@@ -95,14 +105,18 @@ def _quit(session: smtplib.SMTP) -> None:
 
 def _opened_steps(config: smtp.SmtpConfig, session) -> list[StepResult]:
     where = f"{config.host}:{config.port}"
-    steps = [StepResult(Step.CONNECT, "ok", _("Connected to %(where)s.") % {"where": where})]
+    steps = [
+        StepResult(Step.CONNECT, StepState.OK, _("Connected to %(where)s.") % {"where": where})
+    ]
     steps.append(_tls_step(config, session))
     if config.username:
         steps.append(
-            StepResult(Step.LOGIN, "ok", _("Logged in as %(user)s.") % {"user": config.username})
+            StepResult(
+                Step.LOGIN, StepState.OK, _("Logged in as %(user)s.") % {"user": config.username}
+            )
         )
     else:
-        steps.append(StepResult(Step.LOGIN, "ok", _("No login: no username is set.")))
+        steps.append(StepResult(Step.LOGIN, StepState.OK, _("No login: no username is set.")))
     return steps
 
 
@@ -110,7 +124,7 @@ def _tls_step(config: smtp.SmtpConfig, session) -> StepResult:
     if config.security == Security.NONE:
         return StepResult(
             Step.TLS,
-            "warning",
+            StepState.WARNING,
             _(
                 "Not encrypted: the password and every email travel readable over the network. "
                 "Choose STARTTLS or TLS if your server offers it."
@@ -121,15 +135,32 @@ def _tls_step(config: smtp.SmtpConfig, session) -> StepResult:
     label = "STARTTLS" if config.security == Security.STARTTLS else "TLS"
     return StepResult(
         Step.TLS,
-        "ok",
+        StepState.OK,
         _("Encrypted with %(method)s (%(version)s); the server's certificate is valid.")
         % {"method": label, "version": version or "TLS"},
     )
 
 
 def _send(session, settings: EmailSettings, to_address: str, report: SmtpTestReport) -> None:
-    sender = settings.smtp_from_address
     _command(session.ehlo_or_helo_if_needed, Step.SENDER)
+    report.steps.append(_mail_from(session, settings.smtp_from_address))
+    report.steps.append(_rcpt_to(session, to_address))
+    message = smtp_test_message(settings, to_address).as_bytes(policy=SMTP)
+    code, reply = _command(lambda: session.data(message), Step.DATA)
+    report.steps.append(
+        StepResult(
+            Step.DATA,
+            StepState.OK,
+            _(
+                "The server accepted the test message (%(code)d %(reply)s): look for it in "
+                "the mailbox of %(to)s."
+            )
+            % {"code": code, "reply": smtp.reply_text(reply), "to": to_address},
+        )
+    )
+
+
+def _mail_from(session, sender: str) -> StepResult:
     code, reply = _command(lambda: session.mail(sender), Step.SENDER)
     if code != 250:
         raise SmtpFailure(
@@ -142,11 +173,11 @@ def _send(session, settings: EmailSettings, to_address: str, report: SmtpTestRep
             permanent=smtp.is_permanent_code(code),
             code=code,
         )
-    report.steps.append(
-        StepResult(
-            Step.SENDER, "ok", _("The server accepts %(sender)s as sender.") % {"sender": sender}
-        )
-    )
+    message = _("The server accepts %(sender)s as sender.") % {"sender": sender}
+    return StepResult(Step.SENDER, StepState.OK, message)
+
+
+def _rcpt_to(session, to_address: str) -> StepResult:
     code, reply = _command(lambda: session.rcpt(to_address), Step.RECIPIENTS)
     if code not in (250, 251):
         raise SmtpFailure(
@@ -155,28 +186,8 @@ def _send(session, settings: EmailSettings, to_address: str, report: SmtpTestRep
             permanent=smtp.is_permanent_code(code),
             code=code,
         )
-    report.steps.append(
-        StepResult(
-            Step.RECIPIENTS,
-            "ok",
-            _("The server accepts the recipient %(to)s.") % {"to": to_address},
-        )
-    )
-    code, reply = _command(
-        lambda: session.data(smtp_test_message(settings, to_address).as_bytes(policy=SMTP)),
-        Step.DATA,
-    )
-    report.steps.append(
-        StepResult(
-            Step.DATA,
-            "ok",
-            _(
-                "The server accepted the test message (%(code)d %(reply)s): look for it in "
-                "the mailbox of %(to)s."
-            )
-            % {"code": code, "reply": smtp.reply_text(reply), "to": to_address},
-        )
-    )
+    message = _("The server accepts the recipient %(to)s.") % {"to": to_address}
+    return StepResult(Step.RECIPIENTS, StepState.OK, message)
 
 
 def _command(call, step: Step):
@@ -219,9 +230,9 @@ def _failed(report: SmtpTestReport, config: smtp.SmtpConfig, failure: SmtpFailur
     for step in STEP_ORDER[:failed_at]:
         if step not in done:
             report.steps.append(_assumed_ok(step, config))
-    report.steps.append(StepResult(failure.step, "failed", failure.message))
+    report.steps.append(StepResult(failure.step, StepState.FAILED, failure.message))
     for step in STEP_ORDER[failed_at + 1 :]:
-        report.steps.append(StepResult(step, "skipped", _("Not tried.")))
+        report.steps.append(StepResult(step, StepState.SKIPPED, _("Not tried.")))
     report.steps.sort(key=lambda s: STEP_ORDER.index(s.step))
     return report
 
@@ -230,11 +241,11 @@ def _assumed_ok(step: Step, config: smtp.SmtpConfig) -> StepResult:
     """A step before the failing one: it passed, since the session got past it."""
     if step == Step.CONNECT:
         where = f"{config.host}:{config.port}"
-        return StepResult(step, "ok", _("Connected to %(where)s.") % {"where": where})
+        return StepResult(step, StepState.OK, _("Connected to %(where)s.") % {"where": where})
     if step == Step.TLS:
         if config.security == Security.NONE:
-            return StepResult(step, "warning", _("Not encrypted."))
-        return StepResult(step, "ok", _("Encrypted."))
+            return StepResult(step, StepState.WARNING, _("Not encrypted."))
+        return StepResult(step, StepState.OK, _("Encrypted."))
     if step == Step.LOGIN and not config.username:
-        return StepResult(step, "ok", _("No login: no username is set."))
-    return StepResult(step, "ok", _("Done."))
+        return StepResult(step, StepState.OK, _("No login: no username is set."))
+    return StepResult(step, StepState.OK, _("Done."))
