@@ -143,10 +143,19 @@ def email_text_render(
             code="text_invalid",
         ) from error
     return RenderedText(
-        subject=" ".join(placeholders.render_text(subject, values).split()),
+        subject=_subject_line(subject, values),
         body_text=placeholders.render_text(body, values).replace("\r\n", "\n"),
         body_html=placeholders.render_html(body, values),
     )
+
+
+def _subject_line(segments: list[placeholders.Segment], values: dict[str, str]) -> str:
+    """One line (no header injection); a subject that opens with the kind's name starts
+    with a capital ("Factuur 2026-00001 …", not "factuur …")."""
+    if segments and segments[0] == placeholders.Placeholder("document_kind"):
+        kind = values["document_kind"]
+        values = values | {"document_kind": kind[:1].upper() + kind[1:]}
+    return " ".join(placeholders.render_text(segments, values).split())
 
 
 def placeholder_values(document: Document, language: str) -> dict[str, str]:

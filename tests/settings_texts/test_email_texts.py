@@ -263,3 +263,16 @@ def test_text_and_document_of_different_companies_are_refused(company, other_com
     theirs = services.email_text_for(other_company, "invoice", "nl")
     with pytest.raises(ValueError, match="different companies"):
         services.email_text_render(theirs, make_finalized(company), "nl")
+
+
+def test_subject_opening_with_the_kind_starts_with_a_capital(company):
+    invoice = make_finalized(company)
+    text = EmailText(
+        company=company, kind="invoice", language="fr", name="x",
+        subject="{document_kind} {document_number}", body="Votre {document_kind}.",
+    )  # fmt: skip
+
+    rendered = services.email_text_render(text, invoice)
+
+    assert rendered.subject == f"Facture {invoice.number}"
+    assert rendered.body_text == "Votre facture."
