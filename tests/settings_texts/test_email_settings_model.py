@@ -155,3 +155,20 @@ def test_admin_never_shows_the_password(company, client):
     assert page.status_code == 200
     assert b"Sup3r-geheim!" not in page.content
     assert b'name="smtp_host"' in page.content
+
+
+@pytest.mark.parametrize(
+    "host", ["smtp://mail.acme.example", "mail.acme.example:587", "mail acme.example", "-x.be"]
+)
+def test_host_must_be_a_bare_name(company, host):
+    with pytest.raises(ValidationError) as caught:
+        email_settings_update(email_settings_for(company), {"smtp_host": host})
+    assert "Give only the server's name" in caught.value.message_dict["smtp_host"][0]
+
+
+@pytest.mark.parametrize("host", ["smtp.acme.example", "127.0.0.1", "::1", "mail.acme.example."])
+def test_host_names_and_addresses_are_accepted(company, host):
+    saved = email_settings_update(
+        email_settings_for(company), {"imap_host": host, "imap_username": "u"}
+    )
+    assert saved.imap_host == host.rstrip(".")
