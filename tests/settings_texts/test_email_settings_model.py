@@ -4,6 +4,9 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from porto.emailsettings.models import EmailSettings, Method
 from porto.emailsettings.selectors import email_settings_for
@@ -172,3 +175,14 @@ def test_host_names_and_addresses_are_accepted(company, host):
         email_settings_for(company), {"imap_host": host, "imap_username": "u"}
     )
     assert saved.imap_host == host.rstrip(".")
+
+
+@hypothesis_settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["platform", "smtp"]), st.booleans()), max_size=6))
+def test_no_sequence_of_saves_stores_tracking_with_smtp(company, changes):
+    stored = email_settings_for(company)
+    for method, track_opens in changes:
+        stored.method, stored.track_opens = method, track_opens
+        stored.save()
+        row = EmailSettings.objects.values("method", "track_opens").get(pk=stored.pk)
+        assert row == {"method": method, "track_opens": track_opens and method == "platform"}
