@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from porto.emailsettings.models import TRACKING_UNAVAILABLE, EmailSettings
 
 PASSWORD_FIELDS = ("smtp_password", "imap_password")
+TRACKING_EXPLAINED = _(
+    "Porto adds a tiny image to the email; the email shows as Read when the recipient opens "
+    "it with images shown. Many mail programs hide images, so an email can be read without "
+    "showing as Read."
+)
 
 
 class SettingsForm(forms.ModelForm):
@@ -35,8 +40,9 @@ class SendingOptionsForm(SettingsForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        field = self.fields["track_opens"]
+        field.help_text = TRACKING_EXPLAINED
         if self.instance.uses_smtp:
-            field = self.fields["track_opens"]
             field.disabled = True
             field.help_text = TRACKING_UNAVAILABLE
             self.initial["track_opens"] = False
