@@ -63,3 +63,14 @@ def test_rotate_secrets_command_moves_stored_passwords_to_the_new_key(company, s
     settings.PORTO_FERNET_KEYS = [new]
 
     assert EmailSettings.objects.get(pk=stored.pk).smtp_password == "geheim"
+
+
+def test_deploy_check_warns_without_own_keys(settings):
+    from porto.emailsettings.checks import fernet_keys_configured
+
+    settings.PORTO_FERNET_KEYS = []
+    assert [w.id for w in fernet_keys_configured(None)] == ["porto.W600"]
+    settings.PORTO_FERNET_KEYS = ["not-a-key"]
+    assert [w.id for w in fernet_keys_configured(None)] == ["porto.W601"]
+    settings.PORTO_FERNET_KEYS = [Fernet.generate_key().decode()]
+    assert fernet_keys_configured(None) == []
