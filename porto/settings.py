@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "porto.clients",
     "porto.documents",
     "porto.web",
+    "porto.emailsettings",
+    "porto.emailtexts",
 ]
 
 MIDDLEWARE = [
@@ -182,3 +184,9 @@ PORTO_WEBHOOK_MAX_AGE = int(os.environ.get("PORTO_WEBHOOK_MAX_AGE", "300"))
 PORTO_SNS_TOPIC_ARNS = [a for a in os.environ.get("PORTO_SNS_TOPIC_ARNS", "").split(",") if a]
 # A pixel load sooner than this after delivery is a machine, not a person.
 PORTO_PIXEL_MACHINE_SECONDS = float(os.environ.get("PORTO_PIXEL_MACHINE_SECONDS", "10"))
+
+# --- Email settings and texts (porto.emailsettings, porto.emailtexts) ---
+# A CA bundle (PEM) trusted for SMTP/IMAP TLS besides the system ones: for a company server
+# with a private CA, and for tests against a local server with a self-signed certificate.
+PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
+LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "settings_texts"]
