@@ -14,7 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
+# Translations are compiled on every install (.mo files are not committed).
 install: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity=0
 
 run: install
 	$(PY) manage.py migrate --noinput

@@ -190,3 +190,15 @@ PORTO_PIXEL_MACHINE_SECONDS = float(os.environ.get("PORTO_PIXEL_MACHINE_SECONDS"
 # with a private CA, and for tests against a local server with a self-signed certificate.
 PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
 LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "settings_texts"]
+
+# --- Documents as files (PDF, Peppol UBL, validation rules) ---
+# The official e-invoicing rule files (UBL XSD, EN 16931 and Peppol Schematron as XSLT) are
+# installed here by `manage.py einvoice_rules install`; they are not part of the repository.
+PORTO_EINVOICE_RULES_DIR = Path(
+    os.environ.get("PORTO_EINVOICE_RULES_DIR", VAR_DIR / "einvoice-rules")
+)
+# Translations of the document files live in their own catalogue beside the others.
+LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "documents"]
+# WeasyPrint reports every rendering step at INFO.
+LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # type: ignore[index]
+LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}  # type: ignore[index]

@@ -98,3 +98,20 @@ def make_document(
 def make_finalized(company: Company, client: Client | None = None, **kwargs) -> Document:
     client = client or make_client(company)
     return document_finalize(make_document(company, client, **kwargs))
+
+
+def make_foreign_client(company: Company, country: str, vat: str, **fields) -> Client:
+    """A business client in another EU country, on Peppol with its VAT number."""
+    from porto.documents.rendering.parties import VAT_ENDPOINT_SCHEMES
+
+    values = {
+        "country": country,
+        "postal_code": "75001",
+        "city": "Paris",
+        "street": "Rue de Rivoli 1",
+        "vat_number": vat,
+        "kbo_number": "",
+        "peppol_scheme": VAT_ENDPOINT_SCHEMES[vat[:2]],
+        "peppol_id": vat,
+    } | fields
+    return make_client(company, **values)

@@ -351,3 +351,40 @@ class NumberSeries(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} {self.kind} {self.year}: {self.last_value}"
+
+
+class RenderedFile(models.Model):
+    """A document's file as it was produced once (render once, send the same bytes always).
+
+    Kept apart from ``Document`` so that a finalized document stays untouched; the bytes live
+    in Django storage and ``sha256`` proves they did not change since."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        UBL = "ubl", "UBL"
+        UBL_WITH_PDF = "ubl+pdf", _("UBL with embedded PDF")
+
+    class Validation(models.TextChoices):
+        NONE = "", _("Not applicable")
+        VALID = "valid", _("Valid")
+        NOT_VALIDATED = "not_validated", _("Not validated")
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="files")
+    format = models.CharField(max_length=8, choices=Format.choices)
+    file = models.FileField(upload_to="rendered/", max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    validation = models.CharField(
+        max_length=16, choices=Validation.choices, default=Validation.NONE, blank=True
+    )
+    validation_release = models.CharField(max_length=80, blank=True)
+    validation_summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "format"], name="one_file_per_format")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} ({self.format})"

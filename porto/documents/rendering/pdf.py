@@ -1,0 +1,277 @@
+"""The PDF a person reads: WeasyPrint from templates/documents/pdf/, in the client's language.
+
+One template family serves every kind. A4, real text (selectable and searchable), the table
+header repeated on every page and "page X of Y" in the footer. Invoices with an amount due carry
+the payment instructions and a SEPA (EPC) QR code that banking apps read.
+
+WeasyPrint may fetch nothing: the logo and the QR code are embedded as data: URIs and the
+fetcher refuses every other scheme, so a document's text cannot make the renderer read a
+local file or call the network.
+"""
+
+import base64
+import io
+from decimal import Decimal
+
+import segno.helpers
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from PIL import Image, UnidentifiedImageError
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from porto.accounts.models import LOGO_MAX_BYTES, Company
+from porto.documents.models import Document, DocumentKind, DocumentLine
+from porto.documents.rendering.errors import DocumentFileError
+from porto.documents.rendering.parties import buyer_of, xml_text
+from porto.lib.identifiers import format_iban, format_kbo
+
+LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+LOGO_MAX_PIXELS = 25_000_000
+EPC_MAX_AMOUNT = Decimal("999999999.99")
+
+
+def document_language(document: Document) -> str:
+    buyer = buyer_of(document)
+    language = buyer.get("language") or document.company.default_language
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def render_pdf(document: Document, language: str = "") -> bytes:
+    """The PDF of ``document`` in ``language`` (default: the client's)."""
+    language = language or document_language(document)
+    logo = logo_data_uri(document.company)
+    with translation.override(language):
+        html = render_to_string("documents/pdf/document.html", pdf_context(document, logo))
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+def pdf_context(document: Document, logo: str) -> dict:
+    """Everything the template shows, already formatted for the active language."""
+    company = document.company
+    buyer = buyer_of(document)
+    totals = document.compute_totals()
+    return {
+        "language": translation.get_language(),
+        "document": document,
+        "company": company,
+        "seller_kbo": format_kbo(company.kbo_number) if company.kbo_number else "",
+        "logo": logo,
+        "buyer": {key: xml_text(value) for key, value in buyer.items()},
+        "buyer_country": buyer.get("country", ""),
+        "title": xml_text(document_title(document)),
+        "note": xml_text(document.note),
+        "issue_date": _date(document.issue_date),
+        "due_date": _date(document.due_date) if document.kind == DocumentKind.INVOICE else "",
+        "lines": [_line(line, document.currency) for line in document.lines.all()],
+        "vat_rows": [
+            {
+                "label": vat_label(sub.category, sub.rate),
+                "taxable": amount(sub.taxable_amount, document.currency),
+                "tax": amount(sub.tax_amount, document.currency),
+            }
+            for sub in totals.vat_breakdown
+        ],
+        "exemptions": sorted(
+            {xml_text(s.exemption_reason) for s in totals.vat_breakdown if s.exemption_reason}
+        ),
+        "totals": {
+            "excl": amount(totals.tax_exclusive, document.currency),
+            "vat": amount(totals.tax_total, document.currency),
+            "incl": amount(totals.tax_inclusive, document.currency),
+            "prepaid": amount(totals.prepaid, document.currency) if totals.prepaid else "",
+            "due": amount(totals.payable, document.currency),
+        },
+        "is_credit_note": document.kind == DocumentKind.CREDIT_NOTE and document.corrects,
+        "payment": _payment(document, totals.payable),
+        "footer_css": css_string(_footer(company)),
+        "page_counter_css": page_counter_css(),
+    }
+
+
+def document_title(document: Document) -> str:
+    if document.kind == DocumentKind.OTHER and document.title:
+        return document.title
+    return {
+        DocumentKind.INVOICE: _("Invoice"),
+        DocumentKind.CREDIT_NOTE: _("Credit note"),
+        DocumentKind.QUOTE: _("Quote"),
+        DocumentKind.OTHER: _("Document"),
+    }[DocumentKind(document.kind)]
+
+
+def amount(value: Decimal, currency: str = "EUR") -> str:
+    number = formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"€\u00a0{number}" if currency == "EUR" else f"{number}\u00a0{currency}"
+
+
+def _number(value: Decimal) -> str:
+    text = f"{Decimal(value).normalize():f}"
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "DATE_FORMAT") if value else ""
+
+
+def vat_label(category: str, rate: Decimal) -> str:
+    if category == "S":
+        return f"{_number(rate)}\u00a0%"
+    return {
+        "Z": _("0 % (zero rated)"),
+        "E": _("Exempt"),
+        "AE": _("Reverse charge"),
+        "K": _("Intra-community"),
+        "G": _("Export"),
+        "O": _("Not subject to VAT"),
+    }.get(category, category)
+
+
+def _line(line: DocumentLine, currency: str) -> dict:
+    price = line.unit_price
+    decimals = max(2, -Decimal(price).normalize().as_tuple().exponent)  # type: ignore[operator]
+    return {
+        "description": xml_text(line.description),
+        "quantity": _number(line.quantity),
+        "unit": unit_label(line.unit_code, line.quantity),
+        "unit_price": formats.number_format(
+            price, decimal_pos=decimals, use_l10n=True, force_grouping=True
+        ),
+        "vat": vat_label(line.vat_category, line.vat_rate),
+        "amount": amount(line.net_amount, currency),
+    }
+
+
+def unit_label(code: str, quantity: Decimal = Decimal(1)) -> str:
+    count = 1 if abs(quantity) == 1 else 2
+    plural = {
+        "DAY": ngettext("day", "days", count),
+        "MON": ngettext("month", "months", count),
+        "ANN": ngettext("year", "years", count),
+    }
+    fixed = {"HUR": _("h"), "KGM": "kg", "KMT": "km", "C62": ""}
+    return plural.get(code) or fixed.get(code, "")
+
+
+def _payment(document: Document, payable: Decimal) -> dict | None:
+    if document.kind != DocumentKind.INVOICE or payable <= 0 or not document.company.iban:
+        return None
+    company = document.company
+    return {
+        "amount": amount(payable, document.currency),
+        "due_date": _date(document.due_date),
+        "iban": format_iban(company.iban),
+        "qr": epc_qr_data_uri(document, payable),
+    }
+
+
+def epc_qr_data_uri(document: Document, payable: Decimal) -> str:
+    """The SEPA payment QR code (EPC069-12) as SVG, or "" where it does not apply."""
+    if document.currency != "EUR" or not Decimal("0.01") <= payable <= EPC_MAX_AMOUNT:
+        return ""
+    company = document.company
+    # Belgian banking apps read the structured communication from the remittance text.
+    qr = segno.helpers.make_epc_qr(
+        name=company.name[:70],
+        iban=company.iban,
+        amount=payable,
+        text=document.structured_communication or document.number,
+        bic=company.bic or None,
+    )
+    return qr.svg_data_uri(scale=4, border=0)
+
+
+def _footer(company: Company) -> str:
+    parts = [company.name, f"{company.street}, {company.postal_code} {company.city}"]
+    if company.kbo_number:
+        parts.append(_("Enterprise number %(kbo)s") % {"kbo": format_kbo(company.kbo_number)})
+    if company.iban:
+        parts.append(f"IBAN {format_iban(company.iban)}")
+    if company.bic:
+        parts.append(f"BIC {company.bic}")
+    return " · ".join(xml_text(part) for part in parts)
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end the string or the <style> element."""
+    escaped = "".join(
+        f"\\{ord(char):06x}" if char in '"\\<>&\n\r' or ord(char) < 32 else char for char in text
+    )
+    return f'"{escaped}"'
+
+
+def page_counter_css() -> str:
+    """CSS ``content`` for "page X of Y" in the active language, word order included."""
+    pattern = _("Page %(page)s of %(pages)s")
+    marker_page, marker_pages = "\x00page\x00", "\x00pages\x00"
+    filled = pattern % {"page": marker_page, "pages": marker_pages}
+    pieces: list[str] = []
+    for chunk in filled.split("\x00"):
+        if chunk in ("page", "pages"):
+            pieces.append(f"counter({chunk})")
+        elif chunk:
+            pieces.append(css_string(chunk))
+    return " ".join(pieces)
+
+
+def logo_data_uri(company: Company) -> str:
+    """The company logo as a data: URI, or "" without a logo. Raises DocumentFileError when
+    the stored logo is too large or is not an image (a file can reach storage without the
+    upload form's checks)."""
+    if not company.logo:
+        return ""
+    try:
+        with company.logo.open("rb") as file:
+            data = file.read(LOGO_MAX_BYTES + 1)
+    except OSError as error:
+        raise DocumentFileError(
+            _("The company logo cannot be read (%(reason)s): upload it again in Settings.")
+            % {"reason": error.strerror or error},
+            code="logo_unreadable",
+        ) from error
+    if len(data) > LOGO_MAX_BYTES:
+        raise DocumentFileError(
+            _(
+                "The company logo is larger than %(max)d KB: upload a smaller logo in Settings "
+                "(PNG or JPEG)."
+            )
+            % {"max": LOGO_MAX_BYTES // 1024},
+            code="logo_size",
+        )
+    mime = _image_type(data)
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _image_type(data: bytes) -> str:
+    not_an_image = DocumentFileError(
+        _(
+            "The company logo is not an image Porto can use: upload it again in Settings as "
+            "PNG, JPEG, GIF or WebP."
+        ),
+        code="logo_not_image",
+    )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind, (width, height) = image.format, image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise not_an_image from error
+    except Image.DecompressionBombError as error:
+        raise _too_many_pixels() from error
+    if kind not in LOGO_FORMATS:
+        raise not_an_image
+    if width * height > LOGO_MAX_PIXELS:
+        raise _too_many_pixels()
+    return LOGO_FORMATS[kind]
+
+
+def _too_many_pixels() -> DocumentFileError:
+    return DocumentFileError(
+        _("The company logo has too many pixels: upload a logo of at most 5000 by 5000 pixels."),
+        code="logo_size",
+    )
