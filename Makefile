@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+# The database name follows the checkout, so two checkouts can run their tests at once.
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/porto_$(notdir $(CURDIR))
 
 .PHONY: run test install lint typecheck migrations-check test-sqlite test-postgres bench clean
 

@@ -178,6 +178,20 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Delivery tracking: webhook authentication and the open pixel (porto/mail/feedback) ---
+# Signed webhook requests (Mailgun, SendGrid, Resend) further than this from now are refused.
+PORTO_WEBHOOK_MAX_AGE = int(os.environ.get("PORTO_WEBHOOK_MAX_AGE", "300"))
+# Amazon SNS topics whose notifications are accepted (comma-separated ARNs); none = refuse all.
+PORTO_SNS_TOPIC_ARNS = [a for a in os.environ.get("PORTO_SNS_TOPIC_ARNS", "").split(",") if a]
+# A pixel load sooner than this after delivery is a machine, not a person.
+PORTO_PIXEL_MACHINE_SECONDS = float(os.environ.get("PORTO_PIXEL_MACHINE_SECONDS", "10"))
+
+# --- Email settings and texts (porto.emailsettings, porto.emailtexts) ---
+# A CA bundle (PEM) trusted for SMTP/IMAP TLS besides the system ones: for a company server
+# with a private CA, and for tests against a local server with a self-signed certificate.
+PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
+LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "settings_texts"]
+
 # --- Documents as files (PDF, Peppol UBL, validation rules) ---
 # The official e-invoicing rule files (UBL XSD, EN 16931 and Peppol Schematron as XSLT) are
 # installed here by `manage.py einvoice_rules install`; they are not part of the repository.
@@ -190,10 +204,6 @@ LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "documents"]
 LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # type: ignore[index]
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}  # type: ignore[index]
 
-# --- Email settings and texts (porto.emailsettings, porto.emailtexts) ---
-# A CA bundle (PEM) trusted for SMTP/IMAP TLS besides the system ones: for a company server
-# with a private CA, and for tests against a local server with a self-signed certificate.
-PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
 
 # --- Mail: outbox, transports, retries (porto.mail) -----------------------------------------
 # "sandbox": the embedded SMTP server (nothing leaves the machine); "provider": django-anymail

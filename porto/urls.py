@@ -7,5 +7,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("settings/email/", include("porto.emailsettings.urls")),
+    path("settings/email-texts/", include("porto.emailtexts.urls")),
     path("", include("porto.web.urls")),
 ]

@@ -27,7 +27,8 @@ def current_company(request: HttpRequest) -> Company:
     company = company or companies.order_by("memberships__created_at", "pk").first()
     if company is None:
         raise Http404("You are not a member of any company.")
-    request.session[SESSION_KEY] = company.pk
+    if chosen != company.pk:  # write the session only when it changes
+        request.session[SESSION_KEY] = company.pk
     return company
 
 

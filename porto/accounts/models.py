@@ -15,23 +15,28 @@ LOGO_MAX_BYTES = 1024 * 1024
 def validate_logo(file) -> None:
     if file.size > LOGO_MAX_BYTES:
         raise ValidationError(
-            _("The logo is %(size)d KB; the largest logo Porto accepts is 1024 KB.")
-            % {"size": file.size // 1024},
+            _(
+                "The logo is %(size)d KB; the largest logo Porto accepts is %(max)d KB: "
+                "save it smaller, for example at a lower resolution."
+            )
+            % {"size": -(-file.size // 1024), "max": LOGO_MAX_BYTES // 1024},
             code="logo_size",
         )
 
 
 class Company(models.Model):
     name = models.CharField(_("legal name"), max_length=200)
-    slug = models.SlugField(unique=True, max_length=60)
+    slug = models.SlugField(unique=True, max_length=60, blank=True)
     street = models.CharField(_("street and number"), max_length=200)
     postal_code = models.CharField(_("postal code"), max_length=20)
     city = models.CharField(_("city"), max_length=100)
     country = models.CharField(_("country"), max_length=2, default="BE")
-    kbo_number = models.CharField(_("KBO/BCE number"), max_length=10)
-    vat_number = models.CharField(_("VAT number"), max_length=16, blank=True)
-    iban = models.CharField(_("IBAN"), max_length=34)
-    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    # Identifier columns leave room for the number as people type it (dots, spaces):
+    # clean() stores the compact form.
+    kbo_number = models.CharField(_("KBO/BCE number"), max_length=20)
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=42)
+    bic = models.CharField(_("BIC"), max_length=14, blank=True)
     email = models.EmailField(_("email address"), help_text=_("Replies from clients go here."))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     default_language = models.CharField(

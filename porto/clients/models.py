@@ -22,8 +22,9 @@ class Client(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="BE")
-    vat_number = models.CharField(_("VAT number"), max_length=16, blank=True)
-    kbo_number = models.CharField(_("KBO/BCE number"), max_length=10, blank=True)
+    # Room for the number as people type it (dots, spaces): clean() stores the compact form.
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    kbo_number = models.CharField(_("KBO/BCE number"), max_length=20, blank=True)
     peppol_scheme = models.CharField(
         _("Peppol scheme"), max_length=4, blank=True, help_text=_("For example 0208 (KBO/BCE).")
     )
@@ -75,11 +76,19 @@ class ClientEmail(models.Model):
     class Meta:
         ordering = ["-is_default", "address"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "address"], name="client_address_once"),
+            models.UniqueConstraint(
+                fields=["client", "address"],
+                name="client_address_once",
+                violation_error_message=_("This client already has this address."),
+            ),
             models.UniqueConstraint(
                 fields=["client"],
                 condition=models.Q(is_default=True),
                 name="one_default_address_per_client",
+                violation_error_message=_(
+                    "This client already has a default address: untick 'default' there "
+                    "first, or save this one as an extra address."
+                ),
             ),
         ]
 

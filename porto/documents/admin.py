@@ -3,6 +3,7 @@ from django.http import HttpRequest
 
 from porto.accounts.admin import CompanyScopedAdmin
 from porto.documents.models import Document, DocumentLine, NumberSeries
+from porto.documents.services import document_recompute_totals
 
 
 class DocumentLineInline(admin.TabularInline):
@@ -25,6 +26,7 @@ class DocumentAdmin(CompanyScopedAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["number", "client__name"]
     readonly_fields = [
+        "status",
         "number",
         "structured_communication",
         "total_excl_vat",
@@ -46,8 +48,22 @@ class DocumentAdmin(CompanyScopedAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def save_related(self, request: HttpRequest, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        document_recompute_totals(form.instance)
+
 
 @admin.register(NumberSeries)
 class NumberSeriesAdmin(CompanyScopedAdmin):
+    """Read-only: only finalization moves a series, so no number is ever reused or skipped."""
+
     list_display = ["company", "kind", "year", "last_value"]
-    readonly_fields = ["last_value"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

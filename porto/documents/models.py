@@ -5,11 +5,11 @@ the few bookkeeping fields in ``Document.MUTABLE_WHEN_FINALIZED``, whether the c
 from a form, the admin, the API or plain ORM calls (``save``, ``update``, ``delete``).
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from porto.accounts.models import Company
@@ -18,6 +18,9 @@ from porto.documents import totals as totals_rules
 
 MAX_QUANTITY = Decimal("1000000000")
 MAX_UNIT_PRICE = Decimal("10000000000")
+MAX_LINE_AMOUNT = Decimal("10000000000")
+# The amount columns hold 12 digits before the decimal point.
+MAX_DOCUMENT_AMOUNT = Decimal("999999999999.99")
 
 
 class FinalizedDocumentError(ValidationError):
@@ -32,6 +35,15 @@ class FinalizedDocumentError(ValidationError):
             % {"number": number or "?"},
             code="finalized",
         )
+
+
+def finite_decimal(value) -> Decimal | None:
+    """``value`` as a finite Decimal, or None when it is not a number at all."""
+    try:
+        number = Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+    return number if number is not None and number.is_finite() else None
 
 
 class DocumentKind(models.TextChoices):
@@ -66,20 +78,27 @@ STANDARD_RATES = {Decimal("6"), Decimal("12"), Decimal("21")}
 CATEGORIES_NEEDING_REASON = {"E", "AE", "K", "G", "O"}
 
 
+def _refuse_if_finalized(documents: "models.QuerySet[Document]") -> None:
+    """Lock the given documents' rows and raise if one of them is finalized. Call inside a
+    transaction: the lock keeps a concurrent finalization from slipping in before the write."""
+    rows = documents.select_related(None).select_for_update(of=("self",)).order_by()
+    for status, number in rows.values_list("status", "number"):
+        if status != Document.Status.DRAFT:
+            raise FinalizedDocumentError(number)
+
+
 class DocumentQuerySet(models.QuerySet["Document"]):
     def update(self, **kwargs):
-        locked = set(kwargs) - Document.MUTABLE_WHEN_FINALIZED
-        if locked:
-            finalized = self.exclude(status=Document.Status.DRAFT).first()
-            if finalized is not None:
-                raise FinalizedDocumentError(finalized.number)
-        return super().update(**kwargs)
+        if not set(kwargs) - Document.MUTABLE_WHEN_FINALIZED:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(self)
+            return super().update(**kwargs)
 
     def delete(self):
-        finalized = self.exclude(status=Document.Status.DRAFT).first()
-        if finalized is not None:
-            raise FinalizedDocumentError(finalized.number)
-        return super().delete()
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(self)
+            return super().delete()
 
 
 class Document(models.Model):
@@ -162,20 +181,29 @@ class Document(models.Model):
         return str(self.get_kind_display())
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk and not self._stored_as_draft():
-            update_fields = kwargs.get("update_fields")
-            if update_fields is None or set(update_fields) - self.MUTABLE_WHEN_FINALIZED:
-                raise FinalizedDocumentError(self.number)
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if self._state.adding or (
+            update_fields is not None and not set(update_fields) - self.MUTABLE_WHEN_FINALIZED
+        ):
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk=self.pk))
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if self.pk and not self._stored_as_draft():
-            raise FinalizedDocumentError(self.number)
-        return super().delete(*args, **kwargs)
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk=self.pk))
+            return super().delete(*args, **kwargs)
 
-    def _stored_as_draft(self) -> bool:
-        stored = Document.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-        return stored in (None, self.Status.DRAFT)
+    def clean(self) -> None:
+        errors = {}
+        if self.client and self.client.company_id != self.company_id:
+            errors["client"] = _("Choose one of this company's clients.")
+        if self.corrects and self.corrects.company_id != self.company_id:
+            errors["corrects"] = _("Choose one of this company's invoices.")
+        if errors:
+            raise ValidationError(errors)
 
     def line_amounts(self) -> list[totals_rules.LineAmounts]:
         return [line.amounts() for line in self.lines.all()]
@@ -185,19 +213,21 @@ class Document(models.Model):
 
 
 class DocumentLineQuerySet(models.QuerySet["DocumentLine"]):
-    def _refuse_if_finalized(self) -> None:
-        locked = self.exclude(document__status=Document.Status.DRAFT).select_related("document")
-        line = locked.first()
-        if line is not None:
-            raise FinalizedDocumentError(line.document.number)
-
     def update(self, **kwargs):
-        self._refuse_if_finalized()
-        return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(Document.objects.filter(pk__in=self.values("document_id")))
+            return super().update(**kwargs)
 
     def delete(self):
-        self._refuse_if_finalized()
-        return super().delete()
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(Document.objects.filter(pk__in=self.values("document_id")))
+            return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(Document.objects.filter(pk__in={o.document_id for o in objs}))
+            return super().bulk_create(objs, *args, **kwargs)
 
 
 class DocumentLine(models.Model):
@@ -249,38 +279,61 @@ class DocumentLine(models.Model):
         return self.amounts().net_amount
 
     def clean(self) -> None:
+        # Runs even when clean_fields() found a non-number: skip the checks it cannot make.
         errors: dict[str, str] = {}
-        rate = Decimal(self.vat_rate if self.vat_rate is not None else 0)
-        if self.vat_category == VatCategory.STANDARD and rate not in STANDARD_RATES:
-            errors["vat_rate"] = _(
-                "The standard VAT rate in Belgium is 6, 12 or 21 %; not %(rate)s %%."
-            ) % {"rate": rate}
-        if self.vat_category != VatCategory.STANDARD and rate != 0:
-            errors["vat_rate"] = _("VAT category %(category)s has a rate of 0 %%.") % {
-                "category": self.get_vat_category_display()
-            }
+        rate = finite_decimal(self.vat_rate)
+        rate_problem = self._rate_problem(rate) if rate is not None else ""
+        if rate_problem:
+            errors["vat_rate"] = rate_problem
         if self.vat_category in CATEGORIES_NEEDING_REASON and not self.exemption_reason.strip():
             errors["exemption_reason"] = _(
                 "Say why no VAT is charged (for example 'Intra-community supply, art. 39bis "
                 "VAT Code'): it is required for %(category)s."
             ) % {"category": self.get_vat_category_display()}
+        if self._amount_too_large():
+            errors["quantity"] = _(
+                "Quantity times unit price is more than %(max)s: check both for a typing "
+                "mistake, or split the line."
+            ) % {"max": f"{MAX_LINE_AMOUNT:,}"}
         if errors:
             raise ValidationError(errors)
 
+    def _rate_problem(self, rate: Decimal) -> str:
+        if self.vat_category == VatCategory.STANDARD and rate not in STANDARD_RATES:
+            return _(
+                "The standard VAT rate in Belgium is 6, 12 or 21 %%, not %(rate)s %%: "
+                "pick one of those, or another VAT category with its reason."
+            ) % {"rate": totals_rules.rate_key(rate)}
+        if self.vat_category != VatCategory.STANDARD and rate != 0:
+            return _(
+                "VAT category %(category)s has a rate of 0 %%: set the rate to 0, or choose "
+                "the standard rate."
+            ) % {"category": self.get_vat_category_display()}
+        return ""
+
     def save(self, *args, **kwargs) -> None:
-        self._refuse_if_document_finalized()
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk__in=self._document_ids()))
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        self._refuse_if_document_finalized()
-        return super().delete(*args, **kwargs)
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk__in=self._document_ids()))
+            return super().delete(*args, **kwargs)
 
-    def _refuse_if_document_finalized(self) -> None:
-        stored = (
-            Document.objects.filter(pk=self.document_id).values_list("status", "number").first()
-        )
-        if stored and stored[0] != Document.Status.DRAFT:
-            raise FinalizedDocumentError(stored[1])
+    def _amount_too_large(self) -> bool:
+        quantity, price = finite_decimal(self.quantity), finite_decimal(self.unit_price)
+        if quantity is None or price is None:
+            return False
+        return abs(quantity * price) > MAX_LINE_AMOUNT
+
+    def _document_ids(self) -> set[int]:
+        """The document this line belongs to, and the one it is stored under if it moves."""
+        ids = {self.document_id}
+        if not self._state.adding:
+            stored = DocumentLine.objects.filter(pk=self.pk).values_list("document_id", flat=True)
+            ids.update(stored)
+        return ids
 
 
 class NumberSeries(models.Model):

@@ -1,6 +1,6 @@
 """Reads of documents for pages and the API."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from porto.accounts.models import Company
 from porto.documents.models import Document
@@ -20,4 +20,6 @@ def document_list(
         documents = documents.filter(
             Q(number__icontains=search) | Q(client__name__icontains=search)
         )
-    return documents.order_by("-issue_date", "-pk")
+    # Drafts (no issue date yet) first on every database; SQLite and PostgreSQL disagree
+    # on where NULLs go by default.
+    return documents.order_by(F("issue_date").desc(nulls_first=True), "-pk")

@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 
 from porto.clients.models import Client
 from porto.documents.models import (
+    MAX_DOCUMENT_AMOUNT,
     NUMBER_PREFIX,
     Document,
     DocumentKind,
     DocumentLine,
     NumberSeries,
 )
+from porto.documents.totals import Totals
 from porto.lib.identifiers import structured_communication
 
 DEFAULT_PAYMENT_DAYS = 30
@@ -22,6 +24,9 @@ DEFAULT_PAYMENT_DAYS = 30
 
 def document_recompute_totals(document: Document) -> Document:
     totals = document.compute_totals()
+    problem = _amount_problem(totals)
+    if problem:
+        raise ValidationError(problem, code="amount_too_large")
     document.total_excl_vat = totals.tax_exclusive
     document.total_vat = totals.tax_total
     document.total_incl_vat = totals.tax_inclusive
@@ -42,13 +47,17 @@ def document_recompute_totals(document: Document) -> Document:
 def finalization_problems(document: Document) -> list[str]:
     """Everything that keeps a draft from being finalized, each said so a person can fix it."""
     problems = []
-    if document.client_id is None:
+    if document.client is None:
         problems.append(_("Choose a client: a finalized document needs one."))
+    elif document.client.company_id != document.company_id:
+        problems.append(_("Choose one of this company's clients."))
     lines = list(document.lines.all())
     if not lines:
         problems.append(_("Add at least one line: a finalized document cannot be empty."))
     for index, line in enumerate(lines, start=1):
         problems.extend(_line_problems(index, line))
+    if not problems:
+        problems.extend(filter(None, [_amount_problem(document.compute_totals())]))
     if document.currency != "EUR":
         problems.append(
             _("Porto issues documents in EUR only; this one is in %(currency)s.")
@@ -75,6 +84,16 @@ def _line_problems(index: int, line: DocumentLine) -> list[str]:
         for message in error.messages:
             problems.append(_("Line %(n)d: %(message)s") % {"n": index, "message": message})
     return problems
+
+
+def _amount_problem(totals: Totals) -> str:
+    largest = max(abs(totals.line_extension), abs(totals.tax_inclusive), abs(totals.payable))
+    if largest <= MAX_DOCUMENT_AMOUNT:
+        return ""
+    return _(
+        "The total of %(total)s is more than Porto can store (%(max)s): "
+        "check the quantities and prices for a typing mistake."
+    ) % {"total": f"{largest:,}", "max": f"{MAX_DOCUMENT_AMOUNT:,}"}
 
 
 def _credit_note_problems(document: Document) -> list[str]:
@@ -134,7 +153,7 @@ def document_finalize(document: Document, today: datetime.date | None = None) ->
     """Give a draft its number and freeze it. Raises ValidationError listing every problem."""
     with transaction.atomic():
         locked = (
-            Document.objects.select_for_update()
+            Document.objects.select_for_update(of=("self",))
             .select_related("client", "corrects")
             .get(pk=document.pk)
         )

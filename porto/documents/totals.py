@@ -52,10 +52,15 @@ class Totals:
     vat_breakdown: tuple[VatSubtotal, ...]
 
 
+def rate_key(rate: Decimal) -> Decimal:
+    """21, 21.0 and 21.00 are one rate. Plain normalize() would turn 20 into 2E+1."""
+    return rate.quantize(CENT).normalize() if rate % 1 else rate.quantize(Decimal(1))
+
+
 def vat_breakdown(lines: Iterable[LineAmounts]) -> tuple[VatSubtotal, ...]:
     groups: dict[tuple[str, Decimal], list[LineAmounts]] = {}
     for line in lines:
-        groups.setdefault((line.vat_category, line.vat_rate.normalize()), []).append(line)
+        groups.setdefault((line.vat_category, rate_key(line.vat_rate)), []).append(line)
     subtotals = []
     for (category, rate), members in sorted(
         groups.items(), key=lambda item: (item[0][0], item[0][1])

@@ -5,6 +5,9 @@ it off when the method is SMTP, and a database constraint refuses the combinatio
 write that goes around the model (``update()``, raw SQL).
 """
 
+import ipaddress
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -39,6 +42,20 @@ class ImapSecurityChoice(models.TextChoices):
     TLS = Security.TLS.value, _("TLS (usually port 993)")
     STARTTLS = Security.STARTTLS.value, _("STARTTLS (usually port 143)")
     NONE = Security.NONE.value, _("None — not encrypted (not recommended)")
+
+
+HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+
+
+def is_host_name(value: str) -> bool:
+    """A DNS name or an IP address: what a mail server's host field may hold."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return bool(HOST_NAME.fullmatch(value))
+    return True
 
 
 TRACKING_UNAVAILABLE = _(
@@ -152,6 +169,8 @@ class EmailSettings(models.Model):
         errors: dict[str, list] = {}
         self._clean_address("reply_to", errors)
         self._clean_address("smtp_from_address", errors)
+        self._clean_host("smtp_host", errors)
+        self._clean_host("imap_host", errors)
         if "\n" in self.sender_name or "\r" in self.sender_name:
             errors["sender_name"] = [_("The sender name must be on one line.")]
         if self.uses_smtp:
@@ -170,6 +189,17 @@ class EmailSettings(models.Model):
             setattr(self, field, identifiers.clean_email_address(value))
         except ValidationError as error:
             errors[field] = error.messages
+
+    def _clean_host(self, field: str, errors: dict) -> None:
+        value = getattr(self, field).strip().rstrip(".")
+        setattr(self, field, value)
+        if value and not is_host_name(value):
+            errors[field] = [
+                _(
+                    "Give only the server's name, like smtp.yourprovider.be, without "
+                    "“smtp://”, spaces or a port: the port has its own field."
+                )
+            ]
 
     def _smtp_required_errors(self) -> dict[str, list]:
         required = {

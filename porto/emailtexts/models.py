@@ -47,6 +47,9 @@ class EmailText(models.Model):
                 fields=["company", "kind", "language"],
                 condition=models.Q(is_default=True),
                 name="one_default_text_per_kind_and_language",
+                violation_error_message=_(
+                    "Another text is already the default for this kind and language."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["company", "kind", "language", "name"],

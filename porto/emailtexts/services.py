@@ -125,9 +125,14 @@ def email_texts_ensure_defaults(company: Company) -> None:
 def email_text_render(
     text: EmailText, document: Document, language: str | None = None
 ) -> RenderedText:
-    """Subject, plain body and HTML body of ``text`` for ``document``; amounts, dates and the
-    kind's name in ``language`` (the text's own language if not given)."""
-    values = placeholder_values(document, language or text.language)
+    """Subject, plain body and HTML body of ``text`` for ``document``.
+
+    Amounts, dates and the kind's name follow the language the text is written in, so the
+    values match the words around them (an English text chosen for a Dutch client gives
+    ``€1,234.56``); ``language`` only serves a text without a language."""
+    if text.company_id and text.company_id != document.company_id:
+        raise ValueError("The email text and the document belong to different companies.")
+    values = placeholder_values(document, text.language or language or FALLBACK_LANGUAGE)
     try:
         subject = placeholders.parse(text.subject)
         body = placeholders.parse(text.body)
@@ -138,10 +143,19 @@ def email_text_render(
             code="text_invalid",
         ) from error
     return RenderedText(
-        subject=" ".join(placeholders.render_text(subject, values).split()),
+        subject=_subject_line(subject, values),
         body_text=placeholders.render_text(body, values).replace("\r\n", "\n"),
         body_html=placeholders.render_html(body, values),
     )
+
+
+def _subject_line(segments: list[placeholders.Segment], values: dict[str, str]) -> str:
+    """One line (no header injection); a subject that opens with the kind's name starts
+    with a capital ("Factuur 2026-00001 …", not "factuur …")."""
+    if segments and segments[0] == placeholders.Placeholder("document_kind"):
+        kind = values["document_kind"]
+        values = values | {"document_kind": kind[:1].upper() + kind[1:]}
+    return " ".join(placeholders.render_text(segments, values).split())
 
 
 def placeholder_values(document: Document, language: str) -> dict[str, str]:

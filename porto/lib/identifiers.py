@@ -34,7 +34,11 @@ def clean_kbo(value: str) -> str:
         )
     if digits[0] not in "01":
         raise ValidationError(
-            _("A KBO/BCE number starts with 0 or 1; %(value)s does not.") % {"value": value},
+            _(
+                "A KBO/BCE number starts with 0 or 1; %(value)s does not: "
+                "copy it again from the KBO/BCE register."
+            )
+            % {"value": value},
             code="kbo_format",
         )
     if mod97_check_digits(int(digits[:8])) != int(digits[8:]):
@@ -71,9 +75,13 @@ def clean_vat(value: str) -> str:
                 % {"value": value, "reason": error.messages[0]},
                 code="vat_be",
             ) from error
-    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]{2,13}", compact):
+    if not re.fullmatch(r"[A-Z]{2}(?=[A-Z]*[0-9])[0-9A-Z]{8,14}", compact):
         raise ValidationError(
-            _("%(value)s does not look like an EU VAT number.") % {"value": value},
+            _(
+                "%(value)s does not look like an EU VAT number: write the country code "
+                "followed by 8 to 14 letters and digits, like NL859271603B01."
+            )
+            % {"value": value},
             code="vat_format",
         )
     return compact
@@ -98,13 +106,20 @@ def clean_iban(value: str) -> str:
     country = compact[:2]
     if len(compact) < 5 or not country.isalpha() or not compact[2:4].isdigit():
         raise ValidationError(
-            _("An IBAN starts with a country code and two check digits, like BE68 5390 0754 7034."),
+            _(
+                "%(value)s is not an IBAN: an IBAN starts with a country code and two check "
+                "digits, like BE68 5390 0754 7034."
+            )
+            % {"value": value},
             code="iban_format",
         )
     expected = _IBAN_LENGTHS.get(country)
     if expected is not None and len(compact) != expected:
         raise ValidationError(
-            _("A %(country)s IBAN has %(expected)d characters; %(value)s has %(actual)d.")
+            _(
+                "A %(country)s IBAN has %(expected)d characters; %(value)s has %(actual)d: "
+                "check for a missing or extra digit."
+            )
             % {"country": country, "expected": expected, "value": value, "actual": len(compact)},
             code="iban_length",
         )
@@ -145,31 +160,55 @@ def clean_structured_communication(value: str) -> str:
     digits = "".join(ch for ch in value or "" if ch in string.digits)
     if len(digits) != 12:
         raise ValidationError(
-            _("A structured communication has 12 digits, like +++090/9337/55493+++."),
+            _(
+                "A structured communication has 12 digits, like +++090/9337/55493+++; "
+                "%(value)s has %(count)d."
+            )
+            % {"value": value, "count": len(digits)},
             code="ogm_format",
         )
     if (int(digits[:10]) % 97 or 97) != int(digits[10:]):
         raise ValidationError(
-            _("The structured communication %(value)s has a wrong check number.")
+            _(
+                "The structured communication %(value)s has a wrong check number (last two "
+                "digits): copy it again from the invoice."
+            )
             % {"value": value},
             code="ogm_checksum",
         )
     return structured_communication(int(digits[:10]))
 
 
+# RFC 2606 reserves .invalid for names that must fail. email-validator refuses it, but Porto
+# accepts it so that such an address fails where a person can see it: at delivery, as a bounce
+# (the sandbox answers 550 5.1.1 for it; the demo data has one).
+_MUST_FAIL_TLD = ".invalid"
+_STAND_IN_TLD = ".example"
+
+
 def clean_email_address(value: str) -> str:
     """Check an address's syntax (no DNS look-up) and return its normalised form."""
-    if any(ch in (value or "") for ch in "\r\n"):
-        raise ValidationError(_("An email address cannot contain a line break."), code="email")
+    value = value or ""
+    if any(ch in value for ch in "\r\n"):
+        raise ValidationError(
+            _("An email address cannot contain a line break: write it on one line."),
+            code="email",
+        )
+    address = value.strip()
+    must_fail = address.lower().endswith(_MUST_FAIL_TLD)
+    if must_fail:
+        address = address[: -len(_MUST_FAIL_TLD)] + _STAND_IN_TLD
     try:
-        result = validate_email(value.strip(), check_deliverability=False)
+        normalized = str(validate_email(address, check_deliverability=False).normalized)
     except EmailNotValidError as error:
         raise ValidationError(
             _("%(value)s is not a valid email address: %(reason)s")
             % {"value": value, "reason": str(error)},
             code="email",
         ) from error
-    return str(result.normalized)
+    if must_fail:
+        normalized = normalized[: -len(_STAND_IN_TLD)] + _MUST_FAIL_TLD
+    return normalized
 
 
 def kbo_from_base(base: int) -> str:

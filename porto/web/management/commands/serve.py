@@ -17,9 +17,13 @@ def child_commands(address: str) -> dict[str, list[str]]:
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     commands = {
         "web": [*manage, "runserver", address, "--noreload"],
-        "worker": [*manage, "db_worker", "--interval", "0.5"],
+        "worker": [*manage, "db_worker", "--interval", "0.5", "--no-reload"],
     }
     return commands
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -29,6 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--address", default=os.environ.get("PORTO_ADDRESS", "127.0.0.1:8000"))
 
     def handle(self, *args, address: str, **options) -> None:
+        # A plain kill (SIGTERM) must stop the children too, not leave them orphaned.
+        signal.signal(signal.SIGTERM, _interrupt)
         children = {
             name: subprocess.Popen(command)  # noqa: S603 - our own manage.py
             for name, command in child_commands(address).items()

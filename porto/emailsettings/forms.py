@@ -1,0 +1,101 @@
+"""The two forms of Settings > Email settings.
+
+They only collect input: the service ``email_settings_update`` validates the whole row
+(model ``clean()``) and saves. ``changes()`` is what the service receives.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from porto.emailsettings.models import TRACKING_UNAVAILABLE, EmailSettings
+
+PASSWORD_FIELDS = ("smtp_password", "imap_password")
+TRACKING_EXPLAINED = _(
+    "Porto adds a tiny image to the email; the email shows as Read when the recipient opens "
+    "it with images shown. Many mail programs hide images, so an email can be read without "
+    "showing as Read."
+)
+
+
+class SettingsForm(forms.ModelForm):
+    def _post_clean(self) -> None:
+        """Model validation happens in the service, on the whole row."""
+
+    def changes(self) -> dict:
+        return dict(self.cleaned_data)
+
+    def add_model_errors(self, error: ValidationError) -> None:
+        """Show a model ValidationError on the fields of this form (others: on top)."""
+        for name, messages in error.update_error_dict({}).items():
+            target = name if name in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+class SendingOptionsForm(SettingsForm):
+    class Meta:
+        model = EmailSettings
+        fields = ["sender_name", "reply_to", "copy_to_self", "default_format", "track_opens"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["track_opens"]
+        field.help_text = TRACKING_EXPLAINED
+        if self.instance.uses_smtp:
+            field.disabled = True
+            field.help_text = TRACKING_UNAVAILABLE
+            self.initial["track_opens"] = False
+
+
+class SendingMethodForm(SettingsForm):
+    """The sending method and the mailbox credentials: for owners only."""
+
+    smtp_password = forms.CharField(
+        label=_("SMTP password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the stored password."),
+    )
+    imap_password = forms.CharField(
+        label=_("IMAP password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the stored password."),
+    )
+
+    class Meta:
+        model = EmailSettings
+        fields = [
+            "method",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "smtp_username",
+            "smtp_password",
+            "smtp_from_address",
+            "imap_host",
+            "imap_port",
+            "imap_security",
+            "imap_username",
+            "imap_password",
+            "imap_folder",
+        ]
+        widgets = {"method": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in PASSWORD_FIELDS:
+            self.initial.pop(name, None)
+            if getattr(self.instance, name):
+                self.fields[name].widget.attrs["placeholder"] = "••••••••"
+
+    def changes(self) -> dict:
+        """An empty password field keeps the stored password."""
+        data = dict(self.cleaned_data)
+        for name in PASSWORD_FIELDS:
+            if not data.get(name):
+                data.pop(name, None)
+        return data

@@ -1,0 +1,1 @@
+"""What comes back after sending: provider events, their authentication, the open pixel."""

@@ -1,0 +1,135 @@
+"""Provider webhook events -> Porto events: the one entry point.
+
+    events = webhook_events_classify("postmark", request)   # or from a stored request
+    for item in events:
+        record_event(source=item.source, event=item.event, message_id=item.message_id,
+                     recipient=item.recipient, provider_event_id=item.provider_event_id,
+                     payload=item.payload)
+
+anymail's own parsing code reads the request (the views' ``parse_events``); the provider
+modules in ``providers/`` read what anymail leaves in ``esp_event``. Anything unreadable
+raises ``ClassificationError`` with a clear message, never another exception.
+"""
+
+import io
+from collections.abc import Mapping
+
+from anymail.exceptions import AnymailError
+from anymail.signals import AnymailTrackingEvent
+from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpRequest
+
+from .providers.amazon_ses import AmazonSes
+from .providers.base import ClassificationError, ClassifiedEvent, Provider, provider_event_id
+from .providers.brevo import Brevo
+from .providers.mailgun import Mailgun
+from .providers.mailjet import Mailjet
+from .providers.postal import Postal
+from .providers.postmark import Postmark
+from .providers.resend import Resend
+from .providers.sendgrid import SendGrid
+from .providers.sparkpost import SparkPost
+
+__all__ = [
+    "PROVIDERS",
+    "ClassificationError",
+    "ClassifiedEvent",
+    "classify",
+    "provider_event_id",
+    "request_rebuild",
+    "tracking_events_parse",
+    "webhook_events_classify",
+]
+
+PROVIDERS: dict[str, Provider] = {
+    provider.name: provider
+    for provider in (
+        Postmark(),
+        Mailgun(),
+        SendGrid(),
+        AmazonSes(),
+        Brevo(),
+        Resend(),
+        Postal(),
+        SparkPost(),
+        Mailjet(),
+    )
+}
+
+# What anymail's parsing may raise on malformed input (it trusts the provider's shape).
+_PARSE_ERRORS = (
+    AnymailError,
+    ImproperlyConfigured,  # anymail's "inbound posted to the tracking URL" errors
+    ValueError,  # bad JSON, bad numbers, bad dates
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    OSError,  # datetime.fromtimestamp() out of the platform's range
+    UnicodeDecodeError,
+)
+
+
+def provider_get(name: str) -> Provider:
+    try:
+        return PROVIDERS[name]
+    except KeyError:
+        known = ", ".join(sorted(PROVIDERS))
+        raise ClassificationError(f"Unknown provider {name!r}: use one of {known}.") from None
+
+
+def tracking_events_parse(name: str, request: HttpRequest) -> list[AnymailTrackingEvent]:
+    """anymail's parsing of an (already authenticated) tracking webhook request."""
+    provider = provider_get(name)
+    # Parsing only: authentication already ran in the web request, so the view's __init__
+    # (signing keys, boto3 clients, warnings) is not needed to read the body.
+    view = object.__new__(provider.view_class)
+    try:
+        events = view.parse_events(request)
+    except _PARSE_ERRORS as error:
+        raise ClassificationError(
+            f"The {provider.label} webhook body could not be read ({type(error).__name__}: "
+            f"{error}). Check that the webhook URL is the tracking one for {provider.label}."
+        ) from error
+    return [event for event in events if isinstance(event, AnymailTrackingEvent)]
+
+
+def classify(tracking: AnymailTrackingEvent, provider: str) -> list[ClassifiedEvent]:
+    """Porto's events for one anymail tracking event (none when it says nothing useful)."""
+    chosen = provider_get(provider)
+    try:
+        return chosen.classify(tracking)
+    except ClassificationError:
+        raise
+    except _PARSE_ERRORS as error:
+        raise ClassificationError(
+            f"The {chosen.label} event is malformed ({type(error).__name__}: {error})."
+        ) from error
+
+
+def webhook_events_classify(name: str, request: HttpRequest) -> list[ClassifiedEvent]:
+    return [
+        item for event in tracking_events_parse(name, request) for item in classify(event, name)
+    ]
+
+
+def request_rebuild(body: bytes, headers: Mapping[str, str], path: str = "/") -> HttpRequest:
+    """A POST request like the stored one, for parsing in a worker."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "443",
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key != "CONTENT_LENGTH":  # the body decides its length
+            environ[f"HTTP_{key}"] = value
+    return WSGIRequest(environ)

@@ -1,0 +1,1 @@
+"""One module per provider: mostly a translation table over ``base.Provider``."""

@@ -1,0 +1,57 @@
+"""With CI=true a missing PostgreSQL (or Redis) fails the run; elsewhere it is skipped with
+the reason."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import services
+
+ROOT = Path(__file__).resolve().parents[2]
+NOWHERE = "postgres://nobody@127.0.0.1:1/nothing"
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("make") is None, reason="needs make"),
+    pytest.mark.skipif(
+        os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="does not use the database; the SQLite pass runs it",
+    ),
+]
+
+
+def make_test_postgres(ci: str | None) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in {"CI", "MAKEFLAGS"}}
+    if ci is not None:
+        env["CI"] = ci
+    return subprocess.run(
+        ["make", "-s", "test-postgres", f"POSTGRES_TEST_URL={NOWHERE}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_ci_fails_when_postgresql_is_unreachable():
+    result = make_test_postgres("true")
+    assert result.returncode != 0
+    assert f"PostgreSQL at {NOWHERE} is unreachable: CI needs it." in result.stderr
+
+
+def test_outside_ci_the_postgresql_pass_is_skipped_with_the_reason():
+    result = make_test_postgres(None)
+    assert result.returncode == 0
+    assert f"SKIPPED the PostgreSQL pass: no server at {NOWHERE}" in result.stdout
+
+
+def test_require_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must have it"):
+        services.require("PostgreSQL", NOWHERE, 5432)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="start it to run this test"):
+        services.require("PostgreSQL", NOWHERE, 5432)

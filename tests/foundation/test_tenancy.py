@@ -1,0 +1,245 @@
+"""Tenant isolation: a member of another company gets 404 for every page of this company's
+objects, sees none of them in lists, and cannot switch to this company. The URL walk makes a
+future page that forgets the access helpers fail here."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client as HttpClient
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from porto.accounts.models import Membership
+from porto.emailtexts.services import email_text_for
+from tests.factories import make_client, make_document, make_finalized, make_user
+
+pytestmark = pytest.mark.django_db
+
+# URL name -> which of the company's objects fills its parameters. A new page with a
+# parameter must be added here, or test_every_object_page_is_listed fails.
+OBJECT_OF_ROUTE = {
+    "document": {"pk": "document"},
+    "client": {"pk": "client"},
+    "email_text": {"pk": "email_text"},
+    "email_text_default": {"pk": "email_text"},
+    "email_text_reset": {"pk": "email_text"},
+    "email_text_delete": {"pk": "email_text"},
+}
+# Pages without object ids: they show the current company's data only.
+PAGES_WITHOUT_OBJECT = {
+    "home",
+    "documents",
+    "clients",
+    "company_switch",
+    "email_settings",
+    "email_settings_options",
+    "email_settings_method",
+    "email_settings_test",
+    "email_texts",
+    "email_text_new",
+}
+# Routes whose parameters are not company objects (say why), e.g. a signed public token.
+ROUTES_WITHOUT_COMPANY_OBJECTS: dict[str, str] = {}
+SKIPPED_NAMESPACES = {"admin"}  # the admin is tested below, with its own rules
+
+
+def app_patterns(resolver=None, prefix=""):
+    """(route, URL name, parameter names) for every URL outside the skipped namespaces."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in SKIPPED_NAMESPACES or entry.app_name in SKIPPED_NAMESPACES:
+                continue
+            yield from app_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.name, set(entry.pattern.converters)
+
+
+def object_urls(objects: dict) -> list[str]:
+    urls = []
+    for route, name, params in app_patterns():
+        if not params or name in ROUTES_WITHOUT_COMPANY_OBJECTS:
+            continue
+        path = route
+        for param in params:
+            value = str(objects[OBJECT_OF_ROUTE[name][param]].pk)
+            path = re.sub(rf"<(\w+:)?{param}>", value, path)
+        urls.append("/" + path)
+    return urls
+
+
+@pytest.fixture
+def theirs(company):
+    """Objects of ``company``, which the outsider must never reach."""
+    client = make_client(company, name="Secret Client NV")
+    return {
+        "client": client,
+        "document": make_finalized(company, client),
+        "draft": make_document(company, client),
+        "email_text": email_text_for(company, "invoice", "nl"),
+    }
+
+
+def test_every_object_page_is_listed():
+    for route, name, params in app_patterns():
+        if name in ROUTES_WITHOUT_COMPANY_OBJECTS:
+            continue
+        if params:
+            assert name in OBJECT_OF_ROUTE, f"{route}: say which object fills {params}"
+            assert params <= set(OBJECT_OF_ROUTE[name]), route
+        elif name is not None and not route.startswith(("login", "logout", "i18n")):
+            assert name in PAGES_WITHOUT_OBJECT, f"{route}: add it to PAGES_WITHOUT_OBJECT"
+
+
+def test_owner_reaches_every_object_page(owner, theirs):
+    browser = HttpClient()
+    browser.force_login(owner)
+    urls = object_urls(theirs)
+    assert len(urls) >= 2
+    for url in urls:
+        response = browser.get(url)
+        if response.status_code == 405:
+            response = browser.post(url)
+        assert response.status_code in (200, 302), url
+
+
+def test_outsider_gets_404_on_every_object_page(outsider_client, theirs):
+    urls = object_urls(theirs) + object_urls(theirs | {"document": theirs["draft"]})
+    for url in urls:
+        response = outsider_client.get(url)
+        if response.status_code == 405:
+            response = outsider_client.post(url)
+        assert response.status_code == 404, url
+        assert b"Secret Client" not in response.content
+
+
+def test_outsider_lists_show_only_their_own_company(outsider_client, outsider, theirs):
+    own_client = make_client(outsider.memberships.get().company, name="Own Client BV")
+    documents = outsider_client.get("/documents/")
+    clients = outsider_client.get("/clients/")
+    assert documents.status_code == clients.status_code == 200
+    assert b"Own Client BV" in clients.content
+    assert b"Secret Client" not in clients.content
+    assert b"Secret Client" not in documents.content
+    assert theirs["document"].number.encode() not in documents.content
+    search = outsider_client.get("/documents/", {"q": theirs["document"].number})
+    assert b"No documents match these filters." in search.content
+    assert own_client.pk != theirs["client"].pk
+
+
+def test_switching_to_a_foreign_company_is_404(outsider_client, company):
+    assert outsider_client.post("/company/switch/", {"company": company.pk}).status_code == 404
+    assert outsider_client.post("/company/switch/", {"company": "x"}).status_code == 404
+    # The session did not change: still the outsider's own company.
+    assert b"Secret Client" not in outsider_client.get("/clients/").content
+
+
+def test_a_forged_session_company_is_ignored(outsider_client, company, theirs):
+    session = outsider_client.session
+    session["porto_company_id"] = company.pk
+    session.save()
+    response = outsider_client.get("/clients/")
+    assert response.status_code == 200
+    assert b"Secret Client" not in response.content
+    assert outsider_client.get(f"/clients/{theirs['client'].pk}/").status_code == 404
+
+
+def test_member_of_two_companies_switches_between_them(company, other_company, owner, theirs):
+    Membership.objects.create(user=owner, company=other_company, role="member")
+    make_client(other_company, name="Other Side BV")
+    browser = HttpClient()
+    browser.force_login(owner)
+    assert b"Secret Client" in browser.get("/clients/").content
+    assert browser.post("/company/switch/", {"company": other_company.pk}).status_code == 302
+    page = browser.get("/clients/").content
+    assert b"Other Side BV" in page
+    assert b"Secret Client" not in page
+    assert browser.get(f"/clients/{theirs['client'].pk}/").status_code == 404
+
+
+def test_a_user_without_company_gets_404_not_a_crash(client, db):
+    client.force_login(make_user(None))
+    assert client.get("/documents/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/", "/documents/", "/clients/", "/documents/1/", "/clients/1/"])
+def test_anonymous_is_sent_to_login(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/login/?next={url}"
+
+
+def test_anonymous_cannot_switch_company(client, company):
+    response = client.post("/company/switch/", {"company": company.pk})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+# --- The admin for staff who are not superusers ------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(client, other_company):
+    user = make_user(other_company, username="staff")
+    user.is_staff = True
+    user.save()
+    codenames = [
+        "view_document",
+        "change_document",
+        "view_client",
+        "change_client",
+        "view_membership",
+        "add_membership",
+    ]
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
+    return client
+
+
+def test_staff_admin_lists_only_their_companies(staff_client, other_company, theirs):
+    mine = make_client(other_company, name="Mine BV")
+    my_draft = make_document(other_company, mine)
+    clients = staff_client.get("/admin/clients/client/").content
+    assert b"Mine BV" in clients
+    assert b"Secret Client" not in clients
+    documents = staff_client.get("/admin/documents/document/")
+    assert documents.context["cl"].result_count == 1
+    assert list(documents.context["cl"].result_list) == [my_draft]
+
+
+def test_staff_admin_cannot_open_another_companys_objects(staff_client, theirs):
+    for url in [
+        f"/admin/clients/client/{theirs['client'].pk}/change/",
+        f"/admin/documents/document/{theirs['draft'].pk}/change/",
+    ]:
+        response = staff_client.get(url, follow=True)
+        assert response.redirect_chain[-1][0] == "/admin/"  # "does not exist"
+        assert b"Secret Client" not in response.content
+
+
+def test_staff_admin_offers_only_their_clients_and_invoices(staff_client, other_company, theirs):
+    mine = make_client(other_company, name="Mine BV")
+    my_invoice = make_finalized(other_company, mine)
+    draft = make_document(other_company, mine)
+    form = (
+        staff_client.get(f"/admin/documents/document/{draft.pk}/change/").context["adminform"].form
+    )
+    assert list(form.fields["client"].queryset) == [mine]
+    assert set(form.fields["corrects"].queryset) == {my_invoice, draft}
+
+
+def test_staff_admin_offers_only_people_of_their_companies(staff_client, outsider, owner):
+    form = staff_client.get("/admin/accounts/membership/add/").context["adminform"].form
+    assert set(form.fields["user"].queryset.values_list("username", flat=True)) == {
+        "staff",
+        "outsider",
+    }
+    assert owner.username == "owner"  # exists, but belongs to the other company only
+
+
+def test_the_current_company_is_remembered_without_rewriting_the_session(owner_client, company):
+    first = owner_client.get("/documents/")
+    assert first.wsgi_request.session["porto_company_id"] == company.pk
+    assert first.wsgi_request.session.modified
+    second = owner_client.get("/clients/")
+    assert not second.wsgi_request.session.modified
