@@ -27,7 +27,7 @@ from porto.mail.compose import compose
 from porto.mail.events import events_link_unlinked, record_event
 from porto.mail.models import DeliveryAttempt, OutgoingEmail, Recipient
 from porto.mail.status import Event, EventType
-from porto.mail.transports import transport_for
+from porto.mail.transports import Transports, transport_for
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,11 @@ def claim(email_id: int, token: str, now: datetime.datetime) -> OutgoingEmail | 
 
 
 def email_deliver(
-    email_id: int, *, now: datetime.datetime | None = None, transport: Transport | None = None
+    email_id: int,
+    *,
+    now: datetime.datetime | None = None,
+    transport: Transport | None = None,
+    transports: Transports | None = None,
 ) -> str:
     """Try to deliver one email now; what happened, in a word (for logs and task results).
 
@@ -80,7 +84,8 @@ def email_deliver(
         return settle(email, token, now)
     message = compose(email)
     attempt = begin_hand_off(email, token, now)
-    results = hand_off(transport or transport_for(email), email, message, pending, attempt)
+    transport = transport or (transports.for_email(email) if transports else transport_for(email))
+    results = hand_off(transport, email, message, pending, attempt)
     answered_at = now if fixed_clock else timezone.now()
     return record_answer(email, token, attempt, pending, results, answered_at)
 

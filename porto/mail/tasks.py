@@ -15,8 +15,12 @@ WAKE_BATCH = 25  # emails per task: few enqueues for a bulk send, still spread o
 @task()
 def deliver_emails(email_ids: list[int]) -> dict[str, str]:
     from porto.mail.delivery import email_deliver
+    from porto.mail.transports import Transports
 
-    return {str(email_id): email_deliver(email_id) for email_id in email_ids}
+    with Transports() as transports:  # one connection per server for the whole batch
+        return {
+            str(email_id): email_deliver(email_id, transports=transports) for email_id in email_ids
+        }
 
 
 def wake(email_ids: list[int]) -> None:

@@ -49,9 +49,11 @@ class Handler:
         self.rcpt_seen: Counter[str] = Counter()
         self.dsn_options: dict[str, list[str]] = {}
         self.lock = threading.Lock()
+        self.sessions = 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
+        self.sessions += 1
         if isinstance(server, DsnSMTP):
             responses.insert(-1, "250-DSN")
         return responses
@@ -122,7 +124,9 @@ class DsnSMTP(SMTP):
 
 
 class SmtpTestServer(Controller):
-    def __init__(self, rules: Rules | None = None, *, dsn: bool = False) -> None:
+    def __init__(
+        self, rules: Rules | None = None, *, dsn: bool = False, port: int | None = None
+    ) -> None:
         self.rules = rules or Rules()
         self.handler_obj = Handler(self.rules)
         self.dsn = dsn
@@ -132,7 +136,7 @@ class SmtpTestServer(Controller):
                 "authenticator": self.handler_obj.authenticate,
                 "auth_require_tls": False,
             }
-        self.port_number = free_port()
+        self.port_number = port or free_port()
         super().__init__(self.handler_obj, hostname="127.0.0.1", port=self.port_number, **kwargs)
 
     def factory(self):

@@ -295,3 +295,31 @@ def test_a_crash_inside_the_window_sends_once_more_with_the_same_message_id(
     assert first.data == second.data
     outcomes = list(email.attempts_log.values_list("outcome", flat=True))
     assert outcomes == [DeliveryAttempt.Outcome.INTERRUPTED, DeliveryAttempt.Outcome.ANSWERED]
+
+
+def test_a_batch_reuses_one_connection(smtp_server, invoice):
+    from porto.mail.tasks import deliver_emails
+
+    ids = [queue(invoice).pk for _ in range(3)]
+    assert deliver_emails.call(ids) == {str(i): "sent" for i in ids}
+    assert len(smtp_server.received) == 3
+    assert smtp_server.handler_obj.sessions == 1
+
+
+def test_a_reused_connection_that_was_closed_is_opened_again(settings, invoice):
+    from porto.mail.transports import Transports
+
+    first_server = SmtpTestServer(Rules())
+    first_server.start()
+    settings.PORTO_SANDBOX_SMTP_PORT = first_server.port_number
+    first, second = queue(invoice), queue(invoice)
+    with Transports() as transports:
+        assert email_deliver(first.pk, transports=transports) == "sent"
+        first_server.stop()  # the server goes away and comes back between two emails
+        second_server = SmtpTestServer(Rules(), port=first_server.port_number)
+        second_server.start()
+        try:
+            assert email_deliver(second.pk, transports=transports) == "sent"
+        finally:
+            second_server.stop()
+    assert len(first_server.received) == len(second_server.received) == 1

@@ -4,15 +4,40 @@ from porto.mail.models import OutgoingEmail, TransportName
 from porto.mail.transports.base import Transport
 
 
-def transport_for(email: OutgoingEmail) -> Transport:
+def transport_for(email: OutgoingEmail, *, keep_open: bool = False) -> Transport:
     if email.transport == TransportName.SANDBOX:
         from porto.mail.transports.sandbox import SandboxTransport
 
-        return SandboxTransport()
+        return SandboxTransport(keep_open=keep_open)
     if email.transport == TransportName.PROVIDER:
         from porto.mail.transports.provider import ProviderTransport
 
         return ProviderTransport()
     from porto.mail.transports.smtp import SmtpTransport
 
-    return SmtpTransport.for_company(email.company)
+    return SmtpTransport.for_company(email.company, keep_open=keep_open)
+
+
+class Transports:
+    """The transports of one batch of emails: one SMTP connection per server, reused."""
+
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, int], Transport] = {}
+
+    def for_email(self, email: OutgoingEmail) -> Transport:
+        company = email.company_id if email.transport == TransportName.SMTP else 0
+        key = (email.transport, company)
+        if key not in self.open:
+            self.open[key] = transport_for(email, keep_open=True)
+        return self.open[key]
+
+    def close(self) -> None:
+        for transport in self.open.values():
+            transport.close()
+        self.open.clear()
+
+    def __enter__(self) -> "Transports":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -49,3 +49,6 @@ class Transport:
         """Hand ``outbound`` over; a result for every address in ``outbound.recipients``.
         Call ``outbound.on_answer`` as soon as the receiving side has accepted anything."""
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the transport kept open between emails."""

@@ -10,12 +10,13 @@ from porto.mail.transports.smtp import SmtpTransport
 class SandboxTransport(SmtpTransport):
     name = "sandbox"
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_open: bool = False) -> None:
         super().__init__(
             SmtpConfig(
                 host=settings.PORTO_SANDBOX_SMTP_HOST,
                 port=settings.PORTO_SANDBOX_SMTP_PORT,
                 security=Security.NONE,
                 timeout=settings.PORTO_MAIL_SMTP_TIMEOUT,
-            )
+            ),
+            keep_open=keep_open,
         )

@@ -44,15 +44,23 @@ def shared_ssl_context(ca_file: str) -> ssl.SSLContext:
 class SmtpTransport(Transport):
     name = "smtp"
 
-    def __init__(self, config: SmtpConfig, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        config: SmtpConfig,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        keep_open: bool = False,
+    ) -> None:
         self.config = config
         self.ssl_context = ssl_context
+        self.keep_open = keep_open  # reuse one connection for several emails (a batch)
+        self.session: smtplib.SMTP | None = None
 
     @classmethod
-    def for_company(cls, company) -> "SmtpTransport":
+    def for_company(cls, company, *, keep_open: bool = False) -> "SmtpTransport":
         from porto.mail.sources import email_settings_for
 
-        return cls(email_settings_for(company).smtp_config())
+        return cls(email_settings_for(company).smtp_config(), keep_open=keep_open)
 
     def open(self) -> smtplib.SMTP:
         context = self.ssl_context or shared_ssl_context(settings.PORTO_SMTP_CA_FILE)
@@ -64,23 +72,51 @@ class SmtpTransport(Transport):
             ) from failure
 
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
-        session = self.open()
+        session = self._session()
         try:
-            return hand_off(session, outbound, self.where)
+            results = hand_off(session, outbound, self.where)
         except smtplib.SMTPServerDisconnected as error:
+            self._drop(session)
             raise TransportError(
                 _("%(where)s closed the connection before accepting the email; trying again later.")
                 % {"where": self.where},
                 permanent=False,
             ) from error
         except (TimeoutError, OSError) as error:
+            self._drop(session)
             raise TransportError(
                 _("The connection to %(where)s failed (%(reason)s); trying again later.")
                 % {"where": self.where, "reason": error},
                 permanent=False,
             ) from error
-        finally:
-            close_quietly(session)
+        except BaseException:
+            self._drop(session)
+            raise
+        if not self.keep_open:
+            self._drop(session)
+        return results
+
+    def close(self) -> None:
+        if self.session is not None:
+            self._drop(self.session)
+
+    def _session(self) -> smtplib.SMTP:
+        if self.session is not None:
+            try:
+                self.session.rset()  # still there? (servers close idle connections)
+                return self.session
+            except (smtplib.SMTPException, OSError):
+                self.session.close()
+                self.session = None
+        session = self.open()
+        if self.keep_open:
+            self.session = session
+        return session
+
+    def _drop(self, session: smtplib.SMTP) -> None:
+        close_quietly(session)
+        if self.session is session:
+            self.session = None
 
     @property
     def where(self) -> str:
