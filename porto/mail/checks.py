@@ -46,21 +46,7 @@ class Mailbox:
     address: str
 
 
-# The sandbox refuses addresses at *.invalid (550 5.1.1) so that failures can be shown; only
-# there may such an address be queued.
-SANDBOX_REFUSED_SUFFIX = ".invalid"
-
-
-def clean_recipient_address(address: str, *, sandbox: bool) -> str:
-    if sandbox and address.lower().endswith(SANDBOX_REFUSED_SUFFIX):
-        local, _at, domain = address.rpartition("@")
-        stand_in = domain[: -len(SANDBOX_REFUSED_SUFFIX)] + ".example"
-        clean_email_address(f"{local}@{stand_in}")
-        return address.strip()
-    return clean_email_address(address)
-
-
-def clean_mailbox(value: str, *, sandbox: bool = False) -> Mailbox:
+def clean_mailbox(value: str) -> Mailbox:
     """``address`` or ``Name <address>``."""
     if _CONTROL.search(value or ""):
         raise ValidationError(
@@ -74,7 +60,7 @@ def clean_mailbox(value: str, *, sandbox: bool = False) -> Mailbox:
         raise ValidationError(
             _("%(value)s is not an email address.") % {"value": raw}, code="email"
         )
-    return Mailbox(name=name.strip(), address=clean_recipient_address(address, sandbox=sandbox))
+    return Mailbox(name=name.strip(), address=clean_email_address(address))
 
 
 # HTML bodies

@@ -161,8 +161,7 @@ def format_problems(document: Document, file_format: str) -> list[str]:
 # Recipients
 
 
-def clean_recipients(request: SendRequest, draft: Draft, identity: Identity) -> list[str]:
-    sandbox = identity.transport == TransportName.SANDBOX
+def clean_recipients(request: SendRequest, draft: Draft) -> list[str]:
     problems: list[str] = []
     seen: set[str] = set()
     for kind, values in (
@@ -172,7 +171,7 @@ def clean_recipients(request: SendRequest, draft: Draft, identity: Identity) -> 
     ):
         for value in values:
             try:
-                mailbox = checks.clean_mailbox(value, sandbox=sandbox)
+                mailbox = checks.clean_mailbox(value)
             except ValidationError as error:
                 problems.extend(error.messages)
                 continue
@@ -305,7 +304,7 @@ def email_send(request: SendRequest) -> OutgoingEmail:
     problems = identity_problems(identity, email_settings)
     problems += document_problems(document)
     problems += format_problems(document, draft.file_format)
-    problems += clean_recipients(request, draft, identity)
+    problems += clean_recipients(request, draft)
     problems += clean_texts(request, draft, company)
     problems += clean_attachments(request.attachments, draft)
     if not problems:
@@ -475,9 +474,7 @@ def _bulk_plan(document: Document, email_settings, identity: Identity, texts: di
     draft.body_html = checks.clean_html_body(rendered.body_html) if rendered.body_html else ""
     if problems:
         raise ValidationError(problems)
-    mailbox = checks.clean_mailbox(
-        default.address, sandbox=identity.transport == TransportName.SANDBOX
-    )
+    mailbox = checks.clean_mailbox(default.address)
     draft.recipients = [(Recipient.Kind.TO, mailbox)]
     add_copy_to_self(draft, email_settings)
     email = _email_row(document, draft, identity)
