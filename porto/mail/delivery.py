@@ -311,13 +311,21 @@ def gave_up_reason(email: OutgoingEmail, last: str) -> str:
 def schedule_retry(
     email: OutgoingEmail, token: str, now: datetime.datetime, waiting: list[Recipient]
 ) -> str:
-    OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
+    from porto.mail.tasks import can_wake_later, wake_later_on_commit
+
+    when = now + retry_delay(email.attempts)
+    planned = can_wake_later()
+    updated = OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
         state=State.QUEUED,
-        next_attempt_at=now + retry_delay(email.attempts),
+        next_attempt_at=when,
+        # A planned wake-up counts as woken at that time: the sweeper steps in only if it is lost.
+        woken_at=when if planned else F("woken_at"),
         lease_token="",
         lease_until=None,
         last_error=waiting[0].last_deferral_reason,
     )
+    if updated and planned:
+        wake_later_on_commit(email.pk, when)
     return "retry"
 
 

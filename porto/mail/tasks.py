@@ -1,6 +1,7 @@
 """Thin task wrappers. A task only wakes a worker: the outbox rows are the truth, so a lost
 or repeated task is harmless (the sweeper wakes forgotten rows, a claim refuses doubles)."""
 
+import datetime
 import logging
 from functools import partial
 
@@ -35,3 +36,20 @@ def wake(email_ids: list[int]) -> None:
 def wake_on_commit(email_ids: list[int]) -> None:
     if email_ids:
         transaction.on_commit(partial(wake, list(email_ids)))
+
+
+def can_wake_later() -> bool:
+    return deliver_emails.get_backend().supports_defer
+
+
+def wake_later_on_commit(email_id: int, when: datetime.datetime) -> None:
+    """A retry's wake-up at its time (db backend; RQ with its scheduler). Without one the
+    sweeper wakes the email when it is due."""
+    transaction.on_commit(partial(_enqueue_later, email_id, when))
+
+
+def _enqueue_later(email_id: int, when: datetime.datetime) -> None:
+    try:
+        deliver_emails.using(run_after=when).enqueue([email_id])
+    except Exception:
+        logger.exception("Could not schedule the retry of email %s", email_id)

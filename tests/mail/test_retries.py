@@ -5,7 +5,9 @@ import datetime
 from dataclasses import replace
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from porto.emailsettings.selectors import email_settings_for
 from porto.mail.delivery import claim, email_deliver, outbox_sweep, retry_delay
@@ -231,7 +233,27 @@ def test_the_sweeper_hands_a_crashed_workers_email_to_another(
     assert len(smtp_server.received) == 1
 
 
-def test_the_sweeper_wakes_due_retries(smtp_server, invoice):
+def test_a_retry_is_scheduled_as_a_deferred_task(
+    smtp_server, invoice, django_capture_on_commit_callbacks
+):
+    smtp_server.rules.defer_times["compta@cafe-elysee.example"] = 1
+    email = queue(invoice)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert email_deliver(email.pk) == "retry"
+    email.refresh_from_db()
+    [task] = DBTaskResult.objects.all()
+    assert task.run_after == email.next_attempt_at
+    assert task.args_kwargs["args"] == [[email.pk]]
+    # Planned: the sweeper leaves it alone unless the planned wake-up gets lost.
+    assert outbox_sweep(email.next_attempt_at) == 0
+    lost = email.next_attempt_at + datetime.timedelta(
+        seconds=settings.PORTO_MAIL_WAKE_AGAIN_AFTER + 1
+    )
+    assert outbox_sweep(lost) == 1
+
+
+def test_without_deferred_tasks_the_sweeper_wakes_due_retries(settings, smtp_server, invoice):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     smtp_server.rules.defer_times["compta@cafe-elysee.example"] = 1
     email = queue(invoice)
     assert email_deliver(email.pk) == "retry"
