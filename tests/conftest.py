@@ -1,5 +1,8 @@
+import os
+
 import pytest
 
+from tests import browser_support
 from tests.factories import make_client, make_company, make_user
 
 
@@ -45,3 +48,41 @@ def owner_client(client, owner):
 def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
+
+
+# --- Browser tests: one Playwright and one Chromium for the whole session ---
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright runs an event loop in this thread; the tests still talk to the ORM.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = browser_support.launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    def take(page, name: str):
+        return browser_support.save_screenshot(page, tmp_path, name)
+
+    return take

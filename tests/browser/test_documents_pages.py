@@ -2,7 +2,7 @@ import pytest
 
 from porto.documents.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
 from porto.documents.models import Document
-from tests.browser.conftest import log_in
+from tests.browser_support import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,48 +1,27 @@
 """The settings pages in a real Chromium: the SMTP fields follow the chosen method, and the
 tracking checkbox is disabled with its reason once Own mailbox (SMTP) is saved."""
 
-import os
-import shutil
-
 import pytest
 
 from porto.emailsettings.selectors import email_settings_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("PORTO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 
 @pytest.fixture
-def page(live_server, owner, monkeypatch):
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"No Chromium at {CHROMIUM} (set PORTO_CHROMIUM).")
-    # Playwright runs an event loop in this thread; the test still talks to the ORM.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "owner")
-        page.fill("input[name=password]", "s3cret-pass!")
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login/" not in url)
-        yield page
-        browser.close()
+def owner_page(page, live_server, owner):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "owner")
+    page.fill("input[name=password]", "s3cret-pass!")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    return page
 
 
-def test_choosing_smtp_shows_its_fields_and_saving_disables_tracking(page, live_server, company):
+def test_choosing_smtp_shows_its_fields_and_saving_disables_tracking(
+    owner_page, live_server, company
+):
+    page = owner_page
     page.goto(f"{live_server.url}/settings/email/")
     assert not page.is_visible("#id_smtp_host")
 
