@@ -86,6 +86,19 @@ def test_starttls_refused_by_a_server_without_it_fails_with_a_readable_reason(
     assert recipient.failure_reason.startswith("127.0.0.1 does not offer STARTTLS on port")
 
 
+def test_implicit_tls_against_a_plain_server_fails_with_a_readable_reason(
+    smtp_server, company, invoice
+):
+    use_own_smtp(company, smtp_server.port_number, security="tls")
+    email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
+    assert email_deliver(email.pk) == "failed"
+    [recipient] = email.recipients.all()
+    assert recipient.failure_reason.startswith(
+        f"The TLS handshake with 127.0.0.1:{smtp_server.port_number} failed"
+    )
+    assert recipient.failure_reason.endswith("check the port and security setting.")
+
+
 @pytest.fixture
 def silent_server():
     """Accepts connections and never says a word."""

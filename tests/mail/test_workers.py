@@ -137,8 +137,12 @@ def deliver_bulk(
         "interrupted_hand_offs": counts["interrupted"],
         "answers_recovered": counts["recovered"],
     }
-    print(f"\n{backend} x{workers} workers: {json.dumps(result)}")
     return result
+
+
+def report(capsys, result: dict, label: str) -> None:
+    with capsys.disabled():  # the counts show in every run, not only with -s
+        print(f"\n{label}: {json.dumps(result)}")
 
 
 def kill_during_sending(run: Run, server: SmtpTestServer, count: int, kills: int) -> int:
@@ -176,14 +180,15 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.mark.skipif(on_postgres_pass(), reason="runs in the SQLite pass")
-def test_killing_the_worker_again_and_again_loses_nothing(tmp_path):
+def test_killing_the_worker_again_and_again_loses_nothing(tmp_path, capsys):
     result = deliver_bulk(tmp_path, sqlite_url(tmp_path), count=300, kills=5)
+    report(capsys, result, "db backend on SQLite, 1 worker, SIGKILLed 5 times")
     assert result["kills"] == 5
     assert_none_lost(result)
 
 
 @pytest.mark.postgres
-def test_two_workers_on_postgresql_share_the_work_and_survive_kills(tmp_path):
+def test_two_workers_on_postgresql_share_the_work_and_survive_kills(tmp_path, capsys):
     require("PostgreSQL", POSTGRES_URL, 5432)
     database = f"porto_workers_{uuid.uuid4().hex[:10]}"
     admin = urlparse(POSTGRES_URL)
@@ -193,6 +198,7 @@ def test_two_workers_on_postgresql_share_the_work_and_survive_kills(tmp_path):
         result = deliver_bulk(tmp_path, url, workers=2, count=300, kills=3)
     finally:
         psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    report(capsys, result, "db backend on PostgreSQL, 2 workers, SIGKILLed 3 times")
     assert_none_lost(result)
 
 
@@ -205,10 +211,11 @@ def psql(statement: str) -> None:
 
 @pytest.mark.redis
 @pytest.mark.skipif(on_postgres_pass(), reason="runs in the SQLite pass")
-def test_rq_workers_on_redis_deliver_the_bulk_send(tmp_path):
+def test_rq_workers_on_redis_deliver_the_bulk_send(tmp_path, capsys):
     require_redis()
     import redis
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()  # the tests' own database number
     result = deliver_bulk(tmp_path, sqlite_url(tmp_path), backend="rq", count=200, kills=2)
+    report(capsys, result, "RQ on Redis, 1 worker, SIGKILLed 2 times")
     assert_none_lost(result)
