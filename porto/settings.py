@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "porto.accounts",
     "porto.clients",
     "porto.documents",
+    "porto.sandbox",
     "porto.web",
 ]
 
@@ -174,3 +175,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PORTO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Sandbox mail server (porto.sandbox): the embedded default mail provider and its test inbox.
+PORTO_SANDBOX_ENABLED = env_bool("PORTO_SANDBOX_ENABLED", True)
+PORTO_SANDBOX_SMTP_HOST = os.environ.get("PORTO_SANDBOX_SMTP_HOST", "127.0.0.1")
+PORTO_SANDBOX_SMTP_PORT = int(os.environ.get("PORTO_SANDBOX_SMTP_PORT", "2525"))
+PORTO_SANDBOX_MAX_MESSAGE_BYTES = int(
+    os.environ.get("PORTO_SANDBOX_MAX_MESSAGE_BYTES", str(40 * 1024 * 1024))
+)
+# An address containing "+defer" gets 451 for this many attempts, then is accepted.
+PORTO_SANDBOX_DEFER_ATTEMPTS = int(os.environ.get("PORTO_SANDBOX_DEFER_ATTEMPTS", "2"))
