@@ -49,8 +49,11 @@ INSTALLED_APPS = [
     "porto.accounts",
     "porto.clients",
     "porto.documents",
+    "porto.mail",
     "porto.sandbox",
     "porto.web",
+    "porto.emailsettings",
+    "porto.emailtexts",
 ]
 
 MIDDLEWARE = [
@@ -176,10 +179,68 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Sandbox mail server (porto.sandbox): the embedded default mail provider and its test inbox.
-PORTO_SANDBOX_ENABLED = env_bool("PORTO_SANDBOX_ENABLED", True)
+# --- Email settings and texts (porto.emailsettings, porto.emailtexts) ---
+# A CA bundle (PEM) trusted for SMTP/IMAP TLS besides the system ones: for a company server
+# with a private CA, and for tests against a local server with a self-signed certificate.
+PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
+
+# --- Mail: outbox, transports, retries (porto.mail) -----------------------------------------
+# "sandbox": the embedded SMTP server (nothing leaves the machine); "provider": django-anymail
+# with the ESP chosen by PORTO_ANYMAIL_BACKEND. Companies that chose "Own mailbox (SMTP)" use
+# their own server whatever this says.
+PORTO_MAIL_TRANSPORT = os.environ.get("PORTO_MAIL_TRANSPORT", "sandbox")
+if PORTO_MAIL_TRANSPORT not in {"sandbox", "provider"}:
+    raise ImproperlyConfigured(
+        f"PORTO_MAIL_TRANSPORT={PORTO_MAIL_TRANSPORT!r} is not known: use 'sandbox' or 'provider'."
+    )
 PORTO_SANDBOX_SMTP_HOST = os.environ.get("PORTO_SANDBOX_SMTP_HOST", "127.0.0.1")
 PORTO_SANDBOX_SMTP_PORT = int(os.environ.get("PORTO_SANDBOX_SMTP_PORT", "2525"))
+# Platform sending: From "Acme BV" <acme-bv@send.porto.example>, Reply-To the company's address.
+PORTO_PLATFORM_SENDING_DOMAIN = os.environ.get(
+    "PORTO_PLATFORM_SENDING_DOMAIN", "send.porto.example"
+)
+# Temporary failures retry with exponential backoff (first delay, doubling, capped) for at
+# most PORTO_MAIL_RETRY_FOR seconds after the first attempt, then fail with the last reason.
+PORTO_MAIL_RETRY_FOR = float(os.environ.get("PORTO_MAIL_RETRY_FOR", str(24 * 3600)))
+PORTO_MAIL_RETRY_FIRST_DELAY = float(os.environ.get("PORTO_MAIL_RETRY_FIRST_DELAY", "60"))
+PORTO_MAIL_RETRY_MAX_DELAY = float(os.environ.get("PORTO_MAIL_RETRY_MAX_DELAY", "3600"))
+# A worker owns an email for this long; past it the sweeper hands the email to another worker.
+# Longer than the slowest hand-off (SMTP timeout x steps), or a slow worker may be overtaken.
+PORTO_MAIL_LEASE = float(os.environ.get("PORTO_MAIL_LEASE", "300"))
+# A queued email whose wake-up task has not claimed it after this long is woken again
+# (the task may have died with a killed worker).
+PORTO_MAIL_WAKE_AGAIN_AFTER = float(os.environ.get("PORTO_MAIL_WAKE_AGAIN_AFTER", "600"))
+PORTO_MAIL_SWEEP_INTERVAL = float(os.environ.get("PORTO_MAIL_SWEEP_INTERVAL", "15"))
+PORTO_MAIL_SMTP_TIMEOUT = float(os.environ.get("PORTO_MAIL_SMTP_TIMEOUT", "20"))
+# Without feedback, own-SMTP emails show In transit this long, then Unknown.
+PORTO_MAIL_SMTP_IN_TRANSIT_DAYS = int(os.environ.get("PORTO_MAIL_SMTP_IN_TRANSIT_DAYS", "3"))
+# The provider's data can be asked for this long after sending (retention minus a margin).
+PORTO_MAIL_REFRESH_WINDOW_DAYS = int(os.environ.get("PORTO_MAIL_REFRESH_WINDOW_DAYS", "25"))
+# django-anymail for PORTO_MAIL_TRANSPORT=provider, e.g.
+# PORTO_ANYMAIL_BACKEND=anymail.backends.postmark.EmailBackend ANYMAIL_POSTMARK_SERVER_TOKEN=...
+PORTO_ANYMAIL_BACKEND = os.environ.get(
+    "PORTO_ANYMAIL_BACKEND", "anymail.backends.postmark.EmailBackend"
+)
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value
+    for key, value in os.environ.items()
+    if key.startswith("ANYMAIL_") and value
+}
+# Porto's own emails (password resets) go the same way: the provider, else the sandbox.
+if PORTO_MAIL_TRANSPORT == "provider":
+    EMAIL_BACKEND = PORTO_ANYMAIL_BACKEND
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = PORTO_SANDBOX_SMTP_HOST
+    EMAIL_PORT = PORTO_SANDBOX_SMTP_PORT
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", f"Porto <no-reply@{PORTO_PLATFORM_SENDING_DOMAIN}>"
+)
+
+# Sandbox mail server (porto.sandbox): the embedded default mail provider and its test inbox.
+# The server and its inbox run when the sandbox is the mail transport (PORTO_SANDBOX_SMTP_HOST
+# and PORTO_SANDBOX_SMTP_PORT are set in the mail block above).
+PORTO_SANDBOX_ENABLED = env_bool("PORTO_SANDBOX_ENABLED", PORTO_MAIL_TRANSPORT == "sandbox")
 PORTO_SANDBOX_MAX_MESSAGE_BYTES = int(
     os.environ.get("PORTO_SANDBOX_MAX_MESSAGE_BYTES", str(40 * 1024 * 1024))
 )

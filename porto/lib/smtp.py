@@ -11,6 +11,7 @@ import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 
@@ -81,7 +82,12 @@ def describe_recipient_refusal(code: int, raw: bytes | str) -> str:
 
 
 def default_ssl_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
+    """The system's trusted CAs, plus ``settings.PORTO_SMTP_CA_FILE`` when one is set."""
+    context = ssl.create_default_context()
+    ca_file = getattr(settings, "PORTO_SMTP_CA_FILE", "")
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
 
 
 def smtp_open(config: SmtpConfig, ssl_context: ssl.SSLContext | None = None) -> smtplib.SMTP:

@@ -1,0 +1,1 @@
+"""The whole life of an email: outbox, delivery, transports, events and status."""

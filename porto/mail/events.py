@@ -1,0 +1,154 @@
+"""record_event(): the one writer of every recipient's status.
+
+Every observation (the transport's answer, a provider webhook, a pixel load, a DSN, a poll
+answer) is stored first in the append-only ``DeliveryEvent`` log under a unique dedupe key, so
+a duplicate is dropped by the database. Then it is merged into the facts of its recipient,
+found by (message id, address): the provider's message id or our own Message-ID header.
+An event that matches no recipient yet (a webhook faster than our commit) is kept unlinked and
+merged when the recipient's provider message id becomes known (``events_link_unlinked``).
+"""
+
+import hashlib
+import json
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from porto.mail.models import DeliveryEvent, Recipient
+from porto.mail.status import Event, EventType, merge
+
+logger = logging.getLogger(__name__)
+
+
+def normalise_message_id(message_id: str) -> str:
+    return message_id.strip().removeprefix("<").removesuffix(">")
+
+
+def dedupe_key(
+    *, source: str, event: Event, message_id: str, recipient: str, provider_event_id: str, payload
+) -> str:
+    if provider_event_id:
+        return f"{source}:{provider_event_id}"[:300]
+    material = json.dumps(
+        [
+            source,
+            normalise_message_id(message_id),
+            recipient.lower(),
+            str(event.type),
+            event.at.isoformat(),
+            payload or {},
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return f"{source}:sha256:{hashlib.sha256(material.encode()).hexdigest()}"
+
+
+def recipient_for(message_id: str, address: str) -> Recipient | None:
+    message_id = normalise_message_id(message_id)
+    if not message_id:
+        return None
+    matches = Recipient.objects.filter(
+        Q(provider_message_id=message_id) | Q(email__message_id=message_id)
+    )
+    if address:
+        return matches.filter(address__iexact=address.strip()).first()
+    candidates = list(matches[:2])
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def record_event(
+    *,
+    source: str,
+    event: Event,
+    message_id: str = "",
+    recipient: str = "",
+    provider_event_id: str = "",
+    payload: dict | None = None,
+) -> DeliveryEvent | None:
+    """Store ``event`` once and merge it into its recipient's facts; None for a duplicate."""
+    key = dedupe_key(
+        source=source,
+        event=event,
+        message_id=message_id,
+        recipient=recipient,
+        provider_event_id=provider_event_id,
+        payload=payload,
+    )
+    with transaction.atomic():
+        if DeliveryEvent.objects.filter(dedupe_key=key).exists():
+            return None
+        target = recipient_for(message_id, recipient)
+        try:
+            with transaction.atomic():
+                stored = DeliveryEvent.objects.create(
+                    source=source,
+                    type=str(event.type),
+                    at=event.at,
+                    permanent=event.permanent,
+                    machine=event.machine,
+                    reason=event.reason,
+                    code=event.code,
+                    message_id=normalise_message_id(message_id),
+                    recipient_address=recipient.strip(),
+                    provider_event_id=provider_event_id,
+                    dedupe_key=key,
+                    payload=payload or {},
+                    recipient=target,
+                )
+        except IntegrityError:  # the same event, stored a moment ago by someone else
+            return None
+        if target is not None:
+            apply_events(target.pk, [event])
+    return stored
+
+
+def apply_events(recipient_id: int, events: list[Event]) -> Recipient:
+    """Merge ``events`` into the recipient's facts (row locked: merges never interleave)."""
+    recipient = Recipient.objects.select_for_update().get(pk=recipient_id)
+    facts = recipient.facts()
+    for event in events:
+        facts = merge(facts, event)
+    changed = recipient.set_facts(facts)
+    deferral = next((e.reason for e in reversed(events) if e.reason and not e.permanent), "")
+    if deferral:
+        recipient.last_deferral_reason = deferral
+        changed.append("last_deferral_reason")
+    if changed:
+        recipient.save(update_fields=changed)
+    return recipient
+
+
+def event_from_row(row: DeliveryEvent) -> Event:
+    return Event(
+        type=EventType(row.type),
+        at=row.at,
+        permanent=row.permanent,
+        machine=row.machine,
+        reason=row.reason,
+        code=row.code,
+    )
+
+
+def events_link_unlinked(recipients: list[Recipient]) -> int:
+    """Link and merge stored events that arrived before their recipient could be found."""
+    linked = 0
+    for recipient in recipients:
+        ids = [recipient.email.message_id] + (
+            [recipient.provider_message_id] if recipient.provider_message_id else []
+        )
+        with transaction.atomic():
+            rows = list(
+                DeliveryEvent.objects.select_for_update().filter(
+                    recipient__isnull=True,
+                    message_id__in=ids,
+                    recipient_address__iexact=recipient.address,
+                )
+            )
+            if not rows:
+                continue
+            DeliveryEvent.objects.filter(pk__in=[r.pk for r in rows]).update(recipient=recipient)
+            apply_events(recipient.pk, [event_from_row(r) for r in rows])
+            linked += len(rows)
+    return linked

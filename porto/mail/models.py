@@ -1,0 +1,310 @@
+"""The outbox and what happened to every email.
+
+``OutgoingEmail`` is the truth about one send of one document: who sends, to whom, what, and
+where it stands in the outbox (queued, being handed off, sent, failed). Each ``Recipient``
+keeps the facts of ``porto.mail.status`` as columns; ``DeliveryEvent`` is the append-only log
+those facts are merged from (see ``porto.mail.events``). Attachments keep the exact bytes sent,
+stored once per content (``AttachmentBlob``, keyed by SHA-256).
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from porto.accounts.models import Company
+from porto.documents.models import Document
+from porto.mail.status import Facts, Failure, Status, shown_status
+
+
+class TransportName(models.TextChoices):
+    SANDBOX = "sandbox", _("Sandbox")
+    PROVIDER = "provider", _("Email provider")
+    SMTP = "smtp", _("Own mailbox (SMTP)")
+
+
+class FileFormat(models.TextChoices):
+    PDF = "pdf", _("PDF")
+    UBL = "ubl", _("UBL")
+    PDF_UBL = "pdf+ubl", _("PDF + UBL")
+
+
+class BulkJob(models.Model):
+    """Many documents sent at once: one email per document, counted for a progress bar."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="bulk_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    requested = models.PositiveIntegerField(default=0)
+    # [{"document": id, "number": "2026-00042", "reason": "..."}] for documents not queued.
+    skipped = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Bulk send {self.pk} ({self.requested} documents)"
+
+    def counts(self) -> dict[str, int]:
+        """queued (still in the outbox), sent, failed and skipped: one query."""
+        by_state = self.emails.aggregate(
+            queued=Count(
+                "pk", filter=Q(state__in=[OutgoingEmail.State.QUEUED, OutgoingEmail.State.SENDING])
+            ),
+            sent=Count("pk", filter=Q(state=OutgoingEmail.State.SENT)),
+            failed=Count("pk", filter=Q(state=OutgoingEmail.State.FAILED)),
+        )
+        return {**by_state, "skipped": len(self.skipped), "requested": self.requested}
+
+
+class OutgoingEmail(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")  # waiting for a worker (maybe for a retry's time)
+        SENDING = "sending", _("Sending")  # a worker holds the lease
+        SENT = "sent", _("Sent")  # every recipient has an answer; at least one accepted
+        FAILED = "failed", _("Failed")  # no recipient accepted it
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="emails")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="emails")
+    bulk_job = models.ForeignKey(
+        BulkJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    transport = models.CharField(max_length=10, choices=TransportName.choices)
+    from_name = models.CharField(max_length=200)
+    from_address = models.CharField(max_length=254)
+    reply_to = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    language = models.CharField(max_length=2)
+    file_format = models.CharField(max_length=8, choices=FileFormat.choices)
+    email_text_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("The email text the subject and body started from.")
+    )
+    track_opens = models.BooleanField(default=False)
+    message_id = models.CharField(max_length=255, unique=True)  # without the angle brackets
+
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # The document's files are attached by the worker (bulk sends); until then this is True.
+    files_pending = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    woken_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["company", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Email {self.pk} for {self.document}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in (self.State.SENT, self.State.FAILED)
+
+    @property
+    def message_id_header(self) -> str:
+        return f"<{self.message_id}>"
+
+    @property
+    def in_transit_for(self) -> datetime.timedelta:
+        if self.transport == TransportName.SMTP:
+            return datetime.timedelta(days=settings.PORTO_MAIL_SMTP_IN_TRANSIT_DAYS)
+        return datetime.timedelta(days=settings.PORTO_MAIL_REFRESH_WINDOW_DAYS)
+
+
+class Recipient(models.Model):
+    class Kind(models.TextChoices):
+        TO = "to", _("To")
+        CC = "cc", _("Cc")
+        BCC = "bcc", _("Bcc")
+
+    email = models.ForeignKey(OutgoingEmail, on_delete=models.CASCADE, related_name="recipients")
+    kind = models.CharField(max_length=3, choices=Kind.choices, default=Kind.TO)
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=200, blank=True)
+    address = models.CharField(max_length=254)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+
+    # The facts of porto.mail.status.Facts; written only by porto.mail.events.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    last_deferred_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_reason = models.TextField(blank=True)
+    human_open_at = models.DateTimeField(null=True, blank=True)
+    machine_open_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+    # The latest temporary problem, shown while the email waits for a retry.
+    last_deferral_reason = models.TextField(blank=True)
+
+    FACT_FIELDS = (
+        "accepted_at",
+        "last_deferred_at",
+        "delivered_at",
+        "failed_at",
+        "failure_code",
+        "failure_reason",
+        "human_open_at",
+        "machine_open_at",
+        "complained_at",
+    )
+
+    class Meta:
+        ordering = ["email", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["email", "address"], name="recipient_once_per_email")
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def is_settled(self) -> bool:
+        """The transport has answered for this address: accepted or refused for good."""
+        return self.accepted_at is not None or self.failed_at is not None
+
+    def facts(self) -> Facts:
+        failure = None
+        if self.failed_at is not None:
+            failure = Failure(at=self.failed_at, code=self.failure_code, reason=self.failure_reason)
+        return Facts(
+            accepted_at=self.accepted_at,
+            last_deferred_at=self.last_deferred_at,
+            delivered_at=self.delivered_at,
+            failure=failure,
+            human_open_at=self.human_open_at,
+            machine_open_at=self.machine_open_at,
+            complained_at=self.complained_at,
+        )
+
+    def set_facts(self, facts: Facts) -> list[str]:
+        """Copy ``facts`` onto the columns; the names of the columns that changed."""
+        values = {
+            "accepted_at": facts.accepted_at,
+            "last_deferred_at": facts.last_deferred_at,
+            "delivered_at": facts.delivered_at,
+            "failed_at": facts.failed_at,
+            "failure_code": facts.failure.code if facts.failure else "",
+            "failure_reason": facts.failure.reason if facts.failure else "",
+            "human_open_at": facts.human_open_at,
+            "machine_open_at": facts.machine_open_at,
+            "complained_at": facts.complained_at,
+        }
+        changed = [name for name, value in values.items() if getattr(self, name) != value]
+        for name in changed:
+            setattr(self, name, values[name])
+        return changed
+
+    def status(self, now: datetime.datetime | None = None) -> Status:
+        return shown_status(
+            self.facts(),
+            now=now or timezone.now(),
+            handed_off_at=self.email.handed_off_at,
+            in_transit_for=self.email.in_transit_for,
+        )
+
+
+class AttachmentBlob(models.Model):
+    """Bytes as sent, stored once per content."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return self.sha256
+
+
+class Attachment(models.Model):
+    email = models.ForeignKey(OutgoingEmail, on_delete=models.CASCADE, related_name="attachments")
+    position = models.PositiveSmallIntegerField(default=0)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    blob = models.ForeignKey(AttachmentBlob, on_delete=models.PROTECT, related_name="+")
+    is_document_file = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["email", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def sha256(self) -> str:
+        return self.blob_id
+
+
+class DeliveryAttempt(models.Model):
+    """One hand-off to the transport. Written before the network call, finished after it:
+    an attempt left open by a crashed worker is closed as interrupted."""
+
+    class Outcome(models.TextChoices):
+        HANDING_OFF = "handing_off", _("Handing off")
+        ANSWERED = "answered", _("Answered")
+        INTERRUPTED = "interrupted", _("Interrupted")
+
+    email = models.ForeignKey(OutgoingEmail, on_delete=models.CASCADE, related_name="attempts_log")
+    number = models.PositiveIntegerField()
+    lease_token = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=12, choices=Outcome.choices, default=Outcome.HANDING_OFF
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["email", "number"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of email {self.email_id}: {self.outcome}"
+
+
+class DeliveryEvent(models.Model):
+    """Append-only: every observation about a recipient, as received, deduplicated."""
+
+    source = models.CharField(max_length=40)
+    type = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    permanent = models.BooleanField(default=True)
+    machine = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+    code = models.CharField(max_length=40, blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    recipient_address = models.CharField(max_length=254, blank=True)
+    provider_event_id = models.CharField(max_length=255, blank=True)
+    dedupe_key = models.CharField(max_length=300, unique=True)
+    payload = models.JSONField(default=dict, blank=True)
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.recipient_address} at {self.at}"

@@ -1,0 +1,46 @@
+"""One base for every transport: it receives a composed message and the addresses still
+waiting for an answer, and says per address whether it was accepted.
+
+A problem with the whole hand-off (connection lost, login refused, provider down) is a
+``TransportError``; ``permanent`` decides between failing now and trying again later.
+"""
+
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, permanent: bool, code: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RecipientResult:
+    accepted: bool
+    permanent: bool = True  # for a refusal: will trying again help?
+    code: str = ""
+    reason: str = ""
+    provider_message_id: str = ""
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What a transport needs: the message, the envelope and our ids."""
+
+    message: EmailMessage
+    sender: str
+    recipients: list[str]  # the addresses still waiting for an answer
+    public_id: str
+    recipient_ids: dict[str, int] = field(default_factory=dict)
+    company_id: int = 0
+
+
+class Transport:
+    name = ""
+
+    def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
+        """Hand ``outbound`` over; a result for every address in ``outbound.recipients``."""
+        raise NotImplementedError

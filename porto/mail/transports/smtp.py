@@ -1,0 +1,145 @@
+"""Own mailbox (SMTP): the company's own server, with its credentials.
+
+The dialogue is the one ``smtplib.SMTP.sendmail`` runs (MAIL, RCPT per address, DATA), spelled
+out so that each address gets its own DSN ``ORCPT`` and its own answer: a refused recipient is
+recorded, not thrown away (Django's SMTP backend drops them). DSN (RFC 3461) is asked for when
+the server advertises it: ``RET=HDRS``, ``ENVID`` = our email id, ``NOTIFY=SUCCESS,FAILURE``.
+"""
+
+import smtplib
+import ssl
+
+from django.utils.translation import gettext as _
+
+from porto.lib.smtp import (
+    SmtpConfig,
+    SmtpFailure,
+    describe_recipient_refusal,
+    reply_text,
+    smtp_open,
+)
+from porto.mail.compose import as_bytes
+from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
+
+ACCEPTED_CODES = (250, 251)
+
+
+def xtext(value: str) -> str:
+    """RFC 3461 xtext: printable ASCII except '+' and '=', the rest as +HH."""
+    return "".join(
+        ch if 33 <= ord(ch) <= 126 and ch not in "+=" else f"+{ord(ch):02X}"
+        for ch in value.encode("utf-8").decode("latin-1")
+    )
+
+
+class SmtpTransport(Transport):
+    name = "smtp"
+
+    def __init__(self, config: SmtpConfig, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.config = config
+        self.ssl_context = ssl_context
+
+    @classmethod
+    def for_company(cls, company) -> "SmtpTransport":
+        from porto.mail.sources import email_settings_for
+
+        return cls(email_settings_for(company).smtp_config())
+
+    def open(self) -> smtplib.SMTP:
+        try:
+            return smtp_open(self.config, self.ssl_context)
+        except SmtpFailure as failure:
+            raise TransportError(
+                failure.message, permanent=failure.permanent, code=str(failure.code or "")
+            ) from failure
+
+    def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
+        session = self.open()
+        try:
+            return hand_off(session, outbound, self.where)
+        except smtplib.SMTPServerDisconnected as error:
+            raise TransportError(
+                _("%(where)s closed the connection before accepting the email; trying again later.")
+                % {"where": self.where},
+                permanent=False,
+            ) from error
+        except (TimeoutError, OSError) as error:
+            raise TransportError(
+                _("The connection to %(where)s failed (%(reason)s); trying again later.")
+                % {"where": self.where, "reason": error},
+                permanent=False,
+            ) from error
+        finally:
+            close_quietly(session)
+
+    @property
+    def where(self) -> str:
+        return f"{self.config.host}:{self.config.port}"
+
+
+def hand_off(session: smtplib.SMTP, outbound: Outbound, where: str) -> dict[str, RecipientResult]:
+    session.ehlo_or_helo_if_needed()
+    data = as_bytes(outbound.message)
+    dsn = session.has_extn("dsn")
+    _mail_from(session, outbound, data, dsn)
+    results: dict[str, RecipientResult] = {}
+    accepted: list[str] = []
+    for address in outbound.recipients:
+        options = [f"NOTIFY=SUCCESS,FAILURE", f"ORCPT=rfc822;{xtext(address)}"] if dsn else []
+        code, reply = session.rcpt(address, options)
+        if code in ACCEPTED_CODES:
+            accepted.append(address)
+        else:
+            results[address] = refusal(code, reply)
+    if not accepted:
+        session.rset()
+        return results
+    code, reply = _data(session, data, where)
+    for address in accepted:
+        results[address] = RecipientResult(accepted=True, code=str(code), reason=reply_text(reply))
+    return results
+
+
+def refusal(code: int, reply: bytes) -> RecipientResult:
+    return RecipientResult(
+        accepted=False,
+        permanent=code >= 500,
+        code=str(code),
+        reason=describe_recipient_refusal(code, reply),
+    )
+
+
+def _mail_from(session: smtplib.SMTP, outbound: Outbound, data: bytes, dsn: bool) -> None:
+    options = []
+    if dsn:
+        options += ["RET=HDRS", f"ENVID={xtext(outbound.public_id)}"]
+    if session.has_extn("size"):
+        options.append(f"SIZE={len(data)}")
+    code, reply = session.mail(outbound.sender, options)
+    if code != 250:
+        session.rset()
+        raise TransportError(
+            _("The SMTP server refused the sender address %(sender)s (%(code)d %(reply)s).")
+            % {"sender": outbound.sender, "code": code, "reply": reply_text(reply)},
+            permanent=code >= 500,
+            code=str(code),
+        )
+
+
+def _data(session: smtplib.SMTP, data: bytes, where: str) -> tuple[int, bytes]:
+    try:
+        return session.data(data)
+    except smtplib.SMTPDataError as error:
+        raise TransportError(
+            _("%(where)s refused the message itself (%(code)d %(reply)s).")
+            % {"where": where, "code": error.smtp_code, "reply": reply_text(error.smtp_error)},
+            permanent=error.smtp_code >= 500,
+            code=str(error.smtp_code),
+        ) from error
+
+
+def close_quietly(session: smtplib.SMTP) -> None:
+    try:
+        session.quit()
+    except (smtplib.SMTPException, OSError):
+        session.close()
