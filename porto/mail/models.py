@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from porto.accounts.models import Company
 from porto.documents.models import Document
+from porto.emailtexts.models import EmailText
 from porto.mail.status import Facts, Failure, Status, shown_status
 
 
@@ -90,8 +91,13 @@ class OutgoingEmail(models.Model):
     body_html = models.TextField(blank=True)
     language = models.CharField(max_length=2)
     file_format = models.CharField(max_length=8, choices=FileFormat.choices)
-    email_text_id = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("The email text the subject and body started from.")
+    email_text = models.ForeignKey(
+        EmailText,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The email text the subject and body started from."),
     )
     track_opens = models.BooleanField(default=False)
     message_id = models.CharField(max_length=255, unique=True)  # without the angle brackets
@@ -271,9 +277,7 @@ class DeliveryAttempt(models.Model):
     lease_token = models.CharField(max_length=32)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(
-        max_length=12, choices=Outcome.choices, default=Outcome.HANDING_OFF
-    )
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.HANDING_OFF)
     detail = models.TextField(blank=True)
 
     class Meta:

@@ -85,7 +85,7 @@ def hand_off(session: smtplib.SMTP, outbound: Outbound, where: str) -> dict[str,
     results: dict[str, RecipientResult] = {}
     accepted: list[str] = []
     for address in outbound.recipients:
-        options = [f"NOTIFY=SUCCESS,FAILURE", f"ORCPT=rfc822;{xtext(address)}"] if dsn else []
+        options = ["NOTIFY=SUCCESS,FAILURE", f"ORCPT=rfc822;{xtext(address)}"] if dsn else []
         code, reply = session.rcpt(address, options)
         if code in ACCEPTED_CODES:
             accepted.append(address)

@@ -1,0 +1,63 @@
+from django.contrib import admin
+
+from porto.mail.models import (
+    Attachment,
+    BulkJob,
+    DeliveryAttempt,
+    DeliveryEvent,
+    OutgoingEmail,
+    Recipient,
+)
+
+
+class RecipientInline(admin.TabularInline):
+    model = Recipient
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "kind",
+        "address",
+        "accepted_at",
+        "delivered_at",
+        "failed_at",
+        "failure_reason",
+    ]
+    fields = list(readonly_fields)
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["filename", "content_type", "blob", "is_document_file"]
+    fields = list(readonly_fields)
+
+
+class AttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "started_at", "finished_at", "outcome", "detail"]
+    fields = list(readonly_fields)
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["pk", "company", "document", "transport", "state", "attempts", "created_at"]
+    list_filter = ["state", "transport"]
+    search_fields = ["message_id", "recipients__address", "document__number"]
+    inlines = [RecipientInline, AttachmentInline, AttemptInline]
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+
+
+@admin.register(DeliveryEvent)
+class DeliveryEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "source", "type", "recipient_address", "message_id"]
+    list_filter = ["source", "type"]
+    readonly_fields = [f.name for f in DeliveryEvent._meta.fields]
+
+
+@admin.register(BulkJob)
+class BulkJobAdmin(admin.ModelAdmin):
+    list_display = ["pk", "company", "requested", "created_at"]
+    readonly_fields = [f.name for f in BulkJob._meta.fields]

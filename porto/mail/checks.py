@@ -1,0 +1,322 @@
+"""Checks on what a person puts in an email: header values, addresses, HTML and attachments.
+
+Each check returns the cleaned value or raises ValidationError with a message that says what is
+wrong and how to fix it.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from email.utils import parseaddr
+from html.parser import HTMLParser
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from porto.lib.identifiers import clean_email_address
+
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_TOTAL_BYTES = 25 * 1024 * 1024
+MAX_RECIPIENTS = 50
+MAX_SUBJECT_CHARS = 255
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\u0085]")
+
+
+def clean_header_text(value: str, what: str) -> str:
+    """One line of header text: no CR, LF or other control characters (header injection)."""
+    if _CONTROL.search(value):
+        raise ValidationError(
+            _(
+                "The %(what)s contains a line break or another control character: write it on "
+                "one line."
+            )
+            % {"what": what},
+            code="header_injection",
+        )
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    name: str
+    address: str
+
+
+def clean_mailbox(value: str) -> Mailbox:
+    """``address`` or ``Name <address>``."""
+    if _CONTROL.search(value or ""):
+        raise ValidationError(
+            _("The recipient %(value)r contains a line break: give one address per entry.")
+            % {"value": value.strip()[:80]},
+            code="header_injection",
+        )
+    raw = (value or "").strip()
+    name, address = parseaddr(raw) if "<" in raw else ("", raw)
+    if not address:
+        raise ValidationError(
+            _("%(value)s is not an email address.") % {"value": raw}, code="email"
+        )
+    return Mailbox(name=name.strip(), address=clean_email_address(address))
+
+
+# HTML bodies
+
+DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "frame", "frameset", "applet"}
+
+
+class _DangerFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in DANGEROUS_TAGS:
+            self.found.add(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.add(_("%(name)s attributes") % {"name": name})
+            if value and "javascript:" in re.sub(r"\s", "", value.lower()):
+                self.found.add(_("javascript: links"))
+
+
+def clean_html_body(html: str) -> str:
+    """Refuse scripts and other active content; sanitise what is left with nh3."""
+    finder = _DangerFinder()
+    finder.feed(html)
+    finder.close()
+    if finder.found:
+        raise ValidationError(
+            _(
+                "The HTML body contains %(what)s: emails cannot run scripts or embed pages. "
+                "Remove them and send again."
+            )
+            % {"what": ", ".join(sorted(finder.found))},
+            code="html_unsafe",
+        )
+    return nh3.clean(html, link_rel="noopener noreferrer")
+
+
+# Attachments
+
+
+@dataclass(frozen=True)
+class FileType:
+    content_type: str
+    extensions: tuple[str, ...]
+    label: str
+
+
+PDF = FileType("application/pdf", (".pdf",), "PDF")
+PNG = FileType("image/png", (".png",), "PNG image")
+JPEG = FileType("image/jpeg", (".jpg", ".jpeg"), "JPEG image")
+GIF = FileType("image/gif", (".gif",), "GIF image")
+WEBP = FileType("image/webp", (".webp",), "WebP image")
+DOCX = FileType(
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",), "Word"
+)
+XLSX = FileType(
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",), "Excel"
+)
+PPTX = FileType(
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    (".pptx",),
+    "PowerPoint",
+)
+ODF = FileType("application/vnd.oasis.opendocument", (".odt", ".ods", ".odp"), "OpenDocument")
+LEGACY_OFFICE = FileType(
+    "application/vnd.ms-office", (".doc", ".xls", ".ppt", ".msg"), "Office (97-2003)"
+)
+XML = FileType("application/xml", (".xml",), "XML")
+CSV = FileType("text/csv", (".csv",), "CSV")
+TEXT = FileType("text/plain", (".txt", ".text", ".md", ".log"), "text")
+
+ODF_TYPES = {
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+}
+LEGACY_TYPES = {
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".msg": "application/vnd.ms-outlook",
+}
+
+EXECUTABLE_SIGNATURES = {
+    b"MZ": _("a Windows program"),
+    b"\x7fELF": _("a Linux program"),
+    b"\xcf\xfa\xed\xfe": _("a macOS program"),
+    b"\xce\xfa\xed\xfe": _("a macOS program"),
+    b"\xca\xfe\xba\xbe": _("a macOS or Java program"),
+    b"#!": _("a script"),
+}
+ARCHIVE_SIGNATURES = {
+    b"Rar!": "RAR",
+    b"7z\xbc\xaf\x27\x1c": "7-Zip",
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+}
+BLOCKED_EXTENSIONS = {
+    ".exe", ".com", ".bat", ".cmd", ".scr", ".pif", ".msi", ".msp", ".js", ".jse", ".vbs",
+    ".vbe", ".wsf", ".wsh", ".ps1", ".psm1", ".jar", ".app", ".dmg", ".sh", ".lnk", ".hta",
+    ".cpl", ".reg", ".iso", ".img", ".apk", ".html", ".htm", ".svg", ".docm", ".xlsm",
+    ".pptm",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def clean_filename(filename: str) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or _CONTROL.search(name) or len(name) > 200:
+        raise ValidationError(
+            _(
+                "The file name %(name)r cannot be used: give a name on one line, up to 200 characters."
+            )
+            % {"name": (filename or "")[:80]},
+            code="attachment_name",
+        )
+    return name
+
+
+def extension(filename: str) -> str:
+    return "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def sniff(content: bytes, ext: str) -> FileType | str:
+    """The type the content really has, or why it is refused."""
+    for signature, what in EXECUTABLE_SIGNATURES.items():
+        if content.startswith(signature):
+            return str(what)
+    for signature, what in ARCHIVE_SIGNATURES.items():
+        if content.startswith(signature):
+            return _("a %(kind)s archive") % {"kind": what}
+    binary = _sniff_binary(content, ext)
+    if binary is not None:
+        return binary
+    return _sniff_text(content, ext)
+
+
+def _sniff_binary(content: bytes, ext: str) -> FileType | str | None:
+    if content.startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if content.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if content.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return WEBP
+    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return LEGACY_OFFICE
+    if content.startswith(b"PK\x03\x04"):
+        return _sniff_zip(content)
+    return None
+
+
+def _sniff_zip(content: bytes) -> FileType | str:
+    try:
+        names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    except zipfile.BadZipFile:
+        return _("a damaged ZIP archive")
+    if "[Content_Types].xml" in names:
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            return _("an Office document with macros")
+        for prefix, kind in (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX)):
+            if any(n.startswith(prefix) for n in names):
+                return kind
+    if "mimetype" in names:
+        return ODF
+    return _("a ZIP archive (archives can hide programs)")
+
+
+def _sniff_text(content: bytes, ext: str) -> FileType | str:
+    if b"\x00" in content:
+        return _("an unknown binary file")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes everything
+            return _("an unknown binary file")
+    head = text.lstrip()[:200].lower()
+    if head.startswith(("<!doctype html", "<html")) or "<script" in head:
+        return _("an HTML page")
+    if head.startswith("<?xml") or (head.startswith("<") and ext == ".xml"):
+        return XML
+    if ext == ".csv":
+        return CSV
+    return TEXT
+
+
+def content_type_for(kind: FileType, ext: str) -> str:
+    if kind is ODF:
+        return ODF_TYPES[ext]
+    if kind is LEGACY_OFFICE:
+        return LEGACY_TYPES[ext]
+    return kind.content_type
+
+
+def clean_attachment(filename: str, content: bytes) -> CheckedFile:
+    name = clean_filename(filename)
+    ext = extension(name)
+    if ext in BLOCKED_EXTENSIONS:
+        raise ValidationError(
+            _("%(name)s cannot be attached: %(ext)s files can run programs or scripts.")
+            % {"name": name, "ext": ext},
+            code="attachment_type",
+        )
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            _("%(name)s is %(size)s; an attachment can be at most 5 MB.")
+            % {"name": name, "size": human_size(len(content))},
+            code="attachment_size",
+        )
+    if not content:
+        raise ValidationError(
+            _("%(name)s is empty: choose the file again.") % {"name": name},
+            code="attachment_empty",
+        )
+    kind = sniff(content, ext)
+    if isinstance(kind, str):
+        raise ValidationError(
+            _(
+                "%(name)s is %(what)s, which cannot be attached. Attach PDF, images, office "
+                "documents, text or XML."
+            )
+            % {"name": name, "what": kind},
+            code="attachment_type",
+        )
+    if ext not in kind.extensions:
+        raise ValidationError(
+            _(
+                "%(name)s is really a %(label)s file, not %(ext)s: rename it to %(expected)s or "
+                "attach the right file."
+            )
+            % {
+                "name": name,
+                "label": kind.label,
+                "ext": ext or _("a file without extension"),
+                "expected": " / ".join(kind.extensions),
+            },
+            code="attachment_mismatch",
+        )
+    return CheckedFile(filename=name, content_type=content_type_for(kind, ext), content=content)
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.2f} MB"
+    return f"{size / 1024:.0f} KB"

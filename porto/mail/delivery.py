@@ -1,0 +1,340 @@
+"""Delivery: claim an email with a lease, compose it, hand it to its transport and record the
+answer per recipient.
+
+The conditional UPDATE in ``claim`` is the only way to own an email; every later write checks
+the lease token, so a worker that lost its lease cannot overwrite the one that took over.
+"Handing off" is recorded (and committed) before the network call and the answer after it: the
+only window for a duplicate is a crash between the server's 250 and that commit.
+"""
+
+import datetime
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from porto.documents.services import document_mark_sent
+from porto.mail import sources
+from porto.mail.compose import compose
+from porto.mail.events import events_link_unlinked, record_event
+from porto.mail.models import DeliveryAttempt, OutgoingEmail, Recipient
+from porto.mail.status import Event, EventType
+from porto.mail.transports import transport_for
+from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
+
+logger = logging.getLogger(__name__)
+
+State = OutgoingEmail.State
+
+
+def lease_length() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.PORTO_MAIL_LEASE)
+
+
+def claimable(now: datetime.datetime) -> Q:
+    return Q(state=State.QUEUED, next_attempt_at__lte=now) | Q(
+        state=State.SENDING, lease_until__lt=now
+    )
+
+
+def claim(email_id: int, token: str, now: datetime.datetime) -> OutgoingEmail | None:
+    claimed = OutgoingEmail.objects.filter(claimable(now), pk=email_id).update(
+        state=State.SENDING,
+        lease_token=token,
+        lease_until=now + lease_length(),
+        attempts=F("attempts") + 1,
+        first_attempt_at=Coalesce("first_attempt_at", now),
+    )
+    if not claimed:
+        return None
+    return OutgoingEmail.objects.select_related("company", "document").get(pk=email_id)
+
+
+def email_deliver(
+    email_id: int, *, now: datetime.datetime | None = None, transport: Transport | None = None
+) -> str:
+    """Try to deliver one email now; what happened, in a word (for logs and task results).
+
+    ``now`` fixes the clock (tests of retries); by default the real time is read at each step.
+    """
+    fixed_clock = now is not None
+    now = now or timezone.now()
+    token = secrets.token_hex(16)
+    email = claim(email_id, token, now)
+    if email is None:
+        return "not-due"
+    close_interrupted_attempts(email, now)
+    if email.files_pending and not attach_document_files(email, token, now):
+        return "failed"
+    pending = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
+    if not pending:
+        return settle(email, token, now)
+    message = compose(email)
+    attempt = begin_hand_off(email, token, now)
+    results = hand_off(transport or transport_for(email), email, message, pending)
+    answered_at = now if fixed_clock else timezone.now()
+    return record_answer(email, token, attempt, pending, results, answered_at)
+
+
+def close_interrupted_attempts(email: OutgoingEmail, now: datetime.datetime) -> int:
+    """Attempts a crashed worker left open: the server may or may not have accepted them."""
+    return DeliveryAttempt.objects.filter(
+        email=email, outcome=DeliveryAttempt.Outcome.HANDING_OFF
+    ).update(
+        outcome=DeliveryAttempt.Outcome.INTERRUPTED,
+        finished_at=now,
+        detail=_(
+            "The worker stopped during the hand-off; the email is handed off again (the "
+            "receiving server may get it twice, with the same Message-ID)."
+        ),
+    )
+
+
+def attach_document_files(email: OutgoingEmail, token: str, now: datetime.datetime) -> bool:
+    """Bulk sends attach the document's stored files on the first claim, once."""
+    from porto.mail.requests import store_attachments
+
+    try:
+        files = list(sources.document_files(email.document, email.file_format))
+    except ValidationError as error:
+        reason = " ".join(error.messages)
+        fail_all(email, token, now, reason, code="document")
+        return False
+    with transaction.atomic():
+        if not OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).exists():
+            return False
+        email.attachments.all().delete()
+        store_attachments(email, [(f, True) for f in files])
+        OutgoingEmail.objects.filter(pk=email.pk).update(files_pending=False)
+    email.files_pending = False
+    return True
+
+
+def begin_hand_off(email: OutgoingEmail, token: str, now: datetime.datetime) -> DeliveryAttempt:
+    with transaction.atomic():
+        attempt = DeliveryAttempt.objects.create(
+            email=email, number=email.attempts, lease_token=token, started_at=now
+        )
+        OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
+            handed_off_at=Coalesce("handed_off_at", now)
+        )
+    return attempt
+
+
+def outbound_for(email: OutgoingEmail, message, pending: list[Recipient]) -> Outbound:
+    return Outbound(
+        message=message,
+        sender=email.from_address,
+        recipients=[r.address for r in pending],
+        public_id=email.public_id.hex,
+        recipient_ids={r.address: r.pk for r in pending},
+        company_id=email.company_id,
+    )
+
+
+def hand_off(
+    transport: Transport, email: OutgoingEmail, message, pending: list[Recipient]
+) -> dict[str, RecipientResult] | TransportError:
+    try:
+        return transport.send(outbound_for(email, message, pending))
+    except TransportError as error:
+        return error
+    except Exception as error:  # a bug or an unforeseen library error: retry, keep the reason
+        logger.exception("Transport %s failed for email %s", email.transport, email.pk)
+        return TransportError(
+            _("Sending failed unexpectedly (%(reason)s); trying again later.")
+            % {"reason": type(error).__name__},
+            permanent=False,
+        )
+
+
+def record_answer(
+    email: OutgoingEmail,
+    token: str,
+    attempt: DeliveryAttempt,
+    pending: list[Recipient],
+    results: dict[str, RecipientResult] | TransportError,
+    now: datetime.datetime,
+) -> str:
+    with transaction.atomic():
+        for recipient in pending:
+            result = result_for(results, recipient)
+            record_result(email, attempt, recipient, result, now)
+            if result.provider_message_id:
+                Recipient.objects.filter(pk=recipient.pk).update(
+                    provider_message_id=result.provider_message_id
+                )
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=DeliveryAttempt.Outcome.ANSWERED, finished_at=now, detail=summary(results)
+        )
+        outcome = settle(email, token, now)
+    if any(r.provider_message_id for r in _values(results)):
+        events_link_unlinked(list(email.recipients.select_related("email")))
+    return outcome
+
+
+def _values(results) -> list[RecipientResult]:
+    return [] if isinstance(results, TransportError) else list(results.values())
+
+
+def result_for(results, recipient: Recipient) -> RecipientResult:
+    if isinstance(results, TransportError):
+        return RecipientResult(
+            accepted=False, permanent=results.permanent, code=results.code, reason=results.message
+        )
+    return results.get(recipient.address) or RecipientResult(
+        accepted=False,
+        permanent=False,
+        reason=_("The transport gave no answer for this address; trying again later."),
+    )
+
+
+def record_result(
+    email: OutgoingEmail,
+    attempt: DeliveryAttempt,
+    recipient: Recipient,
+    result: RecipientResult,
+    now: datetime.datetime,
+) -> None:
+    if result.accepted:
+        kind = EventType.SENT
+    elif result.permanent:
+        kind = EventType.REJECTED
+    else:
+        kind = EventType.DEFERRED
+    record_event(
+        source=email.transport,
+        event=Event(
+            type=kind, at=now, permanent=result.permanent, reason=result.reason, code=result.code
+        ),
+        message_id=email.message_id,
+        recipient=recipient.address,
+        provider_event_id=f"{email.public_id.hex}:{attempt.number}:{recipient.pk}:{kind}",
+        payload={"attempt": attempt.number, "code": result.code},
+    )
+
+
+def summary(results) -> str:
+    if isinstance(results, TransportError):
+        return results.message
+    return "; ".join(
+        f"{address}: {'accepted' if r.accepted else r.reason}" for address, r in results.items()
+    )
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    seconds = settings.PORTO_MAIL_RETRY_FIRST_DELAY * 2 ** max(attempts - 1, 0)
+    return datetime.timedelta(seconds=min(seconds, settings.PORTO_MAIL_RETRY_MAX_DELAY))
+
+
+def settle(email: OutgoingEmail, token: str, now: datetime.datetime) -> str:
+    """Decide the email's state from its recipients' facts: final, or wait for a retry."""
+    recipients = list(Recipient.objects.filter(email=email))
+    waiting = [r for r in recipients if not r.is_settled]
+    if waiting and give_up(email, now):
+        last = waiting[0].last_deferral_reason or email.last_error
+        fail_recipients(email, waiting, now, gave_up_reason(email, last))
+        recipients = list(Recipient.objects.filter(email=email))
+        waiting = []
+    if waiting:
+        return schedule_retry(email, token, now, waiting)
+    return finish(email, token, now, recipients)
+
+
+def give_up(email: OutgoingEmail, now: datetime.datetime) -> bool:
+    started = email.first_attempt_at or now
+    retry_for = datetime.timedelta(seconds=settings.PORTO_MAIL_RETRY_FOR)
+    return now + retry_delay(email.attempts) > started + retry_for
+
+
+def gave_up_reason(email: OutgoingEmail, last: str) -> str:
+    return _("Gave up after %(attempts)d attempts: %(reason)s") % {
+        "attempts": email.attempts,
+        "reason": last or _("no answer"),
+    }
+
+
+def schedule_retry(
+    email: OutgoingEmail, token: str, now: datetime.datetime, waiting: list[Recipient]
+) -> str:
+    OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
+        state=State.QUEUED,
+        next_attempt_at=now + retry_delay(email.attempts),
+        lease_token="",
+        lease_until=None,
+        last_error=waiting[0].last_deferral_reason,
+    )
+    return "retry"
+
+
+def finish(
+    email: OutgoingEmail, token: str, now: datetime.datetime, recipients: list[Recipient]
+) -> str:
+    accepted = any(r.accepted_at is not None for r in recipients)
+    failures = [f"{r.address}: {r.failure_reason}" for r in recipients if r.failed_at]
+    updated = OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
+        state=State.SENT if accepted else State.FAILED,
+        finished_at=now,
+        lease_token="",
+        lease_until=None,
+        last_error="\n".join(failures),
+    )
+    if updated and accepted:
+        document_mark_sent(email.document)
+    return "sent" if accepted else "failed"
+
+
+def fail_recipients(
+    email: OutgoingEmail, recipients: list[Recipient], now: datetime.datetime, reason: str
+) -> None:
+    for recipient in recipients:
+        record_event(
+            source=email.transport,
+            event=Event(type=EventType.FAILED, at=now, permanent=True, reason=reason),
+            message_id=email.message_id,
+            recipient=recipient.address,
+            provider_event_id=f"{email.public_id.hex}:gave-up:{recipient.pk}",
+        )
+
+
+def fail_all(
+    email: OutgoingEmail, token: str, now: datetime.datetime, reason: str, code: str = ""
+) -> str:
+    with transaction.atomic():
+        waiting = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
+        fail_recipients(email, waiting, now, reason)
+        return finish(email, token, now, list(email.recipients.all()))
+
+
+# The sweeper
+
+
+def outbox_sweep(now: datetime.datetime | None = None, limit: int = 5000) -> int:
+    """Wake emails whose retry is due, whose lease expired (crashed worker) or whose wake-up
+    task seems lost. Returns how many were woken."""
+    from porto.mail.tasks import wake
+
+    now = now or timezone.now()
+    again = now - datetime.timedelta(seconds=settings.PORTO_MAIL_WAKE_AGAIN_AFTER)
+    never_woken = Q(woken_at__isnull=True) | Q(woken_at__lt=again)
+    due = Q(state=State.QUEUED, next_attempt_at__lte=now) & (
+        never_woken | Q(woken_at__lt=F("next_attempt_at"))
+    )
+    expired = Q(state=State.SENDING, lease_until__lt=now) & (
+        never_woken | Q(woken_at__lt=F("lease_until"))
+    )
+    ids = list(
+        OutgoingEmail.objects.filter(due | expired)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        OutgoingEmail.objects.filter(pk__in=ids).update(woken_at=now)
+        wake(ids)
+    return len(ids)

@@ -1,0 +1,30 @@
+"""Wake outbox emails whose retry is due or whose worker died (lease expired), every few
+seconds. `make run` starts it beside the task worker."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from porto.mail.delivery import outbox_sweep
+
+
+class Command(BaseCommand):
+    help = "Re-queue emails whose retry is due or whose lease expired (crashed worker)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--once", action="store_true", help="Sweep once and exit.")
+        parser.add_argument(
+            "--interval", type=float, default=settings.PORTO_MAIL_SWEEP_INTERVAL, help="Seconds."
+        )
+
+    def handle(self, *args, once: bool, interval: float, **options) -> None:
+        while True:
+            close_old_connections()
+            woken = outbox_sweep()
+            if woken and options["verbosity"] > 0:
+                self.stdout.write(f"Woke {woken} email(s).")
+            if once:
+                return
+            time.sleep(interval)
