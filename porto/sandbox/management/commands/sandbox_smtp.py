@@ -1,5 +1,6 @@
 """Run the sandbox mail server in the foreground until Ctrl-C (SIGINT) or SIGTERM."""
 
+import logging
 import signal
 import threading
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, **options) -> None:
+        # aiosmtpd logs every connection at INFO; ours says what was accepted and stored.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         stopping = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stopping.set())
