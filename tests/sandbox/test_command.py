@@ -15,16 +15,22 @@ from tests.sandbox.helpers import build_email
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def environment(tmp_path):
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="module")
+def environment(var_dir):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"PORTO_VAR_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env |= {"PORTO_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
     manage = [sys.executable, str(REPOSITORY / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, timeout=120)
     return env
 
 
-def test_sandbox_smtp_accepts_a_message_and_stops_cleanly_on_sigint(environment, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_sandbox_smtp_accepts_a_message_and_stops_cleanly(environment, var_dir, signum):
     command = [sys.executable, str(REPOSITORY / "manage.py"), "sandbox_smtp", "--port", "0"]
     process = subprocess.Popen(
         command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -33,12 +39,12 @@ def test_sandbox_smtp_accepts_a_message_and_stops_cleanly_on_sigint(environment,
         first_line = process.stdout.readline()
         assert first_line.startswith("Sandbox SMTP server listening on 127.0.0.1:")
         port = int(first_line.rsplit(":", 1)[1])
-        raw = build_email()
+        raw = build_email(message_id=f"<command-{signum.name}@send.example>")
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
             refused = smtp.sendmail("acme-bv@send.example", ["boekhouding@klant.example"], raw)
         assert refused == {}
 
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         remaining_output = process.communicate(timeout=30)[0]
     finally:
         if process.poll() is None:
@@ -47,8 +53,11 @@ def test_sandbox_smtp_accepts_a_message_and_stops_cleanly_on_sigint(environment,
 
     assert process.returncode == 0
     assert "Sandbox SMTP server stopped." in remaining_output
-    with sqlite3.connect(tmp_path / "porto.sqlite3") as database:
-        rows = database.execute("SELECT raw, envelope_recipients FROM sandbox_sandboxmessage")
+    with sqlite3.connect(var_dir / "porto.sqlite3") as database:
+        rows = database.execute(
+            "SELECT raw, envelope_recipients FROM sandbox_sandboxmessage WHERE message_id = ?",
+            [f"<command-{signum.name}@send.example>"],
+        )
         assert [(bytes(r), e) for r, e in rows] == [(raw, '["boekhouding@klant.example"]')]
     with pytest.raises(OSError):
         smtplib.SMTP("127.0.0.1", port, timeout=5)

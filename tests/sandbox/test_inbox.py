@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from porto.accounts.models import Membership
 from porto.sandbox.services import sandbox_message_receive
 from tests.sandbox.helpers import PDF_BYTES, build_email
 
@@ -198,3 +199,19 @@ def test_inbox_is_404_when_the_sandbox_is_not_the_mail_transport(owner_client, m
 
     for url in [reverse("sandbox:inbox"), *urls_of(message)]:
         assert owner_client.get(url).status_code == 404
+
+
+def test_a_member_of_two_companies_sees_the_inbox_of_the_one_they_act_for(
+    owner_client, owner, company, other_company
+):
+    Membership.objects.create(user=owner, company=other_company)
+    ours = receive(company, subject="Ours")
+    theirs = receive(other_company, subject="Theirs")
+
+    before = owner_client.get(reverse("sandbox:inbox"))
+    owner_client.post(reverse("company_switch"), {"company": other_company.pk})
+    after = owner_client.get(reverse("sandbox:inbox"))
+
+    assert list(before.context["page"]) == [ours]
+    assert list(after.context["page"]) == [theirs]
+    assert owner_client.get(reverse("sandbox:message", args=[ours.pk])).status_code == 404
