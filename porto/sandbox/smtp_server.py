@@ -113,7 +113,11 @@ class SandboxServer:
         return self.controller.port
 
     def start(self) -> None:
-        self.controller.start()
+        try:
+            self.controller.start()
+        except Exception:
+            self._executor.shutdown()
+            raise
 
     def stop(self) -> None:
         self.controller.stop()

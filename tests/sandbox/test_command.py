@@ -3,6 +3,7 @@
 import os
 import signal
 import smtplib
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -61,3 +62,22 @@ def test_sandbox_smtp_accepts_a_message_and_stops_cleanly(environment, var_dir, 
         assert [(bytes(r), e) for r, e in rows] == [(raw, '["boekhouding@klant.example"]')]
     with pytest.raises(OSError):
         smtplib.SMTP("127.0.0.1", port, timeout=5)
+
+
+def test_a_port_in_use_is_a_clear_error(environment):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        command = [
+            sys.executable,
+            str(REPOSITORY / "manage.py"),
+            "sandbox_smtp",
+            "--port",
+            str(port),
+        ]
+        result = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=60
+        )
+
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Is another sandbox_smtp running?" in result.stderr

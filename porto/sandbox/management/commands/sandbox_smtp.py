@@ -5,7 +5,7 @@ import signal
 import threading
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from porto.sandbox.smtp_server import SandboxServer
 
@@ -28,9 +28,20 @@ class Command(BaseCommand):
         stopping = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stopping.set())
-        with SandboxServer.from_settings(host, port) as server:
-            self.stdout.write(f"Sandbox SMTP server listening on {server.host}:{server.port}")
-            self.stdout.flush()
+        server = SandboxServer.from_settings(host, port)
+        try:
+            server.start()
+        except OSError as error:
+            raise CommandError(
+                f"The sandbox SMTP server cannot listen on {host}:{port} ({error.strerror or error})."
+                " Is another sandbox_smtp running? Stop it, or choose another port with --port"
+                " or PORTO_SANDBOX_SMTP_PORT."
+            ) from error
+        self.stdout.write(f"Sandbox SMTP server listening on {server.host}:{server.port}")
+        self.stdout.flush()
+        try:
             while not stopping.wait(0.5):
                 pass
+        finally:
+            server.stop()
         self.stdout.write("Sandbox SMTP server stopped.")
