@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from tests.sandbox.helpers import build_email
 
@@ -81,3 +82,8 @@ def test_a_port_in_use_is_a_clear_error(environment):
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Is another sandbox_smtp running?" in result.stderr
+
+
+def test_a_port_out_of_range_is_a_clear_error():
+    with pytest.raises(CommandError, match=r"'70000' is not a port number \(0 to 65535\)"):
+        call_command("sandbox_smtp", "--port", "70000")

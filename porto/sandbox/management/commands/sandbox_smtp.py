@@ -1,5 +1,6 @@
 """Run the sandbox mail server in the foreground until Ctrl-C (SIGINT) or SIGTERM."""
 
+import argparse
 import logging
 import signal
 import threading
@@ -10,6 +11,12 @@ from django.core.management.base import BaseCommand, CommandError
 from porto.sandbox.smtp_server import SandboxServer
 
 
+def port_number(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0 to 65535).")
+    return int(value)
+
+
 class Command(BaseCommand):
     help = "Run the sandbox SMTP server: it stores every accepted email in the sandbox inbox."
 
@@ -17,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=settings.PORTO_SANDBOX_SMTP_HOST)
         parser.add_argument(
             "--port",
-            type=int,
+            type=port_number,
             default=settings.PORTO_SANDBOX_SMTP_PORT,
             help="0 picks a free port (printed at start).",
         )
