@@ -93,7 +93,7 @@ def test_serve_starts_everything_and_stops_everything(app_env, tmp_path, stop_si
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--address", f"127.0.0.1:{port}"],
         cwd=ROOT,
-        env=app_env,
+        env=app_env | {"PORTO_SANDBOX_SMTP_PORT": str(free_port())},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # so a failing test can still clean up the whole group
@@ -107,6 +107,8 @@ def test_serve_starts_everything_and_stops_everything(app_env, tmp_path, stop_si
         commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children]
         assert any(b"runserver" in c for c in commands), commands
         assert any(b"db_worker" in c for c in commands), commands
+        assert any(b"mail_sweeper" in c for c in commands), commands
+        assert any(b"sandbox_smtp" in c for c in commands), commands
 
         serve.send_signal(stop_signal)
 

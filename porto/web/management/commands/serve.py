@@ -1,5 +1,5 @@
-"""Start everything `make run` needs in one terminal: the web server, the task worker and
-the sandbox mail server.
+"""Start everything `make run` needs in one terminal: the web server, the task worker, the
+mail sweeper (due retries, crashed workers) and the sandbox mail server.
 Ctrl-C stops them all."""
 
 import os
@@ -19,6 +19,7 @@ def child_commands(address: str) -> dict[str, list[str]]:
     commands = {
         "web": [*manage, "runserver", address, "--noreload"],
         "worker": [*manage, "db_worker", "--interval", "0.5", "--no-reload"],
+        "sweeper": [*manage, "mail_sweeper"],
     }
     if settings.PORTO_SANDBOX_ENABLED:
         commands["sandbox"] = [*manage, "sandbox_smtp"]
