@@ -89,26 +89,33 @@ CLIENTS = [
                ("emily.carter@inbox.example",), kind=Client.Kind.PERSON),
 ]  # fmt: skip
 
-# description, unit code, unit price, VAT category, rate
+# descriptions (nl, fr, en), unit code, unit price, VAT category, rate
 CATALOGUE = [
-    ("Consultancy", "HUR", "95.00", "S", "21"),
-    ("Web design — homepage", "C62", "1250.00", "S", "21"),
-    ("Hosting, one month", "MON", "24.99", "S", "21"),
-    ("Training day", "DAY", "650.00", "S", "21"),
-    ("Printed brochures (box of 250)", "C62", "89.90", "S", "21"),
-    ("Reference books", "C62", "34.50", "S", "6"),
-    ("Renovation works, private home over 10 years", "HUR", "55.00", "S", "6"),
-    ("Catering, lunch", "C62", "18.75", "S", "12"),
-    ("Travel costs", "KMT", "0.4269", "S", "21"),
-    ("Maintenance contract", "ANN", "480.00", "S", "21"),
-    ("Photography session", "HUR", "120.00", "S", "21"),
-    ("Coffee beans 1 kg", "KGM", "21.35", "S", "6"),
-]
+    (("Consultancy", "Consultance", "Consultancy"), "HUR", "95.00", "S", "21"),
+    (("Webdesign — homepagina", "Conception web — page d'accueil", "Web design — homepage"), "C62", "1250.00", "S", "21"),
+    (("Hosting, één maand", "Hébergement, un mois", "Hosting, one month"), "MON", "24.99", "S", "21"),
+    (("Opleidingsdag", "Journée de formation", "Training day"), "DAY", "650.00", "S", "21"),
+    (("Gedrukte brochures (doos van 250)", "Brochures imprimées (boîte de 250)", "Printed brochures (box of 250)"), "C62", "89.90", "S", "21"),
+    (("Naslagwerken", "Ouvrages de référence", "Reference books"), "C62", "34.50", "S", "6"),
+    (("Renovatiewerken, woning ouder dan 10 jaar", "Travaux de rénovation, habitation de plus de 10 ans", "Renovation works, private home over 10 years"), "HUR", "55.00", "S", "6"),
+    (("Catering, lunch", "Traiteur, lunch", "Catering, lunch"), "C62", "18.75", "S", "12"),
+    (("Verplaatsingskosten", "Frais de déplacement", "Travel costs"), "KMT", "0.4269", "S", "21"),
+    (("Onderhoudscontract", "Contrat d'entretien", "Maintenance contract"), "ANN", "480.00", "S", "21"),
+    (("Fotoshoot", "Séance photo", "Photography session"), "HUR", "120.00", "S", "21"),
+    (("Koffiebonen 1 kg", "Grains de café 1 kg", "Coffee beans 1 kg"), "KGM", "21.35", "S", "6"),
+]  # fmt: skip
+LANGUAGE_INDEX = {"nl": 0, "fr": 1, "en": 2}
 
-INTRA_EU_REASON = "Intra-community supply, article 39bis of the Belgian VAT Code"
-REVERSE_CHARGE_REASON = (
-    "Reverse charge: VAT due by the contractor, article 20 of Royal Decree no. 1"
-)
+INTRA_EU_REASON = {
+    "nl": "Intracommunautaire levering, artikel 39bis van het Btw-wetboek",
+    "fr": "Livraison intracommunautaire, article 39bis du Code de la TVA",
+    "en": "Intra-community supply, article 39bis of the Belgian VAT Code",
+}
+REVERSE_CHARGE_REASON = {
+    "nl": "Btw verlegd: verschuldigd door de medecontractant, artikel 20 van KB nr. 1",
+    "fr": "Autoliquidation : TVA due par le cocontractant, article 20 de l'AR n° 1",
+    "en": "Reverse charge: VAT due by the contractor, article 20 of Royal Decree no. 1",
+}
 # Peppol endpoint schemes that use the VAT number (Peppol code list EAS).
 VAT_PEPPOL_SCHEMES = {"NL": "9944", "FR": "9957", "DE": "9930"}
 OTHER_TITLES = ["Order confirmation", "Delivery note", "Work order"]
@@ -235,12 +242,13 @@ def _demo_document(company, clients, kind, issue_date, invoices, rng) -> Documen
 
 
 def _demo_line(document: Document, client: Client, position: int, rng: random.Random) -> None:
-    description, unit, price, category, rate = rng.choice(CATALOGUE)
+    descriptions, unit, price, category, rate = rng.choice(CATALOGUE)
+    description = descriptions[LANGUAGE_INDEX[client.language]]
     reason = ""
     if client.country != "BE" and client.kind == Client.Kind.BUSINESS:
-        category, rate, reason = "K", "0", INTRA_EU_REASON
-    elif description.startswith("Renovation") and client.kind == Client.Kind.BUSINESS:
-        category, rate, reason = "AE", "0", REVERSE_CHARGE_REASON
+        category, rate, reason = "K", "0", INTRA_EU_REASON[client.language]
+    elif descriptions[2].startswith("Renovation") and client.kind == Client.Kind.BUSINESS:
+        category, rate, reason = "AE", "0", REVERSE_CHARGE_REASON[client.language]
     quantity = Decimal(rng.choice(["1", "2", "3", "5", "7.5", "10", "12", "40", "125"]))
     DocumentLine.objects.create(
         document=document,
