@@ -15,8 +15,8 @@ from porto.accounts.models import Company
 from porto.documents.models import Document, DocumentKind
 from porto.emailtexts import placeholders
 from porto.emailtexts.defaults import SHIPPED, shipped_text
-from porto.emailtexts.formatting import format_amount, format_date
 from porto.emailtexts.models import EmailText, TextKind
+from porto.lib.formatting import format_amount, format_date
 from porto.lib.identifiers import format_iban
 from porto.lib.languages import Language
 

@@ -10,9 +10,9 @@ from porto.documents.demo import seed_demo
 from porto.documents.models import Document, DocumentKind
 from porto.emailtexts import services
 from porto.emailtexts.defaults import SHIPPED
-from porto.emailtexts.formatting import NBSP
 from porto.emailtexts.models import BODY_MAX_CHARS, EmailText, TextKind
 from porto.emailtexts.placeholders import PLACEHOLDERS
+from porto.lib.formatting import NBSP
 from porto.lib.languages import Language
 from tests.factories import make_client, make_document, make_finalized
 

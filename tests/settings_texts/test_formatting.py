@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from porto.emailtexts.formatting import NBSP, NNBSP, format_amount, format_date
+from porto.lib.formatting import NBSP, NNBSP, format_amount, format_date
 
 
 @pytest.mark.parametrize(

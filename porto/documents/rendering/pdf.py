@@ -27,6 +27,7 @@ from porto.accounts.models import LOGO_MAX_BYTES, Company
 from porto.documents.models import Document, DocumentKind, DocumentLine
 from porto.documents.rendering.errors import DocumentFileError
 from porto.documents.rendering.parties import buyer_of, xml_text
+from porto.lib.formatting import format_amount
 from porto.lib.identifiers import format_iban, format_kbo
 
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -105,8 +106,7 @@ def document_title(document: Document) -> str:
 
 
 def amount(value: Decimal, currency: str = "EUR") -> str:
-    number = formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-    return f"€\u00a0{number}" if currency == "EUR" else f"{number}\u00a0{currency}"
+    return format_amount(value, translation.get_language() or "en", currency)
 
 
 def _number(value: Decimal) -> str:
