@@ -27,7 +27,7 @@ from porto.accounts.models import LOGO_MAX_BYTES, Company
 from porto.documents.models import Document, DocumentKind, DocumentLine
 from porto.documents.rendering.errors import DocumentFileError
 from porto.documents.rendering.parties import buyer_of, xml_text
-from porto.lib.formatting import format_amount
+from porto.lib.formatting import format_amount, format_date
 from porto.lib.identifiers import format_iban, format_kbo
 
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -116,7 +116,7 @@ def _number(value: Decimal) -> str:
 
 
 def _date(value) -> str:
-    return formats.date_format(value, "DATE_FORMAT") if value else ""
+    return format_date(value, translation.get_language() or "en")
 
 
 def vat_label(category: str, rate: Decimal) -> str:
