@@ -1,9 +1,15 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests import browser_support
 from tests.factories import make_client, make_company, make_user
+
+# Speed is measured by benchmarks, never inside tests: no Hypothesis deadline on this shared,
+# noisy machine. Tests may still set their own example counts.
+hypothesis_settings.register_profile("porto", deadline=None)
+hypothesis_settings.load_profile("porto")
 
 
 @pytest.fixture
