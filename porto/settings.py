@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "porto.clients",
     "porto.documents",
     "porto.mail",
+    "porto.sandbox",
     "porto.web",
     "porto.emailsettings",
     "porto.emailtexts",
@@ -257,3 +258,13 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", f"Porto <no-reply@{PORTO_PLATFORM_SENDING_DOMAIN}>"
 )
+
+# Sandbox mail server (porto.sandbox): the embedded default mail provider and its test inbox.
+# The server and its inbox run when the sandbox is the mail transport (PORTO_SANDBOX_SMTP_HOST
+# and PORTO_SANDBOX_SMTP_PORT are set in the mail block above).
+PORTO_SANDBOX_ENABLED = env_bool("PORTO_SANDBOX_ENABLED", PORTO_MAIL_TRANSPORT == "sandbox")
+PORTO_SANDBOX_MAX_MESSAGE_BYTES = int(
+    os.environ.get("PORTO_SANDBOX_MAX_MESSAGE_BYTES", str(40 * 1024 * 1024))
+)
+# An address containing "+defer" gets 451 for this many attempts, then is accepted.
+PORTO_SANDBOX_DEFER_ATTEMPTS = int(os.environ.get("PORTO_SANDBOX_DEFER_ATTEMPTS", "2"))

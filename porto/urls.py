@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("settings/email/", include("porto.emailsettings.urls")),
     path("settings/email-texts/", include("porto.emailtexts.urls")),
+    path("sandbox/", include("porto.sandbox.urls")),
     path("", include("porto.web.urls")),
 ]

@@ -1,4 +1,5 @@
-"""Start everything `make run` needs in one terminal: the web server and the task worker.
+"""Start everything `make run` needs in one terminal: the web server, the task worker and
+the sandbox mail server.
 Ctrl-C stops them all."""
 
 import os
@@ -19,6 +20,8 @@ def child_commands(address: str) -> dict[str, list[str]]:
         "web": [*manage, "runserver", address, "--noreload"],
         "worker": [*manage, "db_worker", "--interval", "0.5", "--no-reload"],
     }
+    if settings.PORTO_SANDBOX_ENABLED:
+        commands["sandbox"] = [*manage, "sandbox_smtp"]
     return commands
 
 
@@ -27,7 +30,7 @@ def _interrupt(signum, frame) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the web app and the task worker together until Ctrl-C."
+    help = "Run the web app, the task worker and the sandbox mail server until Ctrl-C."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--address", default=os.environ.get("PORTO_ADDRESS", "127.0.0.1:8000"))
