@@ -11,10 +11,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from porto.accounts.models import Membership
 from porto.emailtexts.services import email_text_for
+from porto.sandbox.services import sandbox_message_receive
 from tests.factories import make_client, make_document, make_finalized, make_user
+from tests.sandbox.helpers import build_email
 
 pytestmark = pytest.mark.django_db
 
+FIRST = 0  # a parameter that is a position, not an object
 # URL name -> which of the company's objects fills its parameters. A new page with a
 # parameter must be added here, or test_every_object_page_is_listed fails.
 OBJECT_OF_ROUTE = {
@@ -24,6 +27,10 @@ OBJECT_OF_ROUTE = {
     "email_text_default": {"pk": "email_text"},
     "email_text_reset": {"pk": "email_text"},
     "email_text_delete": {"pk": "email_text"},
+    "message": {"pk": "sandbox_message"},
+    "message_html": {"pk": "sandbox_message"},
+    "message_raw": {"pk": "sandbox_message"},
+    "attachment": {"pk": "sandbox_message", "index": FIRST},
 }
 # Pages without object ids: they show the current company's data only.
 PAGES_WITHOUT_OBJECT = {
@@ -37,6 +44,7 @@ PAGES_WITHOUT_OBJECT = {
     "email_settings_test",
     "email_texts",
     "email_text_new",
+    "inbox",
 }
 # Routes whose parameters are not company objects (say why), e.g. a signed public token.
 ROUTES_WITHOUT_COMPANY_OBJECTS: dict[str, str] = {}
@@ -62,7 +70,8 @@ def object_urls(objects: dict) -> list[str]:
             continue
         path = route
         for param in params:
-            value = str(objects[OBJECT_OF_ROUTE[name][param]].pk)
+            source = OBJECT_OF_ROUTE[name][param]
+            value = str(source if isinstance(source, int) else objects[source].pk)
             path = re.sub(rf"<(\w+:)?{param}>", value, path)
         urls.append("/" + path)
     return urls
@@ -77,6 +86,11 @@ def theirs(company):
         "document": make_finalized(company, client),
         "draft": make_document(company, client),
         "email_text": email_text_for(company, "invoice", "nl"),
+        "sandbox_message": sandbox_message_receive(
+            envelope_from="acme@send.example",
+            recipients=["boekhouding@klant.example"],
+            raw=build_email(company_id=company.pk, subject="Secret Client invoice"),
+        ),
     }
 
 

@@ -2,10 +2,8 @@
 do not run, and its frame cannot reach the app's page."""
 
 import base64
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -13,19 +11,8 @@ from django.urls import reverse
 from porto.sandbox.services import sandbox_message_receive
 from tests.sandbox.helpers import build_email
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("PORTO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -51,21 +38,6 @@ def image_server():
     yield server
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def page(live_server):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
 
 
 def test_opening_an_email_loads_its_pixel_but_runs_none_of_its_scripts(
