@@ -82,7 +82,13 @@ def email_deliver(
     pending = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
     if not pending:
         return settle(email, token, now)
-    message = compose(email)
+    try:
+        message = compose(email)
+    except (ValueError, TypeError) as error:  # stored data no message can carry: not retried
+        logger.exception("Email %s cannot be composed", email.pk)
+        return fail_all(
+            email, token, now, _("The email could not be built: %(reason)s") % {"reason": error}
+        )
     attempt = begin_hand_off(email, token, now)
     transport = transport or (transports.for_email(email) if transports else transport_for(email))
     results = hand_off(transport, email, message, pending, attempt)

@@ -345,3 +345,29 @@ def test_a_reused_connection_that_was_closed_is_opened_again(settings, invoice):
         finally:
             second_server.stop()
     assert len(first_server.received) == len(second_server.received) == 1
+
+
+def test_an_email_that_cannot_be_built_fails_instead_of_looping(smtp_server, invoice):
+    email = queue(invoice)
+    OutgoingEmail.objects.filter(pk=email.pk).update(from_name="Acme\r\nBcc: x@evil.example")
+    assert email_deliver(email.pk) == "failed"
+    [recipient] = email.recipients.all()
+    assert recipient.failure_reason.startswith("The email could not be built:")
+    assert smtp_server.received == []
+
+
+def test_the_sweeper_command_wakes_a_crashed_workers_email(settings, invoice):
+    from django.core.management import call_command
+
+    settings.PORTO_MAIL_LEASE = 60
+    email = queue(invoice)
+    now = timezone.now()
+    an_hour_ago = now - datetime.timedelta(hours=1)
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        woken_at=an_hour_ago, next_attempt_at=an_hour_ago
+    )
+    # claimed ten minutes ago by a worker that died: its lease ran out nine minutes ago
+    assert claim(email.pk, "crashed-worker", now - datetime.timedelta(minutes=10)) is not None
+    call_command("mail_sweeper", "--once", verbosity=0)
+    [task] = DBTaskResult.objects.all()
+    assert task.args_kwargs["args"] == [[email.pk]]

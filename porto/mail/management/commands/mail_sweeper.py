@@ -21,10 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool, interval: float, **options) -> None:
         while True:
-            close_old_connections()
             woken = outbox_sweep()
             if woken and options["verbosity"] > 0:
                 self.stdout.write(f"Woke {woken} email(s).")
             if once:
                 return
             time.sleep(interval)
+            close_old_connections()  # like a request: drop a connection the server closed
