@@ -27,8 +27,10 @@ def no_worker(settings):
 @pytest.fixture
 def client_fr(company):
     return make_client(
-        company, language="fr", name="Café Élysée SPRL", emails=("compta@cafe-elysee.example",
-                                                                  "direction@cafe-elysee.example")
+        company,
+        language="fr",
+        name="Café Élysée SPRL",
+        emails=("compta@cafe-elysee.example", "direction@cafe-elysee.example"),
     )
 
 

@@ -101,7 +101,9 @@ def test_a_new_address_is_not_saved_without_the_option(owner_client, invoice):
         ({"file_format": "zip"}, "file_format", "zip"),
     ],
 )
-def test_each_bad_input_is_named_next_to_its_field(owner_client, invoice, overrides, field, message):
+def test_each_bad_input_is_named_next_to_its_field(
+    owner_client, invoice, overrides, field, message
+):
     response = send(owner_client, invoice, **overrides)
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -113,9 +115,10 @@ def test_eleven_attachments_are_refused(owner_client, invoice):
     files = [SimpleUploadedFile(f"annexe-{i}.pdf", small_pdf(str(i))) for i in range(11)]
     response = send(owner_client, invoice, attachments=files)
     assert response.status_code == 400
-    assert "You added 11 attachments; an email can have at most 10." in response.json()["errors"][
-        "attachments"
-    ]
+    assert (
+        "You added 11 attachments; an email can have at most 10."
+        in response.json()["errors"]["attachments"]
+    )
     assert not OutgoingEmail.objects.exists()
 
 
@@ -156,7 +159,7 @@ def test_without_javascript_an_error_keeps_what_was_typed(owner_client, invoice)
     assert response.status_code == 400
     html = response.content.decode()
     assert "Mon sujet à moi" in html and "Mon texte" in html
-    assert 'data-open-now' in html
+    assert "data-open-now" in html
     assert not OutgoingEmail.objects.exists()
 
 
