@@ -17,7 +17,7 @@
   var currentText = textSelect.value;
 
   function fmt(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+    return template.replace(/\{(\w+)\}/g, function (_m, key) { return values[key]; });
   }
   function size(bytes) {
     return bytes >= 1048576 ? (bytes / 1048576).toFixed(2) + " MB" : Math.round(bytes / 1024) + " KB";

@@ -216,3 +216,49 @@ def test_bulk_send_ten_documents(signed_in, live_server, sandbox, ten, screensho
     assert page.locator("#bulk-progress").evaluate("p => p.value === p.max")
     screenshot(page, "bulk-result")
     assert SandboxMessage.objects.count() == 8
+
+
+def choose_language(page, name: str) -> None:
+    with page.expect_navigation():
+        page.locator("#language").select_option(label=name)
+
+
+def test_the_send_flow_in_dutch(signed_in, live_server, sandbox, invoice):
+    page = signed_in
+    choose_language(page, "Nederlands")
+    page.goto(live_server.url + reverse("document", args=[invoice.pk]))
+    assert page.locator("html").get_attribute("lang") == "nl"
+    # Amounts per language: a decimal comma.
+    assert "363,00 EUR" in page.locator("table.totals").inner_text()
+    page.get_by_role("button", name="Versturen").click()
+    dialog = page.locator("#send-dialog")
+    dialog.get_by_label("Onderwerp").fill("Uw factuur")
+    dialog.get_by_label("Bericht").fill("Beste klant,\n\nHierbij uw factuur.")
+    dialog.get_by_role("button", name="Versturen", exact=True).click()
+    badge = page.locator("#timeline .badge").first
+    badge.wait_for()
+    assert badge.inner_text() == "Onderweg"
+    run_worker()
+    page.reload()
+    assert page.locator("#timeline .badge").first.inner_text() == "Afgeleverd"
+    assert SandboxMessage.objects.get().subject == "Uw factuur"
+
+
+def test_the_bulk_flow_in_french(signed_in, live_server, sandbox, company, client_fr):
+    page = signed_in
+    documents = [make_finalized(company, client_fr) for _ in range(2)]
+    for document in documents:
+        prestore_pdf(document)
+    choose_language(page, "Français")
+    page.goto(live_server.url + reverse("documents"))
+    page.get_by_label("Tout sélectionner sur cette page").check()
+    page.get_by_role("button", name="Envoyer la sélection").click()
+    assert "2 documents seront envoyés" in page.locator("#bulk-summary-count").inner_text()
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    page.locator("#bulk-progress").wait_for()
+    run_worker()
+    page.get_by_role("heading", name="Terminé").wait_for()
+    assert page.locator('[data-count="sent"]').inner_text() == "2"
+    assert page.locator("#bulk-results tr.sent").first.inner_text().count("Envoyé") == 1
+    page.goto(live_server.url + reverse("documents"))
+    assert page.locator("td .badge").first.inner_text() == "Délivré"
