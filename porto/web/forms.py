@@ -57,9 +57,13 @@ class SendForm(forms.Form):
     def __init__(self, *args, document: Document, texts: list[EmailText], **kwargs):
         super().__init__(*args, **kwargs)
         self.document = document
-        self.fields["email_text"].choices = [(t.pk, text_label(t)) for t in texts]
+        text_field = self.fields["email_text"]
+        format_field = self.fields["file_format"]
+        assert isinstance(text_field, forms.ChoiceField)
+        assert isinstance(format_field, forms.ChoiceField)
+        text_field.choices = [(t.pk, text_label(t)) for t in texts]
         if document.kind not in UBL_KINDS:
-            self.fields["file_format"].choices = [(FileFormat.PDF, FileFormat.PDF.label)]
+            format_field.choices = [(FileFormat.PDF, FileFormat.PDF.label)]
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 

@@ -164,7 +164,7 @@ def document_overview(company: Company, filters: OverviewFilters) -> QuerySet[Do
 
 def latest_badges(documents: list[Document]) -> dict[int, EmailRow]:
     """The latest email of each document on the page, with its status: two queries."""
-    ids = [d.latest_email_id for d in documents if getattr(d, "latest_email_id", None)]
+    ids: list[int] = [d.latest_email_id for d in documents if d.latest_email_id]  # type: ignore[attr-defined]
     emails = OutgoingEmail.objects.filter(pk__in=ids).prefetch_related("recipients")
     for email in emails:
         for recipient in email.recipients.all():

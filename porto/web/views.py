@@ -101,7 +101,7 @@ def send_initial(document: Document) -> dict:
 def detail_context(document: Document, form: SendForm) -> dict:
     client = document.client
     addresses = list(client.emails.all()) if client else []
-    to = form.data.getlist("to") if form.is_bound else [a.address for a in addresses[:1]]
+    to = form.data.getlist("to") if form.is_bound else [a.address for a in addresses[:1]]  # type: ignore[attr-defined]
     return {
         "document": document,
         "totals": document.compute_totals(),
