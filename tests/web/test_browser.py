@@ -262,3 +262,55 @@ def test_the_bulk_flow_in_french(signed_in, live_server, sandbox, company, clien
     assert page.locator("#bulk-results tr.sent").first.inner_text().count("Envoyé") == 1
     page.goto(live_server.url + reverse("documents"))
     assert page.locator("td .badge").first.inner_text() == "Délivré"
+
+
+def test_usable_at_320_pixels(signed_in, live_server, invoice, screenshot):
+    page = signed_in
+    page.set_viewport_size({"width": 320, "height": 640})
+    no_overflow = "document.documentElement.scrollWidth <= window.innerWidth"
+    page.goto(live_server.url + reverse("document", args=[invoice.pk]))
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap'))"
+        ".filter(e => e.getBoundingClientRect().right > 321)"
+        ".map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)"
+    )
+    assert page.evaluate(no_overflow), wide
+    page.locator("#send-open").click()
+    dialog = page.locator("#send-dialog")
+    box = dialog.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+    dialog.get_by_role("button", name="Send", exact=True).scroll_into_view_if_needed()
+    assert dialog.get_by_role("button", name="Send", exact=True).is_visible()
+    screenshot(page, "send-popup-320px")
+
+
+def test_the_timeline_shows_every_status(signed_in, live_server, company, client_fr, screenshot):
+    from django.utils import timezone
+
+    from porto.mail.requests import SendRequest, email_send
+
+    page = signed_in
+    document = make_finalized(company, client_fr)
+    prestore_pdf(document)
+    now = timezone.now()
+    old = now - timezone.timedelta(days=40)
+    facts = {
+        "unknown": {"accepted_at": old},
+        "in_transit": {"accepted_at": now},
+        "delivered": {"accepted_at": now, "delivered_at": now},
+        "failed": {"failed_at": now, "failure_reason": "The mailbox does not exist (550 5.1.1)"},
+        "read": {"accepted_at": now, "delivered_at": now, "human_open_at": now},
+    }
+    for name, values in facts.items():
+        email = email_send(SendRequest(document=document, to=[f"{name}@klant.example"]))
+        handed = old if name == "unknown" else now
+        OutgoingEmail.objects.filter(pk=email.pk).update(handed_off_at=handed)
+        email.recipients.update(**values)
+    page.goto(live_server.url + reverse("document", args=[document.pk]))
+    badges = page.locator("#timeline .badge").all_inner_texts()
+    assert sorted(badges) == sorted(["Unknown", "In transit", "Delivered", "Failed", "Read"])
+    failed = page.locator("#timeline .badge-failed")
+    assert failed.get_attribute("title") == "The mailbox does not exist (550 5.1.1)"
+    failed.focus()  # details on keyboard focus too: the reason is in the title and the text
+    assert "The mailbox does not exist" in page.locator("#timeline").inner_text()
+    screenshot(page, "document-timeline")
