@@ -154,6 +154,22 @@
   dropzone.addEventListener("dragleave", function () { dropzone.classList.remove("over"); });
   dropzone.addEventListener("drop", function (e) { e.preventDefault(); dropzone.classList.remove("over"); addFiles(e.dataTransfer.files); });
 
+  // Preview: what the recipient will read (text only; the HTML part is made from it).
+  var preview = document.getElementById("send-preview");
+  function renderPreview() {
+    if (!preview.open) return;
+    var to = Array.prototype.map.call(chips.querySelectorAll("input"), function (i) { return i.value; });
+    var format = form.querySelector('input[name="file_format"]:checked');
+    var names = [format ? format.parentElement.textContent.trim() : ""];
+    Array.prototype.forEach.call(files.files, function (f) { names.push(f.name); });
+    preview.querySelector('[data-preview="to"]').textContent = to.join(", ");
+    preview.querySelector('[data-preview="subject"]').textContent = subject.value;
+    preview.querySelector('[data-preview="files"]').textContent = names.join(", ");
+    preview.querySelector('[data-preview="body"]').textContent = body.value;
+  }
+  preview.addEventListener("toggle", renderPreview);
+  form.addEventListener("input", renderPreview);
+
   // Submit once: disabled while sending; the idempotency key makes a second POST harmless.
   form.addEventListener("submit", function (event) {
     event.preventDefault();

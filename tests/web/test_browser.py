@@ -58,6 +58,11 @@ def test_send_an_invoice_to_a_new_address_saved_to_the_client(
     dialog.get_by_role("button", name="Add address").click()
     dialog.get_by_label("Save new addresses to the client").check()
     dialog.get_by_label("Subject").fill("Votre facture de mars")
+    dialog.get_by_text("Preview").click()
+    preview = dialog.locator("#send-preview")
+    assert "factures@cafe-elysee.example" in preview.inner_text()
+    assert "Votre facture de mars" in preview.inner_text()
+    assert "Veuillez trouver ci-joint" in preview.inner_text()
     dialog.get_by_role("button", name="Send", exact=True).click()
 
     page.locator("#timeline .badge").first.wait_for()
