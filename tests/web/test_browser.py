@@ -319,3 +319,19 @@ def test_the_timeline_shows_every_status(signed_in, live_server, company, client
     failed.focus()  # details on keyboard focus too: the reason is in the title and the text
     assert "The mailbox does not exist" in page.locator("#timeline").inner_text()
     screenshot(page, "document-timeline")
+
+
+def test_an_expired_session_keeps_the_draft(signed_in, live_server, invoice):
+    page = signed_in
+    dialog = open_send(page, live_server, invoice)
+    dialog.get_by_label("Subject").fill("Ne pas perdre ceci")
+    page.context.clear_cookies()
+    page.evaluate(
+        "document.cookie = 'csrftoken=' + document.querySelector('[name=csrfmiddlewaretoken]').value"
+    )
+    dialog.get_by_role("button", name="Send", exact=True).click()
+    error = dialog.locator('[data-errors-for="__all__"]')
+    error.wait_for()
+    assert "Your session expired" in error.inner_text()
+    assert dialog.get_by_label("Subject").input_value() == "Ne pas perdre ceci"
+    assert not OutgoingEmail.objects.exists()
