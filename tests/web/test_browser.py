@@ -335,3 +335,13 @@ def test_an_expired_session_keeps_the_draft(signed_in, live_server, invoice):
     assert "Your session expired" in error.inner_text()
     assert dialog.get_by_label("Subject").input_value() == "Ne pas perdre ceci"
     assert not OutgoingEmail.objects.exists()
+
+
+def test_overview_actions_send_opens_the_pop_up(signed_in, live_server, invoice):
+    page = signed_in
+    page.goto(live_server.url + reverse("documents"))
+    page.get_by_text("Actions", exact=True).last.click()
+    page.get_by_role("link", name="Send", exact=True).click()
+    dialog = page.locator("#send-dialog")
+    dialog.wait_for()
+    assert dialog.get_by_label("Subject").input_value().startswith(f"Facture {invoice.number}")
