@@ -268,3 +268,6 @@ PORTO_SANDBOX_MAX_MESSAGE_BYTES = int(
 )
 # An address containing "+defer" gets 451 for this many attempts, then is accepted.
 PORTO_SANDBOX_DEFER_ATTEMPTS = int(os.environ.get("PORTO_SANDBOX_DEFER_ATTEMPTS", "2"))
+
+# --- Web pages: overview, document page, send pop-up (porto.web) ---
+LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "web"]

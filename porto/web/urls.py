@@ -6,6 +6,24 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("documents/", views.document_list, name="documents"),
     path("documents/<int:pk>/", views.document_detail, name="document"),
+    path("documents/<int:pk>/send/", views.document_send, name="document_send"),
+    path(
+        "documents/<int:pk>/email-text/<int:text_id>/",
+        views.document_email_text,
+        name="document_email_text",
+    ),
+    path(
+        "documents/<int:pk>/format-check/",
+        views.document_format_check,
+        name="document_format_check",
+    ),
+    path(
+        "documents/<int:pk>/download/<str:fmt>/", views.document_download, name="document_download"
+    ),
+    path("documents/bulk/summary/", views.bulk_summary, name="bulk_summary"),
+    path("documents/bulk/send/", views.bulk_start, name="bulk_start"),
+    path("documents/bulk/<int:pk>/", views.bulk_job, name="bulk_job"),
+    path("documents/bulk/<int:pk>/progress/", views.bulk_job_progress, name="bulk_job_progress"),
     path("clients/", views.client_list, name="clients"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("company/switch/", views.company_switch, name="company_switch"),

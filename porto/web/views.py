@@ -1,15 +1,28 @@
 """Pages. Each view: access check, one selector or service call, render."""
 
+import datetime
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from porto.accounts import access
 from porto.clients.models import Client
-from porto.documents import selectors
-from porto.documents.models import Document, DocumentKind
+from porto.documents.models import UBL_KINDS, Document, DocumentKind
+from porto.documents.rendering.files import document_files
+from porto.emailsettings.selectors import email_settings_for
+from porto.emailtexts.models import EmailText
+from porto.emailtexts.services import email_text_render
+from porto.mail.models import BulkJob, FileFormat
+from porto.mail.requests import bulk_send, recipient_language
+from porto.web import selectors, services
+from porto.web.forms import SendForm
 
 PAGE_SIZE = 50
 
@@ -19,31 +32,209 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("documents")
 
 
-@login_required
-def document_list(request: HttpRequest) -> HttpResponse:
-    company = access.current_company(request)
-    filters = {
-        "kind": request.GET.get("kind", ""),
-        "status": request.GET.get("status", ""),
-        "search": request.GET.get("q", "").strip(),
-    }
-    documents = selectors.document_list(company, **filters)
-    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "web/document_list.html",
-        {"page": page, "filters": filters, "kinds": DocumentKind.choices},
+def _date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def overview_filters(request: HttpRequest) -> selectors.OverviewFilters:
+    client = request.GET.get("client", "")
+    return selectors.OverviewFilters(
+        kind=request.GET.get("kind", ""),
+        status=request.GET.get("status", ""),
+        client=int(client) if client.isdigit() else None,
+        date_from=_date(request.GET.get("from", "")),
+        date_to=_date(request.GET.get("to", "")),
+        search=request.GET.get("q", "").strip(),
     )
 
 
 @login_required
-def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    queryset = Document.objects.select_related("client", "corrects").prefetch_related("lines")
-    document = access.company_object_or_404(request, queryset, pk=pk)
+def document_list(request: HttpRequest) -> HttpResponse:
+    company = access.current_company(request)
+    filters = overview_filters(request)
+    documents = selectors.document_overview(company, filters)
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    badges = selectors.latest_badges(rows)
     return render(
         request,
-        "web/document_detail.html",
-        {"document": document, "totals": document.compute_totals()},
+        "web/document_list.html",
+        {
+            "page": page,
+            "rows": [(d, badges.get(d.pk)) for d in rows],
+            "filters": filters,
+            "kinds": DocumentKind.choices,
+            "clients": Client.objects.filter(company=company).order_by("name"),
+            "ubl_kinds": sorted(UBL_KINDS),
+        },
+    )
+
+
+def _document(request: HttpRequest, pk: int) -> Document:
+    queryset = Document.objects.select_related("client", "corrects", "company")
+    return access.company_object_or_404(request, queryset.prefetch_related("lines"), pk=pk)
+
+
+def send_form(document: Document, data=None, files=None) -> SendForm:
+    texts = selectors.send_texts(document)
+    form = SendForm(data, files, document=document, texts=texts)
+    if data is None:
+        form.initial.update(send_initial(document))
+    return form
+
+
+def send_initial(document: Document) -> dict:
+    text = selectors.default_text(document)
+    rendered = email_text_render(text, document, recipient_language(document))
+    settings_format = email_settings_for(document.company).default_format
+    return {
+        "email_text": text.pk,
+        "subject": rendered.subject,
+        "body": rendered.body_text,
+        "file_format": settings_format if document.kind in UBL_KINDS else FileFormat.PDF,
+    }
+
+
+def detail_context(document: Document, form: SendForm) -> dict:
+    client = document.client
+    addresses = list(client.emails.all()) if client else []
+    to = form.data.getlist("to") if form.is_bound else [a.address for a in addresses[:1]]  # type: ignore[attr-defined]
+    return {
+        "document": document,
+        "totals": document.compute_totals(),
+        "form": form,
+        "to_chips": to,
+        "addresses": addresses,
+        "emails": selectors.document_emails(document),
+        "ubl": document.kind in UBL_KINDS,
+    }
+
+
+@login_required
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _document(request, pk)
+    context = detail_context(document, send_form(document))
+    context["open_send"] = request.GET.get("send") == "1"
+    return render(request, "web/document_detail.html", context)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def document_send(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _document(request, pk)
+    form = send_form(document, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.email_send_once(
+                form.cleaned_data["idempotency_key"], form.send_request(request.user)
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+    if form.is_valid():
+        target = reverse("document", args=[document.pk])
+        if wants_json(request):
+            return JsonResponse({"ok": True, "redirect": target})
+        messages.success(request, _("The email is on its way."))
+        return redirect(target)
+    if wants_json(request):
+        return JsonResponse({"ok": False, "errors": form.errors}, status=400)
+    context = detail_context(document, form) | {"open_send": True}
+    return render(request, "web/document_detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def document_email_text(request: HttpRequest, pk: int, text_id: int) -> JsonResponse:
+    document = _document(request, pk)
+    text = access.company_object_or_404(request, EmailText.objects.all(), pk=text_id)
+    try:
+        rendered = email_text_render(text, document, recipient_language(document))
+    except ValidationError as error:
+        return JsonResponse({"errors": error.messages}, status=400)
+    return JsonResponse({"subject": rendered.subject, "body": rendered.body_text})
+
+
+@login_required
+@require_GET
+def document_format_check(request: HttpRequest, pk: int) -> JsonResponse:
+    document = _document(request, pk)
+    try:
+        files = document_files(document, request.GET.get("format", ""))
+    except ValidationError as error:
+        return JsonResponse({"ok": False, "problems": error.messages})
+    notes = [f.validation_message for f in files if f.validation_message]
+    return JsonResponse({"ok": True, "problems": [], "notes": notes})
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    document = _document(request, pk)
+    if fmt not in ("pdf", "ubl"):
+        raise Http404("No such format.")
+    try:
+        [file] = document_files(document, fmt)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("document", pk=document.pk)
+    response = HttpResponse(file.content, content_type=file.content_type)
+    disposition = "inline" if request.GET.get("inline") == "1" and fmt == "pdf" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{file.filename}"'
+    return response
+
+
+# Bulk send
+
+
+def selected_ids(request: HttpRequest) -> list[int]:
+    return [int(v) for v in request.POST.getlist("documents") if v.isdigit()]
+
+
+@login_required
+@require_POST
+def bulk_summary(request: HttpRequest) -> HttpResponse:
+    company = access.current_company(request)
+    ids = selected_ids(request)
+    if not ids:
+        messages.error(request, _("Select at least one document to send."))
+        return redirect("documents")
+    plan = selectors.bulk_plan(company, ids)
+    return render(request, "web/bulk_summary.html", {"plan": plan, "ids": ids})
+
+
+@login_required
+@require_POST
+def bulk_start(request: HttpRequest) -> HttpResponse:
+    company = access.current_company(request)
+    try:
+        job = bulk_send(company, selected_ids(request), created_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("documents")
+    return redirect("bulk_job", pk=job.pk)
+
+
+@login_required
+def bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = access.company_object_or_404(request, BulkJob.objects.all(), pk=pk)
+    return render(request, "web/bulk_job.html", {"job": job, "counts": job.counts()})
+
+
+@login_required
+@require_GET
+def bulk_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = access.company_object_or_404(request, BulkJob.objects.all(), pk=pk)
+    counts = job.counts()
+    done = counts["queued"] == 0
+    return JsonResponse(
+        {"counts": counts, "done": done, "results": selectors.bulk_results(job) if done else []}
     )
 
 

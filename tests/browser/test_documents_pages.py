@@ -18,7 +18,8 @@ def test_demo_login_shows_documents_and_opens_one(live_server, page, screenshot)
     screenshot(page, "documents-overview")
     page.get_by_role("link", name=newest.number).click()
     page.get_by_role("heading", name=newest.number).wait_for()
-    assert page.get_by_text(str(newest.total_incl_vat)).first.is_visible()
+    # Amounts are shown with the language's separators (English: 6,074.67).
+    assert page.get_by_text(f"{newest.total_incl_vat:,.2f}").first.is_visible()
 
 
 def test_wrong_password_says_so(live_server, page):

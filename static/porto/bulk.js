@@ -1,0 +1,37 @@
+// Bulk send progress: polls the job's counts until nothing is left in the outbox, then lists
+// every document's result.
+(function () {
+  "use strict";
+  var root = document.getElementById("bulk-job");
+  if (!root) return;
+  var bar = document.getElementById("bulk-progress");
+  var labels = { sent: root.dataset.labelSent, failed: root.dataset.labelFailed, skipped: root.dataset.labelSkipped };
+  function show(data) {
+    var c = data.counts;
+    Object.keys(c).forEach(function (key) {
+      var span = root.querySelector('[data-count="' + key + '"]');
+      if (span) span.textContent = c[key];
+    });
+    bar.max = c.requested; bar.value = c.sent + c.failed + c.skipped;
+    if (!data.done) return false;
+    document.getElementById("bulk-done").hidden = false;
+    var body = document.getElementById("bulk-results");
+    body.textContent = "";
+    data.results.forEach(function (r) {
+      var tr = document.createElement("tr");
+      tr.className = r.state;
+      [r.number, labels[r.state] || r.state, r.to, r.reason].forEach(function (text) {
+        var td = document.createElement("td"); td.textContent = text; tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    return true;
+  }
+  function poll() {
+    fetch(root.dataset.progressUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { if (!show(data)) setTimeout(poll, 1000); })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  poll();
+})();

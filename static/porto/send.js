@@ -1,0 +1,196 @@
+// The send pop-up: chips, Cc/Bcc toggle, email text switch, format check, attachments with
+// the limits, submit once, focus kept inside the dialog and given back to the Send button.
+(function () {
+  "use strict";
+  var dialog = document.getElementById("send-dialog");
+  var opener = document.getElementById("send-open");
+  if (!dialog || !opener) return;
+  var form = document.getElementById("send-form");
+  var submit = document.getElementById("send-submit");
+  var chips = document.getElementById("to-chips");
+  var fileInput = document.getElementById("id_attachments");
+  var subject = document.getElementById("id_subject");
+  var body = document.getElementById("id_body");
+  var textSelect = document.getElementById("id_email_text");
+  var files = new DataTransfer();
+  var filled = { subject: subject.value, body: body.value };
+  var currentText = textSelect.value;
+
+  function fmt(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_m, key) { return values[key]; });
+  }
+  function size(bytes) {
+    return bytes >= 1048576 ? (bytes / 1048576).toFixed(2) + " MB" : Math.round(bytes / 1024) + " KB";
+  }
+  function errorsFor(name) { return form.querySelector('[data-errors-for="' + name + '"]'); }
+  function clearErrors() {
+    form.querySelectorAll("[data-errors-for]").forEach(function (p) { p.textContent = ""; });
+  }
+  function showErrors(errors) {
+    Object.keys(errors).forEach(function (name) {
+      var target = errorsFor(name) || errorsFor("__all__");
+      target.textContent = (target.textContent + " " + errors[name].join(" ")).trim();
+    });
+    var first = form.querySelector("[data-errors-for]:not(:empty)");
+    if (first) first.scrollIntoView({ block: "nearest" });
+  }
+
+  // Opening and closing; focus trap; Escape closes (native), focus returns to the opener.
+  function open() { dialog.showModal(); var f = dialog.querySelector("input:not([type=hidden]), select, textarea, button"); if (f) f.focus(); }
+  opener.addEventListener("click", open);
+  dialog.querySelectorAll("[data-close]").forEach(function (b) { b.addEventListener("click", function () { dialog.close(); }); });
+  dialog.addEventListener("close", function () { opener.focus(); });
+  dialog.addEventListener("keydown", function (event) {
+    if (event.key !== "Tab") return;
+    var focusable = Array.prototype.filter.call(
+      dialog.querySelectorAll("button, input:not([type=hidden]), select, textarea, a[href]"),
+      function (el) { return !el.disabled && el.offsetParent !== null; });
+    if (!focusable.length) return;
+    var first = focusable[0], last = focusable[focusable.length - 1];
+    if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+    else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+  });
+  if (opener.hasAttribute("data-open-now")) open();
+
+  // Recipient chips.
+  function addChip(address) {
+    address = address.trim();
+    if (!address) return;
+    var exists = Array.prototype.some.call(chips.querySelectorAll("input"), function (i) { return i.value.toLowerCase() === address.toLowerCase(); });
+    if (exists) return;
+    var li = document.createElement("li");
+    li.className = "chip";
+    var label = document.createElement("span"); label.textContent = address;
+    var hidden = document.createElement("input"); hidden.type = "hidden"; hidden.name = "to"; hidden.value = address;
+    var remove = document.createElement("button"); remove.type = "button"; remove.className = "chip-remove";
+    remove.setAttribute("aria-label", opener.dataset.removeLabel ? opener.dataset.removeLabel + " " + address : "× " + address);
+    remove.textContent = "×";
+    li.append(label, hidden, remove);
+    chips.appendChild(li);
+  }
+  chips.addEventListener("click", function (event) {
+    if (event.target.classList.contains("chip-remove")) event.target.closest("li").remove();
+  });
+  var pick = document.getElementById("address-pick");
+  if (pick) pick.addEventListener("click", function () { var s = document.getElementById("address-picker"); addChip(s.value); s.value = ""; });
+  var newAddress = document.getElementById("new-address");
+  function addNew() { addChip(newAddress.value); newAddress.value = ""; }
+  document.getElementById("new-address-add").addEventListener("click", addNew);
+  newAddress.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.preventDefault(); addNew(); } });
+
+  // Cc / Bcc.
+  var ccToggle = document.getElementById("cc-toggle");
+  ccToggle.addEventListener("click", function () {
+    var fields = document.getElementById("cc-fields");
+    fields.hidden = !fields.hidden;
+    ccToggle.setAttribute("aria-expanded", String(!fields.hidden));
+  });
+
+  // Email text: refill subject and body, after asking if the user changed them.
+  textSelect.addEventListener("change", function () {
+    var typed = subject.value !== filled.subject || body.value !== filled.body;
+    if (typed && !window.confirm(form.dataset.msgOverwrite)) { textSelect.value = currentText; return; }
+    var url = form.dataset.textUrl.replace(/0\/$/, textSelect.value + "/");
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        errorsFor("email_text").textContent = (data.errors || []).join(" ");
+        if (data.errors) return;
+        subject.value = data.subject; body.value = data.body;
+        filled = { subject: data.subject, body: data.body };
+        currentText = textSelect.value;
+      });
+  });
+
+  // Format: a UBL problem shows before sending.
+  form.querySelectorAll('input[name="file_format"]').forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      var target = errorsFor("file_format");
+      var notes = form.querySelector('[data-notes-for="file_format"]');
+      target.textContent = ""; notes.textContent = "";
+      fetch(form.dataset.checkUrl + "?format=" + encodeURIComponent(radio.value), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) { target.textContent = data.problems.join(" "); notes.textContent = (data.notes || []).join(" "); });
+    });
+  });
+
+  // Attachments: picker and drag-and-drop, limits checked here and again on the server.
+  function fileProblems() {
+    var problems = [], total = 0;
+    var maxFiles = +form.dataset.maxFiles, maxFile = +form.dataset.maxFileBytes, maxTotal = +form.dataset.maxTotalBytes;
+    if (files.files.length > maxFiles) problems.push(fmt(form.dataset.msgTooMany, { count: files.files.length }));
+    Array.prototype.forEach.call(files.files, function (f) {
+      total += f.size;
+      if (f.size > maxFile) problems.push(fmt(form.dataset.msgTooBig, { name: f.name, size: size(f.size) }));
+    });
+    if (total > maxTotal) problems.push(fmt(form.dataset.msgTotal, { size: size(total) }));
+    return problems;
+  }
+  function renderFiles() {
+    fileInput.files = files.files;
+    var list = document.getElementById("file-list");
+    list.textContent = "";
+    Array.prototype.forEach.call(files.files, function (f, index) {
+      var li = document.createElement("li");
+      li.textContent = f.name + " (" + size(f.size) + ") ";
+      var remove = document.createElement("button");
+      remove.type = "button"; remove.textContent = "×"; remove.setAttribute("aria-label", "× " + f.name);
+      remove.addEventListener("click", function () {
+        var next = new DataTransfer();
+        Array.prototype.forEach.call(files.files, function (g, i) { if (i !== index) next.items.add(g); });
+        files = next; renderFiles();
+      });
+      li.appendChild(remove); list.appendChild(li);
+    });
+    errorsFor("attachments").textContent = fileProblems().join(" ");
+  }
+  function addFiles(list) { Array.prototype.forEach.call(list, function (f) { files.items.add(f); }); renderFiles(); }
+  fileInput.addEventListener("change", function () {
+    var chosen = Array.prototype.slice.call(fileInput.files);
+    addFiles(chosen);
+  });
+  var dropzone = document.getElementById("dropzone");
+  dropzone.addEventListener("dragover", function (e) { e.preventDefault(); dropzone.classList.add("over"); });
+  dropzone.addEventListener("dragleave", function () { dropzone.classList.remove("over"); });
+  dropzone.addEventListener("drop", function (e) { e.preventDefault(); dropzone.classList.remove("over"); addFiles(e.dataTransfer.files); });
+
+  // Preview: what the recipient will read (text only; the HTML part is made from it).
+  var preview = document.getElementById("send-preview");
+  function renderPreview() {
+    if (!preview.open) return;
+    var to = Array.prototype.map.call(chips.querySelectorAll("input"), function (i) { return i.value; });
+    var format = form.querySelector('input[name="file_format"]:checked');
+    var names = [format ? format.parentElement.textContent.trim() : ""];
+    Array.prototype.forEach.call(files.files, function (f) { names.push(f.name); });
+    preview.querySelector('[data-preview="to"]').textContent = to.join(", ");
+    preview.querySelector('[data-preview="subject"]').textContent = subject.value;
+    preview.querySelector('[data-preview="files"]').textContent = names.join(", ");
+    preview.querySelector('[data-preview="body"]').textContent = body.value;
+  }
+  preview.addEventListener("toggle", renderPreview);
+  form.addEventListener("input", renderPreview);
+
+  // Submit once: disabled while sending; the idempotency key makes a second POST harmless.
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (submit.disabled) return;
+    clearErrors();
+    var problems = fileProblems();
+    if (problems.length) { showErrors({ attachments: problems }); return; }
+    submit.disabled = true;
+    fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected && /\/login\//.test(response.url)) throw new Error("login");
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      })
+      .then(function (result) {
+        if (result.ok && result.data.ok) { dialog.close(); window.location.assign(result.data.redirect); return; }
+        showErrors(result.data.errors || {});
+        submit.disabled = false;
+      })
+      .catch(function (error) {
+        showErrors({ __all__: [error.message === "login" ? form.dataset.msgLogin : form.dataset.msgFailed] });
+        submit.disabled = false;
+      });
+  });
+})();

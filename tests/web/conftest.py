@@ -1,0 +1,41 @@
+import pytest
+
+from tests.factories import make_client, make_finalized
+from tests.mail.conftest import prestore_pdf, small_pdf
+
+__all__ = ["prestore_pdf", "small_pdf"]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def no_einvoice_rules(settings, tmp_path):
+    """UBL files are checked against the official rules in tests/documents; none here."""
+    settings.PORTO_EINVOICE_RULES_DIR = tmp_path / "no-rules"
+
+
+@pytest.fixture(autouse=True)
+def no_worker(settings):
+    """Nothing delivers by itself: a test runs the worker when it wants (tests.web.worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture
+def client_fr(company):
+    return make_client(
+        company,
+        language="fr",
+        name="Café Élysée SPRL",
+        emails=("compta@cafe-elysee.example", "direction@cafe-elysee.example"),
+    )
+
+
+@pytest.fixture
+def invoice(company, client_fr):
+    document = make_finalized(company, client_fr, lines=[("2", "150", "S", "21")])
+    prestore_pdf(document)
+    return document
