@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "porto.accounts.context_processors.current_company",
+                "porto.sandbox.context_processors.sandbox",
             ],
         },
     },
