@@ -51,10 +51,15 @@ def test_postmark_message_details(settings, invoice):
         to=("jean@cafe.example", "marie@cafe.example"),
         provider_message_id="07311c54-0687-4ab9-b034-b54b5bad88ba",
     )
-    url = "https://api.postmarkapp.com/messages/outbound/07311c54-0687-4ab9-b034-b54b5bad88ba/details"
+    url = (
+        "https://api.postmarkapp.com/messages/outbound/07311c54-0687-4ab9-b034-b54b5bad88ba/details"
+    )
     session = FakeSession({("GET", url): (200, answer("postmark_details.json"))})
     assert email_refresh(email.pk, now=LATER, session=session) == 3
-    assert statuses(email) == {"jean@cafe.example": Status.READ, "marie@cafe.example": Status.FAILED}
+    assert statuses(email) == {
+        "jean@cafe.example": Status.READ,
+        "marie@cafe.example": Status.FAILED,
+    }
     marie = Recipient.objects.get(email=email, address="marie@cafe.example")
     assert marie.failure_reason.startswith("The recipient's server says the mailbox does not exist")
     assert "550 5.1.1" in marie.failure_reason
@@ -65,7 +70,9 @@ def test_postmark_message_details(settings, invoice):
 
 
 def test_mailgun_events_with_a_bot_open(settings, invoice):
-    provider(settings, "mailgun", MAILGUN_API_KEY="key-1", MAILGUN_SENDER_DOMAIN="send.porto.example")
+    provider(
+        settings, "mailgun", MAILGUN_API_KEY="key-1", MAILGUN_SENDER_DOMAIN="send.porto.example"
+    )
     email = make_email(
         invoice,
         transport="provider",
