@@ -181,7 +181,21 @@ def _fetch(connection: imaplib.IMAP4, uid: int) -> bytes | None:
 
 def message_process(raw: bytes, company, now: datetime.datetime) -> int | None:
     """Record what one mailbox message reports; None when it is not about our email."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    try:
+        understood = message_understand(raw, company, now)
+    except (ValueError, LookupError, TypeError, AttributeError):  # a malformed message
+        logger.warning("Could not read a message in the mailbox of %s", company, exc_info=True)
+        return None
+    if understood is None:
+        return None
+    outgoing, reports, key = understood
+    return reports_record(outgoing, reports, key)
+
+
+def message_understand(raw: bytes, company, now: datetime.datetime):
+    """(our email, its reports, the report's key), or None when it is not about our email."""
+    # compat32: headers stay plain strings, so a malformed one cannot break the parse.
+    message = email.message_from_bytes(raw)
     if is_delivery_report(message):
         ids, envid = dsn_references(message)
         outgoing = email_of(company, ids, envid)
@@ -191,7 +205,7 @@ def message_process(raw: bytes, company, now: datetime.datetime) -> int | None:
         reports = bounce_reports(raw, message, now) if outgoing else []
     if outgoing is None:
         return None
-    return reports_record(outgoing, reports, dsn_key(message, raw))
+    return outgoing, reports, dsn_key(message, raw)
 
 
 def is_delivery_report(message: email.message.Message) -> bool:
@@ -222,7 +236,7 @@ def _returned_message_ids(part: email.message.Message) -> list[str]:
         found = payload[0].get("Message-ID", "")
         return [normalise_message_id(str(found))] if found else []
     text = part.get_payload(decode=True) or b""
-    headers = email.message_from_bytes(bytes(text), policy=email.policy.default)  # type: ignore[arg-type]
+    headers = email.message_from_bytes(bytes(text))  # type: ignore[arg-type]
     found = headers.get("Message-ID", "")
     return [normalise_message_id(str(found))] if found else []
 
@@ -320,8 +334,7 @@ def bounce_reports(
     raw: bytes, message: email.message.Message, now: datetime.datetime
 ) -> list[Report]:
     """A bounce that is not RFC 3464: flufl.bounce finds the addresses it is about."""
-    legacy = email.message_from_bytes(raw)
-    temporary, permanent = all_failures(legacy)
+    temporary, permanent = all_failures(message)
     at = _date(message.get("Date")) or now
     text = _diagnostic_line(raw)
     reports = []
