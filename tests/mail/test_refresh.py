@@ -286,3 +286,13 @@ def test_the_poll_picks_exactly_the_due_recipients(invoice, django_capture_on_co
     with django_capture_on_commit_callbacks():
         assert refresh_poll(now) == 2
     assert refresh_due(now) == []  # claimed: not due again
+
+
+def test_the_sweeper_runs_the_poll(invoice, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    due = make_email(invoice, handed_off_at=timezone.now() - datetime.timedelta(minutes=20))
+    with django_capture_on_commit_callbacks() as callbacks:
+        call_command("mail_sweeper", "--once", verbosity=0)
+    assert len(callbacks) == 1
+    assert OutgoingEmail.objects.get(pk=due.pk).refresh_started_at is not None
