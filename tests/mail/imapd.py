@@ -162,3 +162,15 @@ class ImapTestServer(socketserver.ThreadingTCPServer):
     def __exit__(self, *exc) -> None:
         self.shutdown()
         self.server_close()
+
+
+class ImapTlsTestServer(ImapTestServer):
+    """The same server behind implicit TLS (port 993 style)."""
+
+    def __init__(self, context, mailbox: Mailbox | None = None) -> None:
+        super().__init__(mailbox)
+        self.context = context
+
+    def get_request(self):
+        sock, address = super().get_request()
+        return self.context.wrap_socket(sock, server_side=True), address

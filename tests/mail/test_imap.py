@@ -227,3 +227,37 @@ def test_update_status_for_own_smtp_runs_the_scan(server, sent, imap_company):
     assert email_refresh(sent.pk, now=NOW) == 1
     gone = Recipient.objects.select_related("email").get(email=sent, address="gone@klant.example")
     assert gone.status(NOW) == Status.FAILED
+
+
+def test_reports_are_read_over_tls(tmp_path, sent, imap_company):
+    import ssl
+
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.mail.crypto_helpers import rsa_key, self_signed_certificate
+    from tests.mail.imapd import ImapTlsTestServer
+
+    key = rsa_key("imap")
+    certificate = self_signed_certificate(key, common_name="127.0.0.1")
+    (tmp_path / "cert.pem").write_bytes(certificate)
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    client_context = ssl.create_default_context(cadata=certificate.decode())
+    client_context.check_hostname = False  # the test certificate names no IP address
+    with ImapTlsTestServer(server_context) as tls_server:
+        tls_server.mailbox.folders["INBOX"].add(dsn(message_id=sent.message_id))
+        config = email_settings_for(imap_company)
+        config.imap_port = tls_server.port
+        config.imap_security = "tls"
+        config.save()
+        assert imap_scan(imap_company, now=NOW, context=client_context).recorded == 1
+        # Without trusting the certificate, the connection is refused with a clear message.
+        with pytest.raises(ImapScanError, match="could not connect"):
+            imap_scan(imap_company, now=NOW, context=ssl.create_default_context())

@@ -296,3 +296,15 @@ def test_the_sweeper_runs_the_poll(invoice, django_capture_on_commit_callbacks):
         call_command("mail_sweeper", "--once", verbosity=0)
     assert len(callbacks) == 1
     assert OutgoingEmail.objects.get(pk=due.pk).refresh_started_at is not None
+
+
+@pytest.mark.parametrize("body", [["not", "an", "object"], {"MessageEvents": "oops"}, "<html>"])
+def test_an_answer_of_another_shape_changes_nothing(settings, invoice, body):
+    provider(settings, "postmark", POSTMARK_SERVER_TOKEN="t")
+    email = make_email(invoice, transport="provider", handed_off_at=SENT, provider_message_id="m1")
+    url = "https://api.postmarkapp.com/messages/outbound/m1/details"
+    session = FakeSession({("GET", url): (200, body)})
+    with pytest.raises(RefreshFailed, match="Postmark answered"):
+        email_refresh(email.pk, now=LATER, session=session)
+    assert not DeliveryEvent.objects.exists()
+    assert Recipient.objects.get(email=email).status(LATER) == Status.IN_TRANSIT

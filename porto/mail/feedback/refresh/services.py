@@ -188,6 +188,11 @@ def email_refresh(
         new = client.refresh(email, lookups_of(email), now)
     except (RefreshFailed, RefreshRefused) as failure:
         error = failure.message
+    except (KeyError, TypeError, AttributeError, ValueError):  # an answer of another shape
+        logger.warning("Unreadable status answer for email %s", email_id, exc_info=True)
+        error = _("%(provider)s answered in a form Porto cannot read; nothing was changed.") % {
+            "provider": policy_for(email.provider).label
+        }
     finally:
         OutgoingEmail.objects.filter(pk=email_id).update(
             refresh_finished_at=max(timezone.now(), now), refresh_error=error
