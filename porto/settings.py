@@ -272,3 +272,16 @@ PORTO_SANDBOX_DEFER_ATTEMPTS = int(os.environ.get("PORTO_SANDBOX_DEFER_ATTEMPTS"
 
 # --- Web pages: overview, document page, send pop-up (porto.web) ---
 LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "web"]
+
+# Update status and own-mailbox feedback (porto.mail.feedback.refresh, porto.mail.feedback.imap).
+PORTO_REFRESH_COOLDOWN = float(os.environ.get("PORTO_REFRESH_COOLDOWN", "60"))
+PORTO_REFRESH_LEASE = float(os.environ.get("PORTO_REFRESH_LEASE", "300"))
+PORTO_REFRESH_POLL_INTERVAL = float(os.environ.get("PORTO_REFRESH_POLL_INTERVAL", "60"))
+PORTO_REFRESH_RESEND_RETENTION_DAYS = int(
+    os.environ.get("PORTO_REFRESH_RESEND_RETENTION_DAYS", "3")
+)
+PORTO_REFRESH_POSTAL_RETENTION_DAYS = int(
+    os.environ.get("PORTO_REFRESH_POSTAL_RETENTION_DAYS", "30")
+)
+PORTO_IMAP_TIMEOUT = float(os.environ.get("PORTO_IMAP_TIMEOUT", "20"))
+LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "tracking"]

@@ -115,3 +115,68 @@ def make_foreign_client(company: Company, country: str, vat: str, **fields) -> C
         "peppol_id": vat,
     } | fields
     return make_client(company, **values)
+
+
+def make_email(
+    document: Document,
+    *,
+    transport: str = "sandbox",
+    handed_off_at=None,
+    to: tuple[str, ...] = ("client@klant.example",),
+    cc: tuple[str, ...] = (),
+    provider_message_id: str = "",
+    attachments: tuple[tuple[str, bytes], ...] = (),
+    **fields,
+):
+    """A sent email of ``document`` with its recipients (and attachments), as the outbox
+    leaves it after the hand-off; the facts are left to the test."""
+    import hashlib
+    import uuid
+
+    from django.utils import timezone
+
+    from porto.mail.models import Attachment, AttachmentBlob, OutgoingEmail, Recipient
+
+    n = next(_counter)
+    handed_off_at = handed_off_at or timezone.now()
+    values = {
+        "company": document.company,
+        "document": document,
+        "transport": transport,
+        "from_name": document.company.name,
+        "from_address": "acme@send.porto.example",
+        "subject": f"Invoice {document.number}",
+        "body_text": "Dear client, find the invoice attached.",
+        "language": "en",
+        "file_format": "pdf",
+        "message_id": f"{uuid.uuid4().hex}.{n}@send.porto.example",
+        "state": OutgoingEmail.State.SENT,
+        "handed_off_at": handed_off_at,
+        "finished_at": handed_off_at,
+        "created_at": handed_off_at,
+    } | fields
+    email = OutgoingEmail.objects.create(**values)
+    addresses = [(a, Recipient.Kind.TO) for a in to] + [(a, Recipient.Kind.CC) for a in cc]
+    for position, (address, kind) in enumerate(addresses):
+        Recipient.objects.create(
+            email=email,
+            kind=kind,
+            position=position,
+            address=address,
+            provider_message_id=provider_message_id,
+            accepted_at=handed_off_at,
+        )
+    for position, (filename, content) in enumerate(attachments):
+        digest = hashlib.sha256(content).hexdigest()
+        blob, _ = AttachmentBlob.objects.get_or_create(
+            sha256=digest, defaults={"size": len(content), "content": content}
+        )
+        Attachment.objects.create(
+            email=email,
+            position=position,
+            filename=filename,
+            content_type="application/pdf",
+            blob=blob,
+            is_document_file=True,
+        )
+    return email

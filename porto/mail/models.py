@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from porto.accounts.models import Company
 from porto.documents.models import Document
 from porto.emailtexts.models import EmailText
+from porto.mail.feedback.refresh.policies import policy_for, provider_of_backend
 from porto.mail.status import Facts, Failure, Status, shown_status
 
 
@@ -114,6 +115,10 @@ class OutgoingEmail(models.Model):
     handed_off_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Update status (porto.mail.feedback.refresh): one at a time per email, with a cooldown.
+    refresh_started_at = models.DateTimeField(null=True, blank=True)
+    refresh_finished_at = models.DateTimeField(null=True, blank=True)
+    refresh_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -134,10 +139,21 @@ class OutgoingEmail(models.Model):
         return f"<{self.message_id}>"
 
     @property
+    def provider(self) -> str:
+        """Who can be asked about this email: sandbox, smtp, or the anymail provider's name."""
+        if self.transport == TransportName.PROVIDER:
+            return provider_of_backend(settings.PORTO_ANYMAIL_BACKEND)
+        return str(self.transport)
+
+    @property
     def in_transit_for(self) -> datetime.timedelta:
+        """Own SMTP: a few days, then Unknown. Elsewhere: as long as the provider can still
+        be asked (its refresh window), at most PORTO_MAIL_REFRESH_WINDOW_DAYS."""
         if self.transport == TransportName.SMTP:
             return datetime.timedelta(days=settings.PORTO_MAIL_SMTP_IN_TRANSIT_DAYS)
-        return datetime.timedelta(days=settings.PORTO_MAIL_REFRESH_WINDOW_DAYS)
+        longest = datetime.timedelta(days=settings.PORTO_MAIL_REFRESH_WINDOW_DAYS)
+        window = policy_for(self.provider).window
+        return min(window, longest) if window else longest
 
 
 class Recipient(models.Model):
@@ -315,3 +331,27 @@ class DeliveryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.recipient_address} at {self.at}"
+
+
+class ImapCursor(models.Model):
+    """How far the company's mailbox folder was read: UIDs up to ``last_uid`` under this
+    UIDVALIDITY are done (a new UIDVALIDITY means the server renumbered: start again)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="imap_cursors")
+    host = models.CharField(max_length=255)
+    username = models.CharField(max_length=254)
+    folder = models.CharField(max_length=100)
+    uidvalidity = models.BigIntegerField()
+    last_uid = models.BigIntegerField(default=0)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "host", "username", "folder", "uidvalidity"],
+                name="imap_cursor_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.folder} of {self.company} up to UID {self.last_uid}"

@@ -64,18 +64,6 @@ def email_rows(emails, now: datetime.datetime | None = None) -> list[EmailRow]:
     return rows
 
 
-def document_emails(document: Document) -> list[EmailRow]:
-    emails = (
-        OutgoingEmail.objects.filter(document=document)
-        .prefetch_related("recipients")
-        .order_by("-created_at", "-pk")
-    )
-    for email in emails:
-        for recipient in email.recipients.all():
-            recipient.email = email  # status() reads the email's hand-off time
-    return email_rows(emails)
-
-
 # The overview
 
 

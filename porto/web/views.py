@@ -108,7 +108,6 @@ def detail_context(document: Document, form: SendForm) -> dict:
         "form": form,
         "to_chips": to,
         "addresses": addresses,
-        "emails": selectors.document_emails(document),
         "ubl": document.kind in UBL_KINDS,
     }
 

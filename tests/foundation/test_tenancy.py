@@ -13,7 +13,7 @@ from porto.accounts.models import Membership
 from porto.emailtexts.services import email_text_for
 from porto.mail.models import BulkJob
 from porto.sandbox.services import sandbox_message_receive
-from tests.factories import make_client, make_document, make_finalized, make_user
+from tests.factories import make_client, make_document, make_email, make_finalized, make_user
 from tests.sandbox.helpers import build_email
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,9 @@ OBJECT_OF_ROUTE = {
     "document_download": {"pk": "document", "fmt": "pdf"},
     "bulk_job": {"pk": "bulk_job"},
     "bulk_job_progress": {"pk": "bulk_job"},
+    "email_refresh": {"pk": "email"},
+    "email_proof": {"pk": "email"},
+    "document_timeline": {"pk": "document"},
 }
 # Pages without object ids: they show the current company's data only.
 PAGES_WITHOUT_OBJECT = {
@@ -93,9 +96,11 @@ def object_urls(objects: dict) -> list[str]:
 def theirs(company):
     """Objects of ``company``, which the outsider must never reach."""
     client = make_client(company, name="Secret Client NV")
+    document = make_finalized(company, client)
     return {
         "client": client,
-        "document": make_finalized(company, client),
+        "document": document,
+        "email": make_email(document, subject="Secret Client invoice", to=("a@secret.example",)),
         "draft": make_document(company, client),
         "email_text": email_text_for(company, "invoice", "nl"),
         "bulk_job": BulkJob.objects.create(company=company, requested=1),

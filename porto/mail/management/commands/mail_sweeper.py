@@ -1,5 +1,6 @@
 """Wake outbox emails whose retry is due or whose worker died (lease expired), every few
-seconds. `make run` starts it beside the task worker."""
+seconds, and queue Update status for recipients whose next poll time has come (every
+PORTO_REFRESH_POLL_INTERVAL seconds). `make run` starts it beside the task worker."""
 
 import time
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from porto.mail.delivery import outbox_sweep
+from porto.mail.feedback.refresh.services import refresh_poll
 
 
 class Command(BaseCommand):
@@ -20,10 +22,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool, interval: float, **options) -> None:
+        polled_at = 0.0
         while True:
             woken = outbox_sweep()
             if woken and options["verbosity"] > 0:
                 self.stdout.write(f"Woke {woken} email(s).")
+            if time.monotonic() - polled_at >= settings.PORTO_REFRESH_POLL_INTERVAL:
+                polled_at = time.monotonic()
+                queued = refresh_poll()
+                if queued and options["verbosity"] > 0:
+                    self.stdout.write(f"Queued Update status for {queued} email(s).")
             if once:
                 return
             time.sleep(interval)

@@ -1,0 +1,1 @@
+"""Update status: one status client per provider over ``base.StatusClient``."""

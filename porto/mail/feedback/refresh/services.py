@@ -1,0 +1,274 @@
+"""Update status as a service: may it run (window, API, one at a time, cooldown), run it,
+and the periodic poll of recipients still without a final fact."""
+
+import datetime
+import logging
+from functools import partial
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from porto.mail.feedback.refresh.base import (
+    Lookup,
+    RefreshFailed,
+    RefreshRefused,
+    StatusClient,
+)
+from porto.mail.feedback.refresh.policies import policy_for
+from porto.mail.models import OutgoingEmail, Recipient, TransportName
+
+logger = logging.getLogger(__name__)
+
+# After hand-off, poll recipients without a final fact at about these ages.
+POLL_SCHEDULE = (
+    datetime.timedelta(minutes=15),
+    datetime.timedelta(hours=2),
+    datetime.timedelta(hours=24),
+    datetime.timedelta(days=3),
+    datetime.timedelta(days=7),
+)
+
+
+def client_for(provider: str, session: requests.Session | None = None) -> StatusClient:
+    from porto.mail.feedback.refresh import (
+        brevo,
+        mailgun,
+        postal,
+        postmark,
+        resend,
+        sandbox,
+        sendgrid,
+        smtp,
+    )
+
+    classes: dict[str, type[StatusClient]] = {
+        "postmark": postmark.PostmarkClient,
+        "mailgun": mailgun.MailgunClient,
+        "sendgrid": sendgrid.SendGridClient,
+        "brevo": brevo.BrevoClient,
+        "resend": resend.ResendClient,
+        "postal": postal.PostalClient,
+        "sandbox": sandbox.SandboxClient,
+        "smtp": smtp.SmtpClient,
+    }
+    if provider not in classes:
+        raise RefreshRefused(no_api_reason(provider))
+    return classes[provider](session=session)
+
+
+def no_api_reason(provider: str) -> str:
+    policy = policy_for(provider)
+    return str(policy.no_api_reason) or _("Porto cannot ask %(provider)s about a sent message.") % {
+        "provider": policy.label
+    }
+
+
+def _cooldown() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.PORTO_REFRESH_COOLDOWN)
+
+
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.PORTO_REFRESH_LEASE)
+
+
+def refresh_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
+    """Why Update status cannot be offered for ``email`` at ``now``; "" when it can.
+
+    Reads only the email (and, for own SMTP, the company's email settings)."""
+    provider = email.provider
+    policy = policy_for(provider)
+    if not policy.has_api or provider not in SUPPORTED:
+        return no_api_reason(provider)
+    if email.handed_off_at is None:
+        return _("This email has not been handed off yet: there is nothing to ask about.")
+    if now - email.handed_off_at > policy.window:
+        return _(
+            "%(provider)s can be asked for %(days)d days after sending (it keeps its logs "
+            "%(retention)d days); this email was sent on %(date)s, so its status can no "
+            "longer be updated."
+        ) % {
+            "provider": policy.label,
+            "days": policy.window.days,
+            "retention": policy.retention_days,
+            "date": formats.date_format(timezone.localtime(email.handed_off_at)),
+        }
+    if email.transport == TransportName.SMTP and not imap_configured(email):
+        return _(
+            "Add your mailbox's IMAP settings in Email settings: Porto reads the delivery "
+            "reports of your own server from there."
+        )
+    return ""
+
+
+SUPPORTED = {"postmark", "mailgun", "sendgrid", "brevo", "resend", "postal", "sandbox", "smtp"}
+
+
+def imap_configured(email: OutgoingEmail) -> bool:
+    settings_row = getattr(email.company, "email_settings", None)
+    return bool(settings_row and settings_row.imap_host and settings_row.imap_username)
+
+
+def busy_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
+    started, finished = email.refresh_started_at, email.refresh_finished_at
+    if started is None:
+        return ""
+    running = finished is None or finished < started
+    if running and now - started < _lease():
+        return _(
+            "Porto is already asking %(provider)s about this email; the status changes as soon "
+            "as the answer is in."
+        ) % {"provider": policy_for(email.provider).label}
+    if now - started < _cooldown():
+        wait = int((_cooldown() - (now - started)).total_seconds()) + 1
+        return _(
+            "The status of this email was updated a moment ago; try again in %(seconds)d seconds."
+        ) % {"seconds": wait}
+    return ""
+
+
+def refresh_claim(email: OutgoingEmail, now: datetime.datetime) -> None:
+    """Take the email's refresh slot with one conditional UPDATE, or say why not."""
+    free = (
+        Q(refresh_started_at__isnull=True)
+        | Q(refresh_started_at__lt=now - _lease())
+        | Q(
+            refresh_started_at__lt=now - _cooldown(),
+            refresh_finished_at__gte=F("refresh_started_at"),
+        )
+    )
+    taken = OutgoingEmail.objects.filter(free, pk=email.pk).update(
+        refresh_started_at=now, refresh_error=""
+    )
+    if not taken:
+        email.refresh_from_db(fields=["refresh_started_at", "refresh_finished_at"])
+        raise RefreshRefused(busy_refusal(email, now) or busy_fallback())
+    email.refresh_started_at = now
+
+
+def busy_fallback() -> str:
+    return _("Porto is already asking about this email; try again in a minute.")
+
+
+def email_refresh_request(email: OutgoingEmail, *, now: datetime.datetime | None = None) -> None:
+    """The Update status button: check, claim, and queue the task (after commit)."""
+    now = now or timezone.now()
+    reason = refresh_refusal(email, now) or busy_refusal(email, now)
+    if reason:
+        raise RefreshRefused(reason)
+    refresh_claim(email, now)
+    transaction.on_commit(partial(_enqueue, email.pk))
+
+
+def _enqueue(email_id: int) -> None:
+    from porto.mail.feedback.tasks import refresh_email
+
+    try:
+        refresh_email.enqueue(email_id)
+    except Exception:  # the poller asks again later
+        logger.exception("Could not enqueue Update status of email %s", email_id)
+
+
+def email_refresh(
+    email_id: int,
+    *,
+    now: datetime.datetime | None = None,
+    session: requests.Session | None = None,
+) -> int:
+    """Ask the provider about one claimed email and record the answers; new events."""
+    email = OutgoingEmail.objects.select_related("company").get(pk=email_id)
+    now = now or timezone.now()
+    error = ""
+    new = 0
+    try:
+        client = client_for(email.provider, session=session)
+        new = client.refresh(email, lookups_of(email), now)
+    except (RefreshFailed, RefreshRefused) as failure:
+        error = failure.message
+    except (KeyError, TypeError, AttributeError, ValueError):  # an answer of another shape
+        logger.warning("Unreadable status answer for email %s", email_id, exc_info=True)
+        error = _("%(provider)s answered in a form Porto cannot read; nothing was changed.") % {
+            "provider": policy_for(email.provider).label
+        }
+    finally:
+        OutgoingEmail.objects.filter(pk=email_id).update(
+            refresh_finished_at=max(timezone.now(), now), refresh_error=error
+        )
+    if error:
+        raise RefreshFailed(error)
+    return new
+
+
+def lookups_of(email: OutgoingEmail) -> list[Lookup]:
+    """One question per provider message id (anymail gives one id to many recipients)."""
+    grouped: dict[str, list[str]] = {}
+    for recipient in email.recipients.all():
+        key = recipient.provider_message_id or email.message_id
+        grouped.setdefault(key, []).append(recipient.address)
+    return [
+        Lookup(
+            message_id=key,
+            addresses=tuple(addresses),
+            our_message_id=email.message_id,
+            from_address=email.from_address,
+        )
+        for key, addresses in grouped.items()
+    ]
+
+
+# --- the periodic poll ---------------------------------------------------------------------
+
+
+def poll_point(
+    handed_off_at: datetime.datetime, now: datetime.datetime
+) -> datetime.datetime | None:
+    """The latest poll time of the schedule that has passed, if any."""
+    passed = [handed_off_at + age for age in POLL_SCHEDULE if handed_off_at + age <= now]
+    return passed[-1] if passed else None
+
+
+def poll_candidates(now: datetime.datetime):
+    open_recipients = Recipient.objects.filter(
+        delivered_at__isnull=True, failed_at__isnull=True, accepted_at__isnull=False
+    )
+    return (
+        OutgoingEmail.objects.filter(
+            state=OutgoingEmail.State.SENT,
+            handed_off_at__lte=now - POLL_SCHEDULE[0],
+            handed_off_at__gte=now
+            - datetime.timedelta(days=settings.PORTO_MAIL_REFRESH_WINDOW_DAYS),
+            pk__in=open_recipients.values("email_id"),
+        )
+        .select_related("company__email_settings")
+        .order_by("handed_off_at")
+    )
+
+
+def refresh_due(now: datetime.datetime) -> list[OutgoingEmail]:
+    """Emails with a recipient still without a final fact whose next poll time has come."""
+    due = []
+    for email in poll_candidates(now):
+        point = poll_point(email.handed_off_at, now)
+        if point is None or refresh_refusal(email, now):
+            continue
+        if email.refresh_started_at is None or email.refresh_started_at < point:
+            due.append(email)
+    return due
+
+
+def refresh_poll(now: datetime.datetime | None = None) -> int:
+    """Claim and queue every due email; how many were queued."""
+    now = now or timezone.now()
+    queued = 0
+    for email in refresh_due(now):
+        try:
+            with transaction.atomic():
+                refresh_claim(email, now)
+                transaction.on_commit(partial(_enqueue, email.pk))
+        except RefreshRefused:
+            continue
+        queued += 1
+    return queued

@@ -1,0 +1,12 @@
+from django import template
+from django.utils import timezone
+
+from porto.mail.timeline import document_timeline
+
+register = template.Library()
+
+
+@register.simple_tag
+def timeline_of(document):
+    """``{% timeline_of document as entries %}``: the partial needs only the document."""
+    return document_timeline(document, timezone.now())
