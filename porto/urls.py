@@ -10,5 +10,6 @@ urlpatterns = [
     path("settings/email/", include("porto.emailsettings.urls")),
     path("settings/email-texts/", include("porto.emailtexts.urls")),
     path("sandbox/", include("porto.sandbox.urls")),
+    path("", include("porto.mail.webhook_urls")),
     path("", include("porto.web.urls")),
 ]
