@@ -362,3 +362,23 @@ class TestRouting:
         email_with(company, ["boekhouding@klant.example"], POSTMARK_ID)
         response = post_webhook(strict, "postmark", payload("postmark", "delivery"), {})
         assert response.status_code == 200
+
+
+class TestSweep:
+    def test_a_stored_request_whose_task_was_lost_is_projected_by_the_sweeper(
+        self, client, company
+    ):
+        from porto.mail.feedback.webhooks import webhooks_sweep
+
+        email_with(company, ["niemand@klant.example"], POSTMARK_ID)
+        # No on-commit callbacks run: the enqueue never happened.
+        response = post_webhook(client, "postmark", payload("postmark", "bounce_hard"), {})
+        assert response.status_code == 200
+        stored = InboundWebhook.objects.get()
+        assert stored.processed_at is None
+
+        later = stored.received_at + dt.timedelta(minutes=5)
+        assert webhooks_sweep(now=stored.received_at) == 0  # still inside the grace period
+        assert webhooks_sweep(now=later) == 1
+        assert webhooks_sweep(now=later) == 0
+        assert recipient("niemand@klant.example").status(SOON) == Status.FAILED

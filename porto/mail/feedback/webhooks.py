@@ -5,6 +5,7 @@ parsing, no database) and store the raw request in one INSERT; ``webhook_process
 parses the stored request again and records each event through ``record_event``.
 """
 
+import datetime
 import json
 import logging
 from collections.abc import Callable
@@ -165,3 +166,19 @@ def sns_subscription_confirm(message: dict) -> None:
         )
     sns_confirm(url)
     logger.info("Confirmed the Amazon SNS subscription to %s", message.get("TopicArn"))
+
+
+def webhooks_sweep(
+    now: datetime.datetime | None = None, *, grace: float = 60, limit: int = 500
+) -> int:
+    """Project stored requests whose task never ran (enqueue failed, worker killed).
+    Processing twice is harmless: every event is deduplicated."""
+    due = (now or timezone.now()) - datetime.timedelta(seconds=grace)
+    ids = list(
+        InboundWebhook.objects.filter(processed_at__isnull=True, received_at__lt=due)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for webhook_id in ids:
+        webhook_process(webhook_id)
+    return len(ids)

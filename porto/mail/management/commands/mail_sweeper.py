@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from porto.mail.delivery import outbox_sweep
+from porto.mail.feedback.webhooks import webhooks_sweep
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             woken = outbox_sweep()
+            webhooks_sweep()  # provider webhooks whose projection task was lost
             if woken and options["verbosity"] > 0:
                 self.stdout.write(f"Woke {woken} email(s).")
             if once:
