@@ -94,8 +94,8 @@ def webhook_calls(count: int, start: int = 0) -> list[tuple[str, str, bytes, dic
 
 def pixel_path() -> str:
     from porto.mail.feedback.pixel import pixel_token
-    from tests.mail.tracking_helpers import email_with
     from tests.factories import make_company
+    from tests.mail.tracking_helpers import email_with
 
     company = make_company("Bench Tracking BV", slug="bench-tracking-bv")
     recipient = email_with(company, ["boekhouding@klant.example"]).recipients.get()
