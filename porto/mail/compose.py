@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from porto.mail.feedback.pixel import pixel_token
-from porto.mail.models import Attachment, OutgoingEmail, Recipient
+from porto.mail.models import Attachment, OutgoingEmail, Recipient, TransportName
 
 
 def address_of(name: str, address: str) -> Address:
@@ -44,7 +44,7 @@ def pixel_recipient(email: OutgoingEmail, recipients: list[Recipient]) -> Recipi
     Every recipient receives the same message, so a pixel tells who opened it only when there
     is exactly one recipient: with Cc or Bcc (also "copy to self") an open could be anyone's,
     and the sender opening their own copy must never make the client's email Read."""
-    if not email.track_opens or len(recipients) != 1:
+    if not email.track_opens or email.transport == TransportName.SMTP or len(recipients) != 1:
         return None
     return recipients[0]
 

@@ -268,3 +268,10 @@ def test_an_apple_proxy_loading_it_right_after_delivery_leaves_it_delivered(
     assert recipient.status(fetched_at + dt.timedelta(seconds=1)) == Status.DELIVERED
     event = DeliveryEvent.objects.get(source="pixel")
     assert event.machine and "Apple Mail Privacy Protection" in event.reason
+
+
+@pytest.mark.django_db
+def test_own_mailbox_never_gets_a_pixel(company):
+    email = email_with(company, ["boekhouding@klant.example"], track_opens=True, transport="smtp")
+    email.body_html = "<p>Beste klant</p>"
+    assert "/t/" not in html_of(email)
