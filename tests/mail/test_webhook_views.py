@@ -11,6 +11,7 @@ from porto.mail.feedback import webhook_auth, webhooks
 from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
 from porto.mail.status import Status
 
+from .test_provider import postmark  # noqa: F401  (fixture)
 from .tracking_helpers import (
     TOPIC,
     Signed,
@@ -382,3 +383,64 @@ class TestSweep:
         assert webhooks_sweep(now=later) == 1
         assert webhooks_sweep(now=later) == 0
         assert recipient("niemand@klant.example").status(SOON) == Status.FAILED
+
+
+class TestEventsBeforeTheOutboxKnowsTheId:
+    """The provider's webhook can beat the outbox's commit of the provider's message id."""
+
+    MESSAGE_ID = "b7bc2f4a-e38e-4336-af7d-e6c392c2f817"
+
+    def delivery_for(self, address: str) -> bytes:
+        body = json.loads(payload("postmark", "delivery"))
+        body.update(MessageID=self.MESSAGE_ID, Recipient=address)
+        return json.dumps(body).encode()
+
+    def test_linked_when_the_hand_off_answer_is_recorded(
+        self, deliver, postmark, settings, invoice
+    ):
+        from porto.mail.delivery import email_deliver
+        from porto.mail.requests import SendRequest, email_send
+
+        from .test_provider import ok
+
+        settings.ANYMAIL = {**settings.ANYMAIL, **anymail_settings()}
+        email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
+        deliver("postmark", self.delivery_for("compta@cafe-elysee.example"), {})
+        assert DeliveryEvent.objects.get(source="postmark").recipient is None
+
+        postmark.replies.append(ok("compta@cafe-elysee.example", self.MESSAGE_ID))
+        assert email_deliver(email.pk) == "sent"
+
+        found = email.recipients.get()
+        assert DeliveryEvent.objects.get(source="postmark").recipient == found
+        assert found.delivered_at is not None
+
+    def test_linked_when_a_crashed_workers_answer_is_recovered(self, deliver, company):
+        from dataclasses import asdict
+
+        from porto.mail.delivery import email_deliver
+        from porto.mail.models import DeliveryAttempt, OutgoingEmail
+        from porto.mail.transports.base import RecipientResult
+
+        email = email_with(company, ["compta@cafe-elysee.example"])
+        Recipient.objects.filter(email=email).update(accepted_at=None)
+        expired = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            state=OutgoingEmail.State.SENDING, lease_until=expired, attempts=1
+        )
+        answer = RecipientResult(accepted=True, provider_message_id=self.MESSAGE_ID)
+        DeliveryAttempt.objects.create(
+            email=email,
+            number=1,
+            lease_token="dead-worker",
+            started_at=expired,
+            answer={"compta@cafe-elysee.example": asdict(answer)},
+        )
+        deliver("postmark", self.delivery_for("compta@cafe-elysee.example"), {})
+        assert DeliveryEvent.objects.get(source="postmark").recipient is None
+
+        assert email_deliver(email.pk) == "sent"  # recovered, not sent again
+
+        found = email.recipients.get()
+        assert DeliveryEvent.objects.get(source="postmark").recipient == found
+        assert found.delivered_at is not None
