@@ -396,7 +396,11 @@ class TestEventsBeforeTheOutboxKnowsTheId:
         return json.dumps(body).encode()
 
     def test_linked_when_the_hand_off_answer_is_recorded(
-        self, deliver, postmark, settings, invoice
+        self,
+        deliver,
+        postmark,
+        settings,
+        invoice,  # noqa: F811 (the fixture)
     ):
         from porto.mail.delivery import email_deliver
         from porto.mail.requests import SendRequest, email_send
