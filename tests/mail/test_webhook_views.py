@@ -395,24 +395,19 @@ class TestEventsBeforeTheOutboxKnowsTheId:
         body.update(MessageID=self.MESSAGE_ID, Recipient=address)
         return json.dumps(body).encode()
 
-    def test_linked_when_the_hand_off_answer_is_recorded(
-        self,
-        deliver,
-        postmark,
-        settings,
-        invoice,  # noqa: F811 (the fixture)
-    ):
+    @pytest.mark.usefixtures("postmark")
+    def test_linked_when_the_hand_off_answer_is_recorded(self, deliver, settings, invoice):
         from porto.mail.delivery import email_deliver
         from porto.mail.requests import SendRequest, email_send
 
-        from .test_provider import ok
+        from .test_provider import FakePostmark, ok
 
         settings.ANYMAIL = {**settings.ANYMAIL, **anymail_settings()}
         email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
         deliver("postmark", self.delivery_for("compta@cafe-elysee.example"), {})
         assert DeliveryEvent.objects.get(source="postmark").recipient is None
 
-        postmark.replies.append(ok("compta@cafe-elysee.example", self.MESSAGE_ID))
+        FakePostmark.replies.append(ok("compta@cafe-elysee.example", self.MESSAGE_ID))
         assert email_deliver(email.pk) == "sent"
 
         found = email.recipients.get()
