@@ -443,3 +443,23 @@ class TestEventsBeforeTheOutboxKnowsTheId:
         found = email.recipients.get()
         assert DeliveryEvent.objects.get(source="postmark").recipient == found
         assert found.delivered_at is not None
+
+
+GARBAGE = [b"", b"null", b"[]", b"{}", b"[1, 2]", b'{"event": 5}', b"\xff\xfe\x00", b"a=b&c"]
+
+
+PROVIDER_NAMES = ["postmark", "mailgun", "sendgrid", "amazon_ses", "brevo", "resend", "postal"]
+
+
+@pytest.mark.parametrize("provider", [*PROVIDER_NAMES, "sparkpost", "mailjet"])
+@pytest.mark.parametrize("body", GARBAGE)
+def test_garbage_with_valid_credentials_is_never_a_500(deliver, provider, body):
+    """Refused with the reason, or (a well-formed body naming no event, like a provider's test
+    ping) stored and answered 200 with nothing recorded."""
+    response = deliver(provider, body, {})
+    if response.status_code == 200:
+        assert response.json() == {"received": 0}
+        assert DeliveryEvent.objects.count() == 0
+    else:
+        refused(response)
+        assert response.json()["error"]

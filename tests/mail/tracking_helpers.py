@@ -116,7 +116,7 @@ class Signed:
 
 
 def content_type(provider: str) -> str:
-    return "text/plain; charset=UTF-8" if provider == "amazon_ses" else "application/json"
+    return "text/plain; charset=utf-8" if provider == "amazon_ses" else "application/json"
 
 
 def post_webhook(http, provider: str, body: bytes, headers: dict, auth: dict | None = None):
