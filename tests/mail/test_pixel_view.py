@@ -5,7 +5,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from freezegun import freeze_time
 
@@ -20,7 +19,7 @@ from porto.sandbox import selectors as sandbox_selectors
 from porto.sandbox.models import SandboxMessage
 from porto.sandbox.smtp_server import SandboxServer
 
-from .tracking_helpers import email_with
+from .tracking_helpers import email_with, run_queued_tasks
 
 THUNDERBIRD = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.4.0"
 APPLE_PROXY = "Mozilla/5.0"
@@ -35,7 +34,7 @@ def base_url(settings):
 
 
 def run_worker() -> None:
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run_queued_tasks()
 
 
 def load(http: Client, url: str, *, user_agent: str, ip: str, at: dt.datetime, capture):

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.management import call_command
 
 from porto.mail.feedback import webhook_auth, webhooks
 from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
@@ -20,6 +19,7 @@ from .tracking_helpers import (
     email_with,
     payload,
     post_webhook,
+    run_queued_tasks,
     sns_certificate,
 )
 
@@ -52,7 +52,7 @@ def deliver(client, django_capture_on_commit_callbacks):
     def post(provider, body, headers, auth=None):
         with django_capture_on_commit_callbacks(execute=True):
             response = post_webhook(client, provider, body, headers, auth)
-        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        run_queued_tasks()
         return response
 
     return post
