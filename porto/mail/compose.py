@@ -9,7 +9,12 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from porto.mail.models import Attachment, OutgoingEmail, Recipient
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import escape
+
+from porto.mail.feedback.pixel import pixel_token
+from porto.mail.models import Attachment, OutgoingEmail, Recipient, TransportName
 
 
 def address_of(name: str, address: str) -> Address:
@@ -24,12 +29,42 @@ def compose(email: OutgoingEmail) -> EmailMessage:
     _set_headers(message, email, recipients)
     message.set_content(email.body_text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if email.body_html:
-        message.add_alternative(email.body_html, subtype="html", charset="utf-8")
+        html = with_pixel(email.body_html, pixel_recipient(email, recipients))
+        message.add_alternative(html, subtype="html", charset="utf-8")
     for attachment in attachments:
         _attach(message, attachment)
     message["Content-Language"] = email.language  # after the body: set_content drops Content-*
     _fix_boundaries(message, email.public_id.hex)
     return message
+
+
+def pixel_recipient(email: OutgoingEmail, recipients: list[Recipient]) -> Recipient | None:
+    """Whose pixel goes into the HTML body, if any.
+
+    Every recipient receives the same message, so a pixel tells who opened it only when there
+    is exactly one recipient: with Cc or Bcc (also "copy to self") an open could be anyone's,
+    and the sender opening their own copy must never make the client's email Read."""
+    if not email.track_opens or email.transport == TransportName.SMTP or len(recipients) != 1:
+        return None
+    return recipients[0]
+
+
+def pixel_url(recipient: Recipient) -> str:
+    path = reverse("pixel", args=[pixel_token(recipient.pk, recipient.pixel_key)])
+    return settings.PORTO_BASE_URL.rstrip("/") + path
+
+
+def with_pixel(html: str, recipient: Recipient | None) -> str:
+    if recipient is None:
+        return html
+    image = (
+        f'<img src="{escape(pixel_url(recipient))}" width="1" height="1" alt="" '
+        'style="display:block;border:0;width:1px;height:1px">'
+    )
+    closing = html.lower().rfind("</body>")
+    if closing == -1:
+        return html + image
+    return html[:closing] + image + html[closing:]
 
 
 def _fix_boundaries(message: EmailMessage, seed: str) -> None:

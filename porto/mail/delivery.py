@@ -117,6 +117,8 @@ def recover_written_answers(email: OutgoingEmail, token: str, now: datetime.date
             DeliveryAttempt.objects.filter(pk=attempt.pk).update(
                 outcome=DeliveryAttempt.Outcome.RECOVERED, finished_at=now, detail=summary(results)
             )
+        if any(r.provider_message_id for r in results.values()):
+            events_link_unlinked(list(email.recipients.select_related("email")))
 
 
 def close_interrupted_attempts(email: OutgoingEmail, now: datetime.datetime) -> int:

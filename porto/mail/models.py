@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from porto.accounts.models import Company
 from porto.documents.models import Document
 from porto.emailtexts.models import EmailText
+from porto.mail.feedback.pixel import pixel_key_new
 from porto.mail.feedback.refresh.policies import policy_for, provider_of_backend
 from porto.mail.status import Facts, Failure, Status, shown_status
 
@@ -168,6 +169,8 @@ class Recipient(models.Model):
     name = models.CharField(max_length=200, blank=True)
     address = models.CharField(max_length=254)
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # The random half of this recipient's open-pixel token (porto.mail.feedback.pixel).
+    pixel_key = models.CharField(max_length=64, default=pixel_key_new, editable=False)
 
     # The facts of porto.mail.status.Facts; written only by porto.mail.events.
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -355,3 +358,26 @@ class ImapCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.folder} of {self.company} up to UID {self.last_uid}"
+
+
+class InboundWebhook(models.Model):
+    """A provider's webhook request as received (after authentication), append-only.
+
+    Stored in one INSERT before answering, projected into events by a task: the request can be
+    parsed again at any time. Only the headers needed to parse it are kept (never
+    Authorization)."""
+
+    provider = models.CharField(max_length=40)
+    received_at = models.DateTimeField(default=timezone.now)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.BinaryField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    events_recorded = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        indexes = [models.Index(fields=["processed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} webhook {self.pk} at {self.received_at}"

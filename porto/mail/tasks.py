@@ -53,3 +53,57 @@ def _enqueue_later(email_id: int, when: datetime.datetime) -> None:
         deliver_emails.using(run_after=when).enqueue([email_id])
     except Exception:
         logger.exception("Could not schedule the retry of email %s", email_id)
+
+
+# --- Delivery tracking: provider webhooks and the open pixel ------------------------------
+
+
+@task()
+def process_webhook(webhook_id: int) -> int:
+    from porto.mail.feedback.webhooks import webhook_process
+
+    return webhook_process(webhook_id)
+
+
+def process_webhook_on_commit(webhook_id: int) -> None:
+    """The stored request stays unprocessed (processed_at empty) if the enqueue fails."""
+    transaction.on_commit(partial(_enqueue, process_webhook, webhook_id))
+
+
+@task()
+def record_pixel_open(
+    recipient_id: int, key: str, user_agent: str, remote_ip: str, at: str
+) -> bool:
+    from porto.mail.feedback.opens import pixel_open_record
+
+    stored = pixel_open_record(
+        recipient_id,
+        key,
+        user_agent=user_agent,
+        remote_ip=remote_ip,
+        at=datetime.datetime.fromisoformat(at),
+    )
+    return stored is not None
+
+
+def record_pixel_open_on_commit(
+    recipient_id: int, key: str, *, user_agent: str, remote_ip: str, at: datetime.datetime
+) -> None:
+    transaction.on_commit(
+        partial(
+            _enqueue,
+            record_pixel_open,
+            recipient_id,
+            key,
+            user_agent[:500],
+            remote_ip,
+            at.isoformat(),
+        )
+    )
+
+
+def _enqueue(chosen_task, *args) -> None:
+    try:
+        chosen_task.enqueue(*args)
+    except Exception:  # the response must not fail for it
+        logger.exception("Could not enqueue %s%r", chosen_task.name, args)

@@ -366,9 +366,19 @@ def webhook_authenticate(
     Postal (SHA-256) and Amazon SNS (message signatures); then the freshness of signed
     timestamps. A missing signing key is a configuration error, raised as such.
     """
-    own_check = OWN_CHECKS.get(provider)
-    if own_check is not None:
-        own_check(request, fetch_certificate=fetch_certificate, now=now)
-    else:
-        _anymail_check(provider, request)
-    webhook_freshness_check(provider, request, now=now)
+    try:
+        own_check = OWN_CHECKS.get(provider)
+        if own_check is not None:
+            own_check(request, fetch_certificate=fetch_certificate, now=now)
+        else:
+            _anymail_check(provider, request)
+        webhook_freshness_check(provider, request, now=now)
+    except _MALFORMED as error:  # a validator reading a body of the wrong shape
+        raise WebhookAuthError(
+            f"The {provider} webhook request could not be checked: its body is malformed "
+            f"({type(error).__name__}: {error})."
+        ) from error
+
+
+# What anymail's validators raise on a body of the wrong shape (they trust the provider).
+_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeDecodeError)

@@ -10,6 +10,7 @@ from django.db import close_old_connections
 
 from porto.mail.delivery import outbox_sweep
 from porto.mail.feedback.refresh.services import refresh_poll
+from porto.mail.feedback.webhooks import webhooks_sweep
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         polled_at = 0.0
         while True:
             woken = outbox_sweep()
+            webhooks_sweep()  # provider webhooks whose projection task was lost
             if woken and options["verbosity"] > 0:
                 self.stdout.write(f"Woke {woken} email(s).")
             if time.monotonic() - polled_at >= settings.PORTO_REFRESH_POLL_INTERVAL:

@@ -1,0 +1,184 @@
+"""Provider webhooks: receive (authenticate, classify, store raw, enqueue) and project.
+
+The web request does no more than prove the sender, check that the body can be read (pure
+parsing, no database) and store the raw request in one INSERT; ``webhook_process`` (a task)
+parses the stored request again and records each event through ``record_event``.
+"""
+
+import datetime
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from django.http import HttpRequest
+from django.utils import timezone
+
+from porto.mail.events import events_link_unlinked, recipient_for, record_event
+from porto.mail.feedback.classify import (
+    ClassificationError,
+    ClassifiedEvent,
+    request_rebuild,
+    webhook_events_classify,
+)
+from porto.mail.feedback.webhook_auth import SNS_CERT_HOST, WebhookAuthError
+from porto.mail.models import DeliveryEvent, InboundWebhook
+
+logger = logging.getLogger(__name__)
+
+# The request headers the parsers read; nothing else is stored (never Authorization).
+KEPT_HEADERS = (
+    "Content-Type",
+    "svix-id",
+    "svix-timestamp",
+    "webhook-id",
+    "webhook-timestamp",
+    "X-Amz-Sns-Message-Type",
+    "X-Amz-Sns-Message-Id",
+)
+SNS_CONTROL_TYPES = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
+
+
+@dataclass(frozen=True)
+class Received:
+    webhook: InboundWebhook
+    events: int  # classified events in the request (recorded later, by the task)
+
+
+def kept_headers(request: HttpRequest) -> dict[str, str]:
+    return {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
+
+
+def sns_control_type(provider: str, body: bytes) -> str:
+    """ "SubscriptionConfirmation"/"UnsubscribeConfirmation" for such an SNS message, else ""."""
+    if provider != "amazon_ses":
+        return ""
+    try:
+        kind = json.loads(body).get("Type", "")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return ""
+    return kind if kind in SNS_CONTROL_TYPES else ""
+
+
+def webhook_classify(provider: str, request: HttpRequest) -> list[ClassifiedEvent]:
+    """The events of an authenticated request; ClassificationError when it cannot be read."""
+    if sns_control_type(provider, request.body):
+        return []
+    return webhook_events_classify(provider, request)
+
+
+def webhook_receive(provider: str, request: HttpRequest) -> Received:
+    """Classify (raises ClassificationError: nothing stored), store, enqueue the projection."""
+    events = webhook_classify(provider, request)
+    webhook = InboundWebhook.objects.create(
+        provider=provider, headers=kept_headers(request), body=request.body
+    )
+    from porto.mail.tasks import process_webhook_on_commit
+
+    process_webhook_on_commit(webhook.pk)
+    return Received(webhook=webhook, events=len(events))
+
+
+# --- Projection (in a worker) -------------------------------------------------------------
+
+
+def webhook_process(webhook_id: int) -> int:
+    """Record the events of a stored request; how many were new. Safe to run twice."""
+    webhook = InboundWebhook.objects.get(pk=webhook_id)
+    body = bytes(webhook.body)
+    recorded = 0
+    try:
+        control = sns_control_type(webhook.provider, body)
+        if control == "SubscriptionConfirmation":
+            sns_subscription_confirm(json.loads(body))
+            items = []
+        else:
+            items = [] if control else _classified(webhook, body)
+        for item in items:
+            recorded += _record(item)
+    except (ClassificationError, WebhookAuthError, requests.RequestException) as error:
+        logger.warning("Webhook %s could not be processed: %s", webhook.pk, error)
+        InboundWebhook.objects.filter(pk=webhook.pk).update(
+            processed_at=timezone.now(), error=str(error)
+        )
+        return recorded
+    InboundWebhook.objects.filter(pk=webhook.pk).update(
+        processed_at=timezone.now(), events_recorded=recorded, error=""
+    )
+    return recorded
+
+
+def _classified(webhook: InboundWebhook, body: bytes) -> list[ClassifiedEvent]:
+    request = request_rebuild(body, webhook.headers, path=f"/webhooks/{webhook.provider}/")
+    return webhook_events_classify(webhook.provider, request)
+
+
+def _record(item: ClassifiedEvent) -> int:
+    stored = record_event(
+        source=item.source,
+        event=item.event,
+        message_id=item.message_id,
+        recipient=item.recipient,
+        provider_event_id=item.provider_event_id,
+        payload=item.payload,
+    )
+    if stored is None:
+        return 0
+    if stored.recipient_id is None:
+        _link_if_committed_meanwhile(stored)
+    return 1
+
+
+def _link_if_committed_meanwhile(stored: DeliveryEvent) -> None:
+    """An event stored unlinked while the outbox was committing the provider's message id:
+    the outbox links unlinked events after its commit, and this looks again after ours, so
+    one of the two sees the other."""
+    target = recipient_for(stored.message_id, stored.recipient_address)
+    if target is not None:
+        events_link_unlinked([target])
+
+
+# --- Amazon SNS subscriptions -------------------------------------------------------------
+
+
+def sns_subscribe_url_fetch(url: str) -> None:
+    """Visit the SubscribeURL (the confirmation): the one network call, replaced in tests."""
+    response = requests.get(url, timeout=10, allow_redirects=False)
+    response.raise_for_status()
+
+
+SnsConfirm = Callable[[str], None]
+sns_confirm: SnsConfirm = sns_subscribe_url_fetch
+
+
+def sns_subscription_confirm(message: dict) -> None:
+    """Confirm a verified SubscriptionConfirmation (its topic is in PORTO_SNS_TOPIC_ARNS)."""
+    url = str(message.get("SubscribeURL", ""))
+    region = str(message.get("TopicArn", "")).split(":")[3:4]
+    parts = urlsplit(url)
+    host = SNS_CERT_HOST.fullmatch(parts.hostname or "")
+    if parts.scheme != "https" or host is None or [host.group(1)] != region:
+        raise WebhookAuthError(
+            f"The SNS SubscribeURL {url!r} is not an https URL on the topic's SNS host: "
+            "not confirmed."
+        )
+    sns_confirm(url)
+    logger.info("Confirmed the Amazon SNS subscription to %s", message.get("TopicArn"))
+
+
+def webhooks_sweep(
+    now: datetime.datetime | None = None, *, grace: float = 60, limit: int = 500
+) -> int:
+    """Project stored requests whose task never ran (enqueue failed, worker killed).
+    Processing twice is harmless: every event is deduplicated."""
+    due = (now or timezone.now()) - datetime.timedelta(seconds=grace)
+    ids = list(
+        InboundWebhook.objects.filter(processed_at__isnull=True, received_at__lt=due)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for webhook_id in ids:
+        webhook_process(webhook_id)
+    return len(ids)
