@@ -285,3 +285,6 @@ PORTO_REFRESH_POSTAL_RETENTION_DAYS = int(
 )
 PORTO_IMAP_TIMEOUT = float(os.environ.get("PORTO_IMAP_TIMEOUT", "20"))
 LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "tracking"]
+
+# An open document page asks for a fresh timeline this often (seconds).
+PORTO_TIMELINE_REFRESH_SECONDS = int(os.environ.get("PORTO_TIMELINE_REFRESH_SECONDS", "30"))

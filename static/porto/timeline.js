@@ -2,7 +2,6 @@
 // fetch() so the page does not reload. Without JavaScript the forms post and redirect.
 (function () {
   "use strict";
-  var INTERVAL = 30000;
 
   function section() { return document.getElementById("mail-timeline"); }
 
@@ -41,7 +40,8 @@
     }).then(function (r) { return r.text(); }).then(replace).catch(function () { form.submit(); });
   });
 
-  if (!window.portoTimelinePolling) {
-    window.portoTimelinePolling = setInterval(poll, INTERVAL);
+  if (!window.portoTimelinePolling && section()) {
+    var seconds = +(section().dataset.refreshSeconds || 30);
+    window.portoTimelinePolling = setInterval(poll, seconds * 1000);
   }
 }());
