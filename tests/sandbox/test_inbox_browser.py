@@ -41,7 +41,7 @@ def image_server():
 
 
 def test_opening_an_email_loads_its_pixel_but_runs_none_of_its_scripts(
-    page, live_server, client, owner, company, image_server
+    page, live_server, client, owner, company, image_server, screenshot
 ):
     outside = f"http://127.0.0.1:{image_server.server_port}"
     html = (
@@ -60,6 +60,7 @@ def test_opening_an_email_loads_its_pixel_but_runs_none_of_its_scripts(
     page.goto(live_server.url + reverse("sandbox:message", args=[message.pk]))
     frame = page.frame_locator("iframe")
     frame.locator("#greeting").wait_for()
+    screenshot(page, "sandbox-message")
     pixel_loaded = frame.locator("img").evaluate("img => img.decode().then(() => img.complete)")
 
     assert pixel_loaded is True

@@ -19,11 +19,12 @@ def owner_page(page, live_server, owner):
 
 
 def test_choosing_smtp_shows_its_fields_and_saving_disables_tracking(
-    owner_page, live_server, company
+    owner_page, live_server, company, screenshot
 ):
     page = owner_page
     page.goto(f"{live_server.url}/settings/email/")
     assert not page.is_visible("#id_smtp_host")
+    screenshot(page, "email-settings")
 
     page.check("input[name=method][value=smtp]")
     assert page.is_visible("#id_smtp_host")
@@ -37,5 +38,8 @@ def test_choosing_smtp_shows_its_fields_and_saving_disables_tracking(
     page.wait_for_url(f"{live_server.url}/settings/email/")
 
     assert page.is_disabled("input[name=track_opens]")
+    screenshot(page, "email-settings-smtp")
     assert page.is_visible("text=Not available with Own mailbox (SMTP)")
     assert email_settings_for(company).method == "smtp"
+    page.goto(f"{live_server.url}/settings/email-texts/")
+    screenshot(page, "email-texts")

@@ -9,7 +9,6 @@ from porto.emailtexts.services import email_text_for
 from porto.mail.models import OutgoingEmail
 from porto.sandbox.models import SandboxMessage
 from porto.sandbox.parsing import attachments, parse
-from porto.sandbox.smtp_server import SandboxServer
 from tests.browser_support import log_in
 from tests.factories import make_client, make_document, make_finalized
 from tests.web.conftest import prestore_pdf, small_pdf
@@ -17,17 +16,6 @@ from tests.web.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "s3cret-pass!"
-
-
-@pytest.fixture
-def sandbox(settings, transactional_db):
-    with SandboxServer(
-        "127.0.0.1", 0, max_message_bytes=40 * 1024 * 1024, defer_attempts=2
-    ) as server:
-        settings.PORTO_MAIL_TRANSPORT = "sandbox"
-        settings.PORTO_SANDBOX_SMTP_HOST = server.host
-        settings.PORTO_SANDBOX_SMTP_PORT = server.port
-        yield server
 
 
 @pytest.fixture

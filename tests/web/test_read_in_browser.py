@@ -13,7 +13,6 @@ from porto.mail.models import Recipient
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.sandbox.models import SandboxMessage
-from porto.sandbox.smtp_server import SandboxServer
 from tests.browser_support import log_in
 from tests.mail.tracking_helpers import run_queued_tasks
 from tests.web.worker import run_worker
@@ -25,17 +24,6 @@ DESKTOP_CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
-
-
-@pytest.fixture
-def sandbox(settings, transactional_db):
-    with SandboxServer(
-        "127.0.0.1", 0, max_message_bytes=40 * 1024 * 1024, defer_attempts=2
-    ) as server:
-        settings.PORTO_MAIL_TRANSPORT = "sandbox"
-        settings.PORTO_SANDBOX_SMTP_HOST = server.host
-        settings.PORTO_SANDBOX_SMTP_PORT = server.port
-        yield server
 
 
 def test_opening_the_email_makes_the_open_document_page_show_read(
