@@ -13,29 +13,14 @@ EMAILS_PER_RUN = 50
 def seed(count: int) -> list[int]:
     from django.conf import settings
 
-    from porto.documents.models import Document, DocumentKind, RenderedFile
+    from porto.documents.models import RenderedFile
     from porto.documents.rendering.files import _store
-    from tests.factories import make_client, make_company
+    from tests.factories import make_company, make_finalized_in_bulk
     from tests.mail.conftest import small_pdf
 
     settings.PORTO_MAIL_TRANSPORT = "sandbox"
     company = make_company("Bench Mail BV", slug="bench-mail-bv", email="office@bench.example")
-    clients = [
-        make_client(company, language=lang, emails=(f"client{i}@klant.example",))
-        for i, lang in enumerate(["nl", "fr", "en"] * 3)
-    ]
-    documents = Document.objects.bulk_create(
-        Document(
-            company=company,
-            client=clients[i % len(clients)],
-            kind=DocumentKind.INVOICE,
-            status=Document.Status.FINALIZED,
-            number=f"2026-{i + 1:05d}",
-            sequence=i + 1,
-            client_snapshot={"name": clients[i % len(clients)].name},
-        )
-        for i in range(count)
-    )
+    documents = make_finalized_in_bulk(company, count)
     for document in documents:
         _store(document, RenderedFile.Format.PDF, small_pdf(document.number))
     return [d.pk for d in documents]

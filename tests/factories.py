@@ -180,3 +180,25 @@ def make_email(
             is_document_file=True,
         )
     return email
+
+
+def make_finalized_in_bulk(company: Company, count: int, *, clients: int = 9) -> list[Document]:
+    """``count`` finalized invoices written in one INSERT, spread over clients in nl/fr/en.
+    For bulk-send tests and benchmarks, where finalizing each one would dominate the time."""
+    languages = ["nl", "fr", "en"]
+    owners = [
+        make_client(company, language=languages[i % 3], emails=(f"client{i}@klant.example",))
+        for i in range(clients)
+    ]
+    return Document.objects.bulk_create(
+        Document(
+            company=company,
+            client=owners[i % len(owners)],
+            kind=DocumentKind.INVOICE,
+            status=Document.Status.FINALIZED,
+            number=f"2026-{i + 1:05d}",
+            sequence=i + 1,
+            client_snapshot={"name": owners[i % len(owners)].name},
+        )
+        for i in range(count)
+    )

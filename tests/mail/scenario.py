@@ -8,29 +8,14 @@ import sys
 
 
 def seed(count: int) -> dict:
-    from porto.documents.models import Document, DocumentKind, RenderedFile
+    from porto.documents.models import RenderedFile
     from porto.documents.rendering.files import _store
     from porto.mail.requests import bulk_send
-    from tests.factories import make_client, make_company
+    from tests.factories import make_company, make_finalized_in_bulk
     from tests.mail.conftest import small_pdf
 
     company = make_company("Acme BV", slug="acme-bv", email="office@acme.example")
-    clients = [
-        make_client(company, language=lang, emails=(f"client{i}@klant.example",))
-        for i, lang in enumerate(["nl", "fr", "en"] * 10)
-    ]
-    documents = Document.objects.bulk_create(
-        Document(
-            company=company,
-            client=clients[i % len(clients)],
-            kind=DocumentKind.INVOICE,
-            status=Document.Status.FINALIZED,
-            number=f"2026-{i + 1:05d}",
-            sequence=i + 1,
-            client_snapshot={"name": clients[i % len(clients)].name},
-        )
-        for i in range(count)
-    )
+    documents = make_finalized_in_bulk(company, count, clients=30)
     for document in documents:  # pre-rendered files: each document its own bytes
         _store(document, RenderedFile.Format.PDF, small_pdf(document.number))
     job = bulk_send(company, [d.pk for d in documents])

@@ -13,7 +13,13 @@ from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
 from porto.mail.requests import bulk_send
 from porto.mail.selectors import bulk_job_problems
-from tests.factories import make_client, make_company, make_document, make_finalized
+from tests.factories import (
+    make_client,
+    make_company,
+    make_document,
+    make_finalized,
+    make_finalized_in_bulk,
+)
 from tests.mail.conftest import prestore_pdf
 
 SUBJECT_WORDS = {"nl": "factuur", "fr": "facture", "en": "invoice"}
@@ -127,22 +133,7 @@ def test_a_document_file_that_cannot_be_made_fails_the_email_with_the_reason(
 
 def bulk_documents(company, count: int) -> list[int]:
     """Finalized documents written in one go (the bulk request is measured, not these)."""
-    clients = [
-        make_client(company, language=lang, emails=(f"{lang}{i}@klant.example",))
-        for i, lang in enumerate(["nl", "fr", "en"] * 4)
-    ]
-    documents = Document.objects.bulk_create(
-        Document(
-            company=company,
-            client=clients[i % len(clients)],
-            kind=DocumentKind.INVOICE,
-            status=Document.Status.FINALIZED,
-            number=f"2026-{i + 1:05d}",
-            sequence=i + 1,
-            client_snapshot={"name": clients[i % len(clients)].name},
-        )
-        for i in range(count)
-    )
+    documents = make_finalized_in_bulk(company, count, clients=12)
     return [d.pk for d in documents]
 
 
