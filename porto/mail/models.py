@@ -116,6 +116,11 @@ class OutgoingEmail(models.Model):
     handed_off_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Written at hand-off: which way the email went ("smtp", "sandbox" or the anymail
+    # provider's name) and through which account (SMTP host and user, provider account).
+    # Provider events and Update status only ever concern emails sent through them.
+    sent_through = models.CharField(max_length=40, blank=True)
+    sent_account = models.CharField(max_length=255, blank=True)
     # Update status (porto.mail.feedback.refresh): one at a time per email, with a cooldown.
     refresh_started_at = models.DateTimeField(null=True, blank=True)
     refresh_finished_at = models.DateTimeField(null=True, blank=True)
@@ -374,6 +379,9 @@ class InboundWebhook(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     events_recorded = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # What makes one delivery distinct (provider, signature token, message or event id):
+    # a replayed request has the same key and is refused before it is stored again.
+    delivery_key = models.CharField(max_length=300, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["received_at", "pk"]
