@@ -41,6 +41,7 @@ ID_KEYS = frozenset(
         "emailid",
         "eventid",
         "messageguid",
+        "mjmessageid",
         "token",
     }
 )
