@@ -7,7 +7,6 @@ from anymail.utils import get_anymail_setting
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,7 +27,7 @@ def provider_webhook(request: HttpRequest, provider: str, token: str) -> HttpRes
     """Deny by default (see docs/tracking.md, "The webhook gate"): 404 unless the provider is
     live and the token is its URL's; 400 for a bad body; 401/403 unless proven; then stored."""
     if not webhook_gate_open(provider, token):
-        raise Http404(_("No webhook here."))
+        raise Http404()
     try:
         webhook_body_check(provider, request)
         if _needs_basic_auth_challenge(request):

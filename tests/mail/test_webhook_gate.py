@@ -328,6 +328,28 @@ class TestReplay:
         assert response.status_code == 403
         assert InboundWebhook.objects.count() == 1
 
+    def test_a_twin_stored_by_a_concurrent_request_is_answered_as_already_received(
+        self, settings, monkeypatch
+    ):
+        from django.test import RequestFactory
+
+        from porto.mail.feedback import webhooks
+        from porto.mail.feedback.webhook_gate import delivery_key
+
+        body = payload("postmark", "delivery")
+        request = RequestFactory().post("/h/", data=body, content_type="application/json")
+        key = delivery_key("postmark", request)
+
+        def twin_arrives_meanwhile(provider, request):
+            InboundWebhook.objects.create(provider=provider, body=body, delivery_key=key)
+            return []
+
+        monkeypatch.setattr(webhooks, "webhook_classify", twin_arrives_meanwhile)
+        received = webhooks.webhook_receive("postmark", request)
+
+        assert received.already_received
+        assert InboundWebhook.objects.count() == 1
+
     def test_the_delivery_key_names_the_provider_and_its_id(self, client, settings):
         make_live(settings, "resend")
         body, headers = signed_request("resend")
