@@ -76,7 +76,7 @@ def refused(response, *fragments: str) -> None:
 
 class TestPostmark:
     def test_a_hard_bounce_makes_the_recipient_failed_with_the_reason(self, deliver, company):
-        email_with(company, ["niemand@klant.example"], POSTMARK_ID)
+        email_with(company, ["niemand@klant.example"], POSTMARK_ID, sent_through="postmark")
 
         response = deliver("postmark", payload("postmark", "bounce_hard"), {})
 
@@ -91,7 +91,7 @@ class TestPostmark:
         assert "Authorization" not in stored.headers and stored.headers
 
     def test_a_retried_delivery_is_answered_200_and_stored_once(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID)
+        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID, sent_through="postmark")
         body = payload("postmark", "delivery")
 
         assert deliver("postmark", body, {}).json() == {"received": 1}
@@ -104,13 +104,13 @@ class TestPostmark:
         assert recipient("boekhouding@klant.example").status(SOON) == Status.DELIVERED
 
     def test_a_mail_client_open_makes_it_read(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID)
+        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID, sent_through="postmark")
         deliver("postmark", payload("postmark", "delivery"), {})
         deliver("postmark", payload("postmark", "open"), {})
         assert recipient("boekhouding@klant.example").status(SOON) == Status.READ
 
     def test_an_apple_proxy_open_only_proves_delivery(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID)
+        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID, sent_through="postmark")
         deliver("postmark", payload("postmark", "open_apple_proxy"), {})
         found = recipient("boekhouding@klant.example")
         assert found.machine_open_at is not None and found.human_open_at is None
@@ -118,7 +118,7 @@ class TestPostmark:
 
     @pytest.mark.parametrize("auth", [{}, "porto:wrong-password"])
     def test_missing_or_wrong_basic_auth_is_refused(self, deliver, company, auth):
-        email_with(company, ["niemand@klant.example"], POSTMARK_ID)
+        email_with(company, ["niemand@klant.example"], POSTMARK_ID, sent_through="postmark")
         credentials = auth if isinstance(auth, dict) else basic_auth(auth)
         response = deliver("postmark", payload("postmark", "bounce_hard"), {}, credentials)
         refused(response, "basic auth")
@@ -131,7 +131,7 @@ class TestPostmark:
 
 class TestMailgun:
     def test_delivered_then_opened_by_a_person_is_read(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], MAILGUN_ID)
+        email_with(company, ["boekhouding@klant.example"], MAILGUN_ID, sent_through="mailgun")
 
         for name in ("delivered", "opened_human"):
             body, headers = Signed.mailgun(payload("mailgun", name))
@@ -142,7 +142,7 @@ class TestMailgun:
         assert found.status(SOON) == Status.READ
 
     def test_an_apple_bot_open_stays_delivered(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], MAILGUN_ID)
+        email_with(company, ["boekhouding@klant.example"], MAILGUN_ID, sent_through="mailgun")
         for name in ("delivered", "opened_apple_bot"):
             deliver("mailgun", *Signed.mailgun(payload("mailgun", name)))
         assert recipient("boekhouding@klant.example").status(SOON) == Status.DELIVERED
@@ -157,7 +157,7 @@ class TestMailgun:
         refused(deliver("mailgun", body, headers), "stale or replayed")
 
     def test_a_replay_inside_the_window_is_stored_and_recorded_once(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], MAILGUN_ID)
+        email_with(company, ["boekhouding@klant.example"], MAILGUN_ID, sent_through="mailgun")
         body, headers = Signed.mailgun(payload("mailgun", "delivered"))
         deliver("mailgun", body, headers)
         assert deliver("mailgun", body, headers).json()["already_received"] is True
@@ -167,7 +167,7 @@ class TestMailgun:
 
 class TestSendGrid:
     def test_a_machine_open_is_delivered_not_read(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], SENDGRID_ID)
+        email_with(company, ["boekhouding@klant.example"], SENDGRID_ID, sent_through="sendgrid")
         events = json.loads(payload("sendgrid", "events"))
         machine = [e for e in events if e["event"] == "open" and e.get("sg_machine_open")]
         assert machine, "the documented payload has a machine open"
@@ -181,7 +181,7 @@ class TestSendGrid:
         assert found.status(SOON) == Status.DELIVERED
 
     def test_the_whole_documented_batch(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], SENDGRID_ID)
+        email_with(company, ["boekhouding@klant.example"], SENDGRID_ID, sent_through="sendgrid")
         body = payload("sendgrid", "events")
         deliver("sendgrid", *Signed.sendgrid(body))
         deliver("sendgrid", *Signed.sendgrid(body))  # SendGrid repeats itself: recorded once
@@ -202,7 +202,12 @@ class TestSendGrid:
 
 class TestAmazonSes:
     def test_a_permanent_bounce_fails_only_the_bounced_recipient(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example", "niemand@klant.example"], SES_ID)
+        email_with(
+            company,
+            ["boekhouding@klant.example", "niemand@klant.example"],
+            SES_ID,
+            sent_through="amazon_ses",
+        )
 
         response = deliver(
             "amazon_ses", *Signed.amazon_ses(payload("amazon_ses", "bounce_permanent"))
@@ -213,7 +218,7 @@ class TestAmazonSes:
         assert recipient("boekhouding@klant.example").failed_at is None
 
     def test_a_transient_bounce_stays_in_transit(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], SES_ID)
+        email_with(company, ["boekhouding@klant.example"], SES_ID, sent_through="amazon_ses")
         deliver("amazon_ses", *Signed.amazon_ses(payload("amazon_ses", "bounce_transient")))
         found = recipient("boekhouding@klant.example")
         assert found.failed_at is None and found.last_deferred_at is not None
@@ -276,17 +281,17 @@ class TestAmazonSes:
 
 class TestBrevo:
     def test_a_hard_bounce_fails(self, deliver, company):
-        email_with(company, ["niemand@klant.example"], BREVO_ID)
+        email_with(company, ["niemand@klant.example"], BREVO_ID, sent_through="brevo")
         assert deliver("brevo", payload("brevo", "hard_bounce"), {}).status_code == 200
         assert recipient("niemand@klant.example").status(SOON) == Status.FAILED
 
     def test_a_proxy_open_is_not_a_read(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], BREVO_ID)
+        email_with(company, ["boekhouding@klant.example"], BREVO_ID, sent_through="brevo")
         deliver("brevo", payload("brevo", "proxy_open"), {})
         assert recipient("boekhouding@klant.example").status(SOON) == Status.DELIVERED
 
     def test_a_literal_custom_header_that_is_not_json_is_still_recorded(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], BREVO_ID)
+        email_with(company, ["boekhouding@klant.example"], BREVO_ID, sent_through="brevo")
         response = deliver("brevo", payload("brevo", "bad_custom_header"), {})
         assert response.status_code == 200 and response.json() == {"received": 1}
         stored = InboundWebhook.objects.get()
@@ -320,7 +325,7 @@ class TestResend:
 
 class TestPostal:
     def test_a_bounce_fails(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], POSTAL_ID)
+        email_with(company, ["boekhouding@klant.example"], POSTAL_ID, sent_through="postal")
         response = deliver("postal", *Signed.postal(payload("postal", "message_bounced")))
         assert response.status_code == 200
         assert recipient("boekhouding@klant.example").status(SOON) == Status.FAILED
@@ -369,7 +374,7 @@ class TestRouting:
 
         make_live(settings, "postmark")
         strict = Client(enforce_csrf_checks=True)
-        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID)
+        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID, sent_through="postmark")
         response = post_webhook(strict, "postmark", payload("postmark", "delivery"), {})
         assert response.status_code == 200
 
@@ -381,7 +386,7 @@ class TestSweep:
         from porto.mail.feedback.webhooks import webhooks_sweep
 
         make_live(settings, "postmark")
-        email_with(company, ["niemand@klant.example"], POSTMARK_ID)
+        email_with(company, ["niemand@klant.example"], POSTMARK_ID, sent_through="postmark")
         # No on-commit callbacks run: the enqueue never happened.
         response = post_webhook(client, "postmark", payload("postmark", "bounce_hard"), {})
         assert response.status_code == 200
