@@ -307,7 +307,9 @@ class TestBrevo:
 class TestResend:
     def test_delivered(self, deliver, company):
         item = json.loads(payload("resend", "email_delivered"))
-        email_with(company, [item["data"]["to"][0]], item["data"]["email_id"])
+        email_with(
+            company, [item["data"]["to"][0]], item["data"]["email_id"], sent_through="resend"
+        )
         response = deliver("resend", *Signed.resend(payload("resend", "email_delivered")))
         assert response.status_code == 200
         assert recipient(item["data"]["to"][0]).status(SOON) == Status.DELIVERED
@@ -349,7 +351,7 @@ class TestLinking:
         event = DeliveryEvent.objects.get()
         assert event.recipient is None  # unknown message id: kept, not an error
 
-        email = email_with(company, ["boekhouding@klant.example"])
+        email = email_with(company, ["boekhouding@klant.example"], sent_through="postmark")
         email.recipients.update(provider_message_id=POSTMARK_ID)
         events_link_unlinked(list(email.recipients.select_related("email")))
 
@@ -436,7 +438,7 @@ class TestEventsBeforeTheOutboxKnowsTheId:
         from porto.mail.models import DeliveryAttempt, OutgoingEmail
         from porto.mail.transports.base import RecipientResult
 
-        email = email_with(company, ["compta@cafe-elysee.example"])
+        email = email_with(company, ["compta@cafe-elysee.example"], sent_through="postmark")
         Recipient.objects.filter(email=email).update(accepted_at=None)
         expired = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         OutgoingEmail.objects.filter(pk=email.pk).update(

@@ -162,11 +162,10 @@ def _form_check(text: str) -> None:
             id_check(value, f"{key!r} in the form body")
 
 
-def _looks_like_json(request: HttpRequest, text: str) -> bool:
-    return request.content_type != "application/x-www-form-urlencoded" or text.lstrip()[:1] in (
-        "{",
-        "[",
-    )
+def _is_form(request: HttpRequest, text: str) -> bool:
+    """A form post (Mailgun's legacy webhooks); anything else is read as JSON."""
+    is_form_type = request.content_type == "application/x-www-form-urlencoded"
+    return is_form_type and not text.lstrip().startswith(("{", "["))
 
 
 def _headers_check(request: HttpRequest) -> None:
@@ -185,7 +184,7 @@ def webhook_body_check(provider: str, request: HttpRequest) -> None:
         text = request.body.decode("utf-8")
     except UnicodeDecodeError:
         raise WebhookBodyError("The body is not UTF-8 text.") from None
-    if not _looks_like_json(request, text):
+    if _is_form(request, text):
         _form_check(text)
         return
     value = json_strict_loads(text)
