@@ -23,6 +23,7 @@ from bench import Result
 REQUESTS = 300
 WARMUP = 20
 BASIC = "bench:webhook-secret"
+WEBHOOK_URL_SECRET = "bench-webhook-url-secret"
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
@@ -37,6 +38,9 @@ def server_start(port: int) -> subprocess.Popen:
     env.update(
         DJANGO_SETTINGS_MODULE="bench.tracking_settings",
         ANYMAIL_WEBHOOK_SECRET=BASIC,
+        PORTO_MAIL_TRANSPORT="provider",
+        PORTO_ANYMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
+        PORTO_WEBHOOK_SECRET=WEBHOOK_URL_SECRET,
         PORTO_SANDBOX_ENABLED="0",
     )
     server = subprocess.Popen(
@@ -86,10 +90,21 @@ def webhook_calls(count: int, start: int = 0) -> list[tuple[str, str, bytes, dic
         "Authorization": "Basic " + base64.b64encode(BASIC.encode()).decode(),
     }
     calls = []
+    path = postmark_webhook_path()
     for number in range(start, start + count):
         template["MessageID"] = f"bench-{number:06d}"
-        calls.append(("POST", "/webhooks/postmark/", json.dumps(template).encode(), headers))
+        calls.append(("POST", path, json.dumps(template).encode(), headers))
     return calls
+
+
+def postmark_webhook_path() -> str:
+    """The server's Postmark webhook URL (its token comes from WEBHOOK_URL_SECRET)."""
+    from django.test import override_settings
+
+    from porto.mail.feedback.webhook_gate import webhook_path
+
+    with override_settings(PORTO_WEBHOOK_SECRET=WEBHOOK_URL_SECRET):
+        return webhook_path("postmark")
 
 
 def pixel_path() -> str:

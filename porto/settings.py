@@ -182,7 +182,21 @@ LOGGING = {
 }
 
 # --- Delivery tracking: webhook authentication and the open pixel (porto/mail/feedback) ---
-# Signed webhook requests (Mailgun, SendGrid, Resend) further than this from now are refused.
+# Webhook URLs exist only for the provider Porto sends through (and these retired ones, whose
+# late events still count: comma-separated names such as "postmark,mailgun"), each at
+# /webhooks/<provider>/<token>/ with token = HMAC(PORTO_WEBHOOK_SECRET or SECRET_KEY, provider).
+# Set PORTO_WEBHOOK_SECRET to keep the URLs when SECRET_KEY changes; `manage.py webhook_urls`
+# prints them.
+PORTO_WEBHOOK_SECRET = os.environ.get("PORTO_WEBHOOK_SECRET", "")
+PORTO_WEBHOOK_RETIRED_PROVIDERS = [
+    name.strip()
+    for name in os.environ.get("PORTO_WEBHOOK_RETIRED_PROVIDERS", "").split(",")
+    if name.strip()
+]
+# Larger webhook bodies are refused (400) before they are read further.
+PORTO_WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("PORTO_WEBHOOK_MAX_BODY_BYTES", str(1024 * 1024)))
+# Signed webhook requests (Mailgun, SendGrid, Resend, Amazon SNS) further than this from now
+# are refused.
 PORTO_WEBHOOK_MAX_AGE = int(os.environ.get("PORTO_WEBHOOK_MAX_AGE", "300"))
 # Amazon SNS topics whose notifications are accepted (comma-separated ARNs); none = refuse all.
 PORTO_SNS_TOPIC_ARNS = [a for a in os.environ.get("PORTO_SNS_TOPIC_ARNS", "").split(",") if a]

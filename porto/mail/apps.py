@@ -6,3 +6,6 @@ class MailConfig(AppConfig):
     name = "porto.mail"
     label = "mail"
     verbose_name = _("Mail")
+
+    def ready(self) -> None:
+        from porto.mail import system_checks  # noqa: F401  (registers the checks)

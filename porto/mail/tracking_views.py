@@ -3,17 +3,19 @@ callers are providers and mail clients); webhooks prove their sender, pixel toke
 
 import logging
 
-from django.core.exceptions import SuspiciousOperation
+from anymail.utils import get_anymail_setting
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from porto.mail.feedback.classify import PROVIDERS, ClassificationError
+from porto.mail.feedback.classify import ClassificationError
 from porto.mail.feedback.pixel import PIXEL_CONTENT_TYPE, PIXEL_GIF, pixel_token_read
 from porto.mail.feedback.webhook_auth import webhook_authenticate
-from porto.mail.feedback.webhooks import webhook_receive
+from porto.mail.feedback.webhook_body import WebhookBodyError, webhook_body_check
+from porto.mail.feedback.webhook_gate import webhook_gate_open
+from porto.mail.feedback.webhooks import Received, webhook_receive
 from porto.mail.tasks import record_pixel_open_on_commit
 
 logger = logging.getLogger(__name__)
@@ -21,24 +23,37 @@ logger = logging.getLogger(__name__)
 
 @csrf_exempt
 @require_POST
-def provider_webhook(request: HttpRequest, provider: str) -> HttpResponse:
-    if provider not in PROVIDERS:
-        raise Http404(_("No webhook for this provider."))
-    if _needs_basic_auth_challenge(request):
-        return _basic_auth_challenge()
+def provider_webhook(request: HttpRequest, provider: str, token: str) -> HttpResponse:
+    """Deny by default (see docs/tracking.md, "The webhook gate"): 404 unless the provider is
+    live and the token is its URL's; 400 for a bad body; 401/403 unless proven; then stored."""
+    if not webhook_gate_open(provider, token):
+        raise Http404()
     try:
+        webhook_body_check(provider, request)
+        if _needs_basic_auth_challenge(request):
+            return _basic_auth_challenge()
         webhook_authenticate(provider, request)
         received = webhook_receive(provider, request)
-    except (SuspiciousOperation, ClassificationError) as error:
-        logger.warning("Refused a %s webhook: %s", provider, error)
-        return JsonResponse({"error": str(error)}, status=400)
-    return JsonResponse({"received": received.events}, status=200)
+    except (WebhookBodyError, ClassificationError, RequestDataTooBig) as error:
+        return _refused(provider, error, status=400)
+    except SuspiciousOperation as error:  # WebhookAuthError and anymail's validation failures
+        return _refused(provider, error, status=403)
+    return JsonResponse(_answer(received), status=200)
+
+
+def _answer(received: Received) -> dict[str, object]:
+    if received.already_received:
+        return {"received": 0, "already_received": True}
+    return {"received": received.events}
+
+
+def _refused(provider: str, error: Exception, *, status: int) -> HttpResponse:
+    logger.warning("Refused a %s webhook (%s): %s", provider, status, error)
+    return JsonResponse({"error": str(error)}, status=status)
 
 
 def _needs_basic_auth_challenge(request: HttpRequest) -> bool:
     """Amazon SNS sends credentials only after a 401 asking for them (anymail does the same)."""
-    from anymail.utils import get_anymail_setting
-
     return bool(get_anymail_setting("webhook_secret", default=None)) and not request.META.get(
         "HTTP_AUTHORIZATION"
     )

@@ -78,6 +78,12 @@ def sns_notification(**overrides) -> dict:
     return message
 
 
+def sns_time(offset: dt.timedelta = dt.timedelta(0)) -> str:
+    """An SNS ``Timestamp``: now (plus ``offset``), as SNS writes it."""
+    at = dt.datetime.now(dt.UTC) + offset
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def signed(message: dict, key=None, algorithm=None) -> bytes:
     algorithm = algorithm or (hashes.SHA1 if message["SignatureVersion"] == "1" else hashes.SHA256)
     message = dict(message)
@@ -398,10 +404,24 @@ class TestFreshness:
         with pytest.raises(WebhookAuthError):
             timestamp_check(int(time.time()) - 3600, source="Mailgun")
 
-    @pytest.mark.parametrize("provider", ["postmark", "brevo", "mailjet", "amazon_ses"])
+    @pytest.mark.parametrize("provider", ["postmark", "brevo", "mailjet", "sparkpost", "postal"])
     def test_providers_without_a_signed_time_are_not_checked_here(self, provider):
         request = RequestFactory().post("/h/", data="{}", content_type="application/json")
         webhook_freshness_check(provider, request, now=NOW)
+
+    def sns_request(self, timestamp: str):
+        body = json.dumps(sns_notification(Timestamp=timestamp))
+        return RequestFactory().post("/h/", data=body, content_type="text/plain; charset=UTF-8")
+
+    def test_an_sns_notification_published_just_now_passes(self):
+        webhook_freshness_check("amazon_ses", self.sns_request("2026-03-02T09:00:03.123Z"), now=NOW)
+
+    @pytest.mark.parametrize(
+        "timestamp", ["2026-03-02T08:54:59.000Z", "2026-03-02T09:05:01.000Z", "yesterday", ""]
+    )
+    def test_an_sns_notification_outside_the_window_or_undated_is_refused(self, timestamp):
+        with pytest.raises(WebhookAuthError, match="Amazon SNS"):
+            webhook_freshness_check("amazon_ses", self.sns_request(timestamp), now=NOW)
 
 
 class TestWithAnymailsOwnValidators:
@@ -568,17 +588,28 @@ class TestWebhookAuthenticate:
                 headers={**with_basic_auth(), "x-amz-sns-message-type": "Notification"},
             )
 
-        good = signed(sns_notification())
+        good = signed(sns_notification(Timestamp=sns_time()))
         webhook_authenticate("amazon_ses", request(good), fetch_certificate=certificates)
-        forged = signed(sns_notification(), key=rsa_key("attacker"))
+        forged = signed(sns_notification(Timestamp=sns_time()), key=rsa_key("attacker"))
         with pytest.raises(WebhookAuthError, match="signature is wrong"):
             webhook_authenticate("amazon_ses", request(forged), fetch_certificate=certificates)
 
-    def test_a_missing_signing_key_is_a_configuration_error(self, settings):
-        from django.core.exceptions import ImproperlyConfigured
+    def test_an_hour_old_but_well_signed_sns_notification_is_refused(
+        self, anymail_settings, certificates
+    ):
+        an_hour_ago = sns_time(dt.timedelta(hours=-1))
+        request = RequestFactory().post(
+            "/h/",
+            data=signed(sns_notification(Timestamp=an_hour_ago)),
+            content_type="text/plain; charset=UTF-8",
+            headers=with_basic_auth(),
+        )
+        with pytest.raises(WebhookAuthError, match="stale or replayed"):
+            webhook_authenticate("amazon_ses", request, fetch_certificate=certificates)
 
+    def test_a_missing_signing_key_refuses_every_request(self, settings):
         settings.ANYMAIL = {"WEBHOOK_SECRET": BASIC}
-        with pytest.raises(ImproperlyConfigured, match="MAILGUN_WEBHOOK_SIGNING_KEY"):
+        with pytest.raises(WebhookAuthError, match="not configured: set ANYMAIL_MAILGUN_WEBHOOK"):
             webhook_authenticate("mailgun", signed_mailgun(int(NOW.timestamp())), now=NOW)
 
 

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from porto.mail.feedback.webhook_auth import sns_string_to_sign
+from porto.mail.feedback.webhook_gate import webhook_path
 from porto.mail.models import OutgoingEmail, Recipient
 from tests.factories import make_client, make_document
 
@@ -100,8 +101,12 @@ class Signed:
 
     @staticmethod
     def amazon_ses(body: bytes, key_name: str = "sns", **overrides):
+        """Signed as SNS signs, published now unless ``Timestamp`` says otherwise."""
         message = json.loads(body)
-        message.update({"TopicArn": TOPIC, "SignatureVersion": "2", **overrides})
+        published = now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        message.update(
+            {"TopicArn": TOPIC, "SignatureVersion": "2", "Timestamp": published, **overrides}
+        )
         message["Signature"] = rsa_sign(
             rsa_key(key_name), sns_string_to_sign(message), hashes.SHA256
         )
@@ -119,9 +124,16 @@ def content_type(provider: str) -> str:
     return "text/plain; charset=utf-8" if provider == "amazon_ses" else "application/json"
 
 
+def make_live(settings, provider: str) -> None:
+    """Porto sends through ``provider``: its webhook URL exists."""
+    settings.PORTO_MAIL_TRANSPORT = "provider"
+    settings.PORTO_ANYMAIL_BACKEND = f"anymail.backends.{provider}.EmailBackend"
+
+
 def post_webhook(http, provider: str, body: bytes, headers: dict, auth: dict | None = None):
+    """POST to the provider's webhook URL (with its token)."""
     return http.post(
-        f"/webhooks/{provider}/",
+        webhook_path(provider),
         data=body,
         content_type=content_type(provider),
         **(basic_auth() if auth is None else auth),

@@ -7,7 +7,10 @@
   (RSA SHA-256) of the raw body, with the server's public key.
 - Freshness of signed requests: anymail checks Mailgun, SendGrid and Svix (Resend)
   signatures but accepts any timestamp, so a captured request could be replayed forever.
-  Requests more than ``PORTO_WEBHOOK_MAX_AGE`` seconds (default 300) off are refused.
+  Requests (and Amazon SNS messages, by their signed ``Timestamp``) more than
+  ``PORTO_WEBHOOK_MAX_AGE`` seconds (default 300) off are refused.
+- Configuration: an endpoint whose credentials are not configured refuses every request
+  (``webhook_gate.credentials_missing``), never falls open.
 
 Every refusal raises ``WebhookAuthError``: an anymail ``AnymailWebhookValidationFailure``
 (a ``SuspiciousOperation``), so inside a webhook view it becomes an HTTP 400 by itself.
@@ -35,9 +38,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from porto.mail.feedback.webhook_gate import credentials_missing
+
 
 class WebhookAuthError(AnymailWebhookValidationFailure):
     """The request is not proven to come from the provider: answer 4xx, record nothing."""
+
+
+class WebhookCredentialsMissing(WebhookAuthError):
+    """The endpoint's credentials are not configured: every request is refused."""
 
 
 # --- Amazon SNS ----------------------------------------------------------------------------
@@ -302,10 +311,20 @@ def _svix_timestamp(request: HttpRequest) -> object:
     return request.headers.get("svix-timestamp") or request.headers.get("webhook-timestamp")
 
 
+def _sns_timestamp(request: HttpRequest) -> object:
+    """The signed ``Timestamp`` of an SNS message (ISO 8601) as Unix seconds."""
+    try:
+        stamp = json.loads(request.body)["Timestamp"]
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+        return None
+
+
 SIGNED_TIMESTAMPS: dict[str, tuple[str, Callable[[HttpRequest], object]]] = {
     "mailgun": ("Mailgun", _mailgun_timestamp),
     "sendgrid": ("SendGrid", _sendgrid_timestamp),
     "resend": ("Resend", _svix_timestamp),
+    "amazon_ses": ("Amazon SNS", _sns_timestamp),
 }
 
 
@@ -366,6 +385,12 @@ def webhook_authenticate(
     Postal (SHA-256) and Amazon SNS (message signatures); then the freshness of signed
     timestamps. A missing signing key is a configuration error, raised as such.
     """
+    missing = credentials_missing(provider)
+    if missing:
+        raise WebhookCredentialsMissing(
+            f"The {provider} webhook is not configured: set {', '.join(missing)}. "
+            "Every request is refused until then."
+        )
     try:
         own_check = OWN_CHECKS.get(provider)
         if own_check is not None:
@@ -381,4 +406,12 @@ def webhook_authenticate(
 
 
 # What anymail's validators raise on a body of the wrong shape (they trust the provider).
-_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeDecodeError)
+_MALFORMED = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    UnicodeDecodeError,
+    RecursionError,
+)

@@ -3,6 +3,11 @@
 The web request does no more than prove the sender, check that the body can be read (pure
 parsing, no database) and store the raw request in one INSERT; ``webhook_process`` (a task)
 parses the stored request again and records each event through ``record_event``.
+
+One row per distinct delivery: each row carries its ``delivery_key`` (unique; see
+``webhook_gate.delivery_key``). A request whose key is already stored with the identical body
+is a provider's retry: answered 200, not stored again. The same key with another body is a
+replay of a captured signature with other data: refused (403), nothing stored.
 """
 
 import datetime
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -24,6 +30,8 @@ from porto.mail.feedback.classify import (
     webhook_events_classify,
 )
 from porto.mail.feedback.webhook_auth import SNS_CERT_HOST, WebhookAuthError
+from porto.mail.feedback.webhook_body import parseable_body
+from porto.mail.feedback.webhook_gate import delivery_key
 from porto.mail.models import DeliveryEvent, InboundWebhook
 
 logger = logging.getLogger(__name__)
@@ -41,10 +49,15 @@ KEPT_HEADERS = (
 SNS_CONTROL_TYPES = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
 
 
+class WebhookReplayed(WebhookAuthError):
+    """A delivery key already stored with another body: a captured signature reused."""
+
+
 @dataclass(frozen=True)
 class Received:
     webhook: InboundWebhook
     events: int  # classified events in the request (recorded later, by the task)
+    already_received: bool = False  # a retry of a stored delivery: not stored again
 
 
 def kept_headers(request: HttpRequest) -> dict[str, str]:
@@ -62,23 +75,57 @@ def sns_control_type(provider: str, body: bytes) -> str:
     return kind if kind in SNS_CONTROL_TYPES else ""
 
 
+def parse_request(provider: str, body: bytes, headers: dict[str, str]) -> HttpRequest:
+    """The request anymail's parser reads: the kept headers and the (parseable) body. The
+    web request and the worker read exactly the same thing."""
+    return request_rebuild(parseable_body(provider, body), headers, path=f"/webhooks/{provider}/")
+
+
 def webhook_classify(provider: str, request: HttpRequest) -> list[ClassifiedEvent]:
     """The events of an authenticated request; ClassificationError when it cannot be read."""
     if sns_control_type(provider, request.body):
         return []
-    return webhook_events_classify(provider, request)
+    return webhook_events_classify(
+        provider, parse_request(provider, request.body, kept_headers(request))
+    )
 
 
 def webhook_receive(provider: str, request: HttpRequest) -> Received:
-    """Classify (raises ClassificationError: nothing stored), store, enqueue the projection."""
+    """Classify (raises ClassificationError: nothing stored), store once per delivery
+    (raises WebhookReplayed for a reused key with another body), enqueue the projection."""
+    key = delivery_key(provider, request)
+    earlier = InboundWebhook.objects.filter(delivery_key=key).first()
+    if earlier is not None:
+        return _already_received(earlier, request)
     events = webhook_classify(provider, request)
-    webhook = InboundWebhook.objects.create(
-        provider=provider, headers=kept_headers(request), body=request.body
-    )
+    try:
+        with transaction.atomic():
+            webhook = InboundWebhook.objects.create(
+                provider=provider,
+                headers=kept_headers(request),
+                body=request.body,
+                delivery_key=key,
+            )
+    except IntegrityError:  # the same delivery, stored meanwhile by a concurrent request
+        return _already_received(InboundWebhook.objects.get(delivery_key=key), request)
     from porto.mail.tasks import process_webhook_on_commit
 
     process_webhook_on_commit(webhook.pk)
     return Received(webhook=webhook, events=len(events))
+
+
+def _already_received(earlier: InboundWebhook, request: HttpRequest) -> Received:
+    if bytes(earlier.body) != request.body:
+        logger.warning(
+            "Refused a %s webhook reusing delivery key %s with another body",
+            earlier.provider,
+            earlier.delivery_key,
+        )
+        raise WebhookReplayed(
+            "This delivery (signature token or message id) was already received with another "
+            "body: refused as replayed."
+        )
+    return Received(webhook=earlier, events=0, already_received=True)
 
 
 # --- Projection (in a worker) -------------------------------------------------------------
@@ -111,7 +158,7 @@ def webhook_process(webhook_id: int) -> int:
 
 
 def _classified(webhook: InboundWebhook, body: bytes) -> list[ClassifiedEvent]:
-    request = request_rebuild(body, webhook.headers, path=f"/webhooks/{webhook.provider}/")
+    request = parse_request(webhook.provider, body, webhook.headers)
     return webhook_events_classify(webhook.provider, request)
 
 
