@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from porto.documents.models import Document
 from porto.mail.feedback.classify import held_detail
-from porto.mail.feedback.reasons import COMPLAINED, HELD, reason_render
+from porto.mail.feedback.reasons import COMPLAINED, held_reason, reason_render
 from porto.mail.feedback.refresh.services import busy_refusal, refresh_refusal
 from porto.mail.models import Attachment, DeliveryEvent, OutgoingEmail, Recipient, TransportName
 from porto.mail.status import (
@@ -330,7 +330,7 @@ def delay_text(event: DeliveryEvent) -> str:
 
 
 def held_text(detail: str) -> str:
-    return f"{_(HELD)} ({detail})" if detail else _(HELD)
+    return reason_render(held_reason(detail))
 
 
 def status_time(facts: Facts, status: Status) -> datetime.datetime | None:

@@ -48,6 +48,7 @@ BAD_CONTENT = N_(
 PROVIDER_REFUSED = N_("The provider refused to send the email")
 NOT_SENT = N_("The provider could not send the email")
 HELD = N_("Held: on the provider's suppression list")
+HELD_OTHER = N_("Held by the provider instead of sent (its hold rules or sending limit)")
 COMPLAINED = N_("The recipient marked the email as spam")
 
 # Every lead, stored in English and rendered in the reader's language by ``reason_render``.
@@ -70,6 +71,7 @@ LEADS = (
     PROVIDER_REFUSED,
     NOT_SENT,
     HELD,
+    HELD_OTHER,
     COMPLAINED,
 )
 
@@ -227,6 +229,14 @@ def failure_describe(
         return (f"{lead} ({code})" if code else lead), code
     missing = [part for part in code.split() if part not in text]
     return f"{lead} ({' '.join([*missing, text])})", code
+
+
+def held_reason(provider_detail: str) -> str:
+    """A provider's hold in plain words (stored form): Postal holds a message for an address
+    on its suppression list, a credential set to hold, its send limit or development mode."""
+    lead = HELD if "suppression list" in provider_detail.lower() else HELD_OTHER
+    text = server_text_clean(provider_detail)
+    return f"{lead} ({text})" if text else lead
 
 
 def reason_render(stored: str) -> str:
