@@ -287,13 +287,14 @@ def recipient_line(email: OutgoingEmail, recipient: Recipient, now) -> Recipient
     recipient.email = email  # already loaded: no query for the status
     status = recipient_status(recipient, now)
     facts = counted_facts(email, recipient)
+    holds = [held_text(d) for e in noted_events_of(recipient) if (d := held_of(e)) is not None]
     return RecipientLine(
         address=recipient.address,
         name=recipient.name,
         kind=recipient.kind,
         status=status,
         at=status_time(facts, status),
-        explanation=explanation(email, recipient, status),
+        explanation=explanation(email, recipient, status, held=holds[-1] if holds else ""),
         human_open_at=facts.human_open_at,
         machine_open_at=facts.machine_open_at,
         deferral=reason_render(recipient.last_deferral_reason)
@@ -307,7 +308,7 @@ def recipient_line(email: OutgoingEmail, recipient: Recipient, now) -> Recipient
 
 def recipient_notes(email: OutgoingEmail, recipient: Recipient) -> list[Note]:
     """Every stored fact worth acting on, oldest first."""
-    events = getattr(recipient, "noted_events", [])
+    events = noted_events_of(recipient)
     delays = [e for e in events if e.type != EventType.QUEUED][-MAX_DELAYS_SHOWN:]
     notes = [Note(e.at, delay_text(e)) for e in delays]
     notes += [Note(e.at, held_text(detail)) for e in events if (detail := held_of(e)) is not None]
@@ -318,6 +319,10 @@ def recipient_notes(email: OutgoingEmail, recipient: Recipient) -> list[Note]:
     return sorted(
         notes, key=lambda note: note.at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
     )
+
+
+def noted_events_of(recipient: Recipient) -> list[DeliveryEvent]:
+    return getattr(recipient, "noted_events", [])
 
 
 def held_of(event: DeliveryEvent) -> str | None:
@@ -343,10 +348,15 @@ def status_time(facts: Facts, status: Status) -> datetime.datetime | None:
     }[status]
 
 
-def explanation(email: OutgoingEmail, recipient: Recipient, status: Status) -> str:
+def explanation(email: OutgoingEmail, recipient: Recipient, status: Status, held: str = "") -> str:
+    """The one line shown on hover: why Failed, Unknown or still In transit."""
     if status == Status.FAILED:
         failure = reason_render(recipient.failure_reason)
         return failure or _("The email could not be delivered.")
+    if held and status in (Status.IN_TRANSIT, Status.UNKNOWN):
+        return held
+    if recipient.complained_at and status in (Status.DELIVERED, Status.READ):
+        return _(COMPLAINED)
     if status == Status.UNKNOWN and email.transport == TransportName.SMTP:
         return _("Your mail server accepted it; no delivery report came back.")
     if status == Status.UNKNOWN:

@@ -153,9 +153,10 @@ def test_a_delay_stays_in_the_details_after_delivery(invoice, delayed):
 
 def test_a_held_email_says_the_provider_held_it(invoice, held):
     recipient = recipient_of(invoice, held)
-    assert [note.text for note in recipient.notes] == [
-        f"Held: on the provider's suppression list ({SUPPRESSION_DETAIL})"
-    ]
+    held_text = f"Held: on the provider's suppression list ({SUPPRESSION_DETAIL})"
+    assert [note.text for note in recipient.notes] == [held_text]
+    assert recipient.status == Status.UNKNOWN  # months after sending, never released
+    assert recipient.explanation == held_text  # on hover too
 
 
 def test_a_complaint_is_shown_with_its_time(invoice, complained):
@@ -164,6 +165,7 @@ def test_a_complaint_is_shown_with_its_time(invoice, complained):
     assert [(n.at, n.text) for n in recipient.notes] == [
         (dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.UTC), "The recipient marked the email as spam")
     ]
+    assert recipient.explanation == "The recipient marked the email as spam"
 
 
 def test_an_open_of_an_untracked_email_is_shown_as_not_counted(owner_client, invoice):
