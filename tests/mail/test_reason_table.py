@@ -50,7 +50,7 @@ def payload(provider: str, name: str) -> dict:
     return json.loads((PAYLOADS / provider / f"{name}.json").read_text())
 
 
-def classified(provider: str, body: dict):
+def classified(provider: str, body: dict | list):
     headers = RESEND_HEADERS if provider == "resend" else {}
     request = RequestFactory().post(
         f"/webhooks/{provider}/",
@@ -154,7 +154,7 @@ class TestResend:
         assert only_reason("resend", resend_bounce(text)).startswith(reasons.MAILBOX_FULL)
 
 
-class TestSendGridAndMailgun:
+class TestSendGridMailgunMailjet:
     def test_a_dropped_bounced_address_is_the_provider_refusing(self):
         items = classified("sendgrid", payload("sendgrid", "bounces"))
         (dropped,) = [i for i in items if i.event.type == "rejected"]
@@ -174,6 +174,14 @@ class TestSendGridAndMailgun:
         reason = only_reason("mailgun", body)
         assert reason.startswith(reasons.SUPPRESSED)
         assert "recipient's server" not in reason
+
+    def test_mailjet_preblocked_is_the_provider_refusing(self):
+        bounce = next(e for e in payload("mailjet", "events") if e["event"] == "bounce")
+        blocked = {k: v for k, v in bounce.items() if k not in ("blocked", "hard_bounce")}
+        blocked.update(event="blocked", error="preblocked", comment="")
+        (item,) = classified("mailjet", [blocked])
+        assert item.event.type == "rejected"
+        assert item.event.reason.startswith(reasons.SUPPRESSED)
 
 
 @pytest.mark.parametrize(

@@ -101,10 +101,11 @@ def _patterns(table: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str]
 PROVIDER_PATTERNS = _patterns(
     (
         # Amazon SES / Resend sub-types Suppressed and OnAccountSuppressionList, Mailgun
-        # "suppress-bounce", SendGrid "Bounced Address", Postmark "InactiveRecipient".
+        # "suppress-bounce", SendGrid "Bounced Address", Postmark "InactiveRecipient",
+        # Mailjet "preblocked".
         (
             r"suppress|previously (hard )?bounced|bounced address|unsubscribed address|"
-            r"spam reported address|inactive ?recipient",
+            r"spam reported address|inactive ?recipient|\bpreblocked\b",
             SUPPRESSED,
         ),
         (r"\bbad content\b|\bvirus\b", BAD_CONTENT),  # Amazon SES Reject
