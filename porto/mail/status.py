@@ -149,20 +149,39 @@ def facts_from(events: Iterable[Event], start: Facts | None = None) -> Facts:
     return facts
 
 
+def as_counted(facts: Facts, *, track_opens: bool) -> Facts:
+    """The facts as the shown status counts them.
+
+    With open tracking off (the company's setting when the email was sent), an open that
+    arrives anyway (a provider that tracked regardless, an old pixel) is kept as a fact but
+    counts only as an automatic open: it proves delivery, never Read.
+    """
+    if track_opens or facts.human_open_at is None:
+        return facts
+    return replace(
+        facts,
+        human_open_at=None,
+        machine_open_at=_earliest(facts.machine_open_at, facts.human_open_at),
+    )
+
+
 def shown_status(
     facts: Facts,
     *,
     now: datetime.datetime,
     handed_off_at: datetime.datetime | None,
     in_transit_for: datetime.timedelta,
+    track_opens: bool = True,
 ) -> Status:
     """The status a person sees.
 
     ``handed_off_at`` is when Porto handed the email to its transport (None while it is still
     in the outbox). Without a final fact the email is In transit for ``in_transit_for`` after
     the latest sign of life, then Unknown: for a provider that is the window in which it can
-    still be asked; for the company's own SMTP server, a few days.
+    still be asked; for the company's own SMTP server, a few days. ``track_opens`` is the
+    email's open-tracking setting (see ``as_counted``).
     """
+    facts = as_counted(facts, track_opens=track_opens)
     if facts.human_open_at is not None:
         return Status.READ
     if facts.failure is not None:
@@ -194,3 +213,33 @@ def document_badge(to_statuses: Iterable[Status]) -> Badge:
         if status in statuses:
             return Badge(status, some_failed=some_failed)
     return Badge(Status.UNKNOWN, some_failed=some_failed)
+
+
+class ReadOutlook(StrEnum):
+    """Why an email can or cannot become Read (shown in its details)."""
+
+    OWN_SMTP = "own_smtp"  # the company's own mailbox: no open tracking at all
+    TRACKING_OFF = "tracking_off"  # "Check if the email is opened" was off when it was sent
+    READ = "read"  # a recipient's mail client loaded the image
+    MACHINE_ONLY = "machine_only"  # only automatic opens (prefetch, scanner) so far
+    FAILED = "failed"  # no copy with a tracking image reached anyone
+    WAITING = "waiting"  # tracked, no open yet
+
+
+def read_outlook(
+    tracked_facts: Iterable[Facts], *, own_smtp: bool, track_opens: bool
+) -> ReadOutlook:
+    """The email's outlook for Read, from the facts of its recipients whose copy carries a
+    tracking image (To and Cc; never Bcc or the sender's own copy)."""
+    if own_smtp:
+        return ReadOutlook.OWN_SMTP
+    if not track_opens:
+        return ReadOutlook.TRACKING_OFF
+    facts = list(tracked_facts)
+    if any(f.human_open_at is not None for f in facts):
+        return ReadOutlook.READ
+    if facts and all(f.failure is not None for f in facts):
+        return ReadOutlook.FAILED
+    if any(f.machine_open_at is not None for f in facts):
+        return ReadOutlook.MACHINE_ONLY
+    return ReadOutlook.WAITING

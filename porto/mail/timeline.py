@@ -1,18 +1,36 @@
 """The document's timeline: every email sent for it (newest first) with its recipients'
 statuses and their details, and the document's own events. A fixed number of queries,
-whatever the number of emails (prefetched)."""
+whatever the number of emails (prefetched).
+
+The details show every stored fact a person can act on: the failure, each delay with the
+server's words, a provider holding the email (Postal's suppression list), a spam complaint,
+automatic opens; why the email can or cannot become Read; and what the five statuses mean.
+Reasons are stored in English and rendered here in the reader's language."""
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from porto.documents.models import Document
+from porto.mail.feedback.classify import held_detail
+from porto.mail.feedback.reasons import COMPLAINED, held_reason, reason_render
 from porto.mail.feedback.refresh.services import busy_refusal, refresh_refusal
-from porto.mail.models import Attachment, OutgoingEmail, Recipient, TransportName
-from porto.mail.status import Badge, Status, document_badge
+from porto.mail.models import Attachment, DeliveryEvent, OutgoingEmail, Recipient, TransportName
+from porto.mail.status import (
+    FAILURE_TYPES,
+    Badge,
+    EventType,
+    Facts,
+    ReadOutlook,
+    Status,
+    as_counted,
+    document_badge,
+    read_outlook,
+    shown_status,
+)
 
 STATUS_LABELS = {
     Status.IN_TRANSIT: gettext_lazy("In transit"),
@@ -21,6 +39,58 @@ STATUS_LABELS = {
     Status.FAILED: gettext_lazy("Failed"),
     Status.UNKNOWN: gettext_lazy("Unknown"),
 }
+
+# The product's own definitions, as its help article gives them.
+STATUS_DEFINITIONS = {
+    Status.IN_TRANSIT: gettext_lazy("The email is on its way and has not yet been delivered."),
+    Status.DELIVERED: gettext_lazy(
+        "The email was successfully delivered to the recipient's mailbox."
+    ),
+    Status.READ: gettext_lazy(
+        "The email was opened in the recipient's mailbox, confirming its delivery and viewing."
+    ),
+    Status.FAILED: gettext_lazy(
+        "The email could not be delivered. More information may be available by hovering over "
+        "the status."
+    ),
+    Status.UNKNOWN: gettext_lazy("It was not possible to determine the status of the email."),
+}
+
+READ_OUTLOOK_SENTENCES = {
+    ReadOutlook.OWN_SMTP: gettext_lazy(
+        "Sent through your own mailbox (SMTP): open tracking is not available there, so this "
+        "email cannot become Read."
+    ),
+    ReadOutlook.TRACKING_OFF: gettext_lazy(
+        "“Check if the email is opened by the recipient” was off when this email was sent, so "
+        "it cannot become Read."
+    ),
+    ReadOutlook.READ: gettext_lazy("A recipient opened it with images shown: that made it Read."),
+    ReadOutlook.MACHINE_ONLY: gettext_lazy(
+        "So far only an automatic open (an image proxy that fetches on delivery, or a security "
+        "scanner) loaded the image: that proves delivery, not a read. It becomes Read when the "
+        "recipient opens it with images shown."
+    ),
+    ReadOutlook.FAILED: gettext_lazy(
+        "It reached no recipient whose copy carries the tracking image, so it cannot become Read."
+    ),
+    ReadOutlook.WAITING: gettext_lazy(
+        "It becomes Read when a recipient opens it with images shown; many mail apps block "
+        "images until the reader allows them."
+    ),
+}
+NO_PIXEL_NOTE = gettext_lazy(
+    "Bcc copies, your own copy included, carry no tracking image: they cannot become Read."
+)
+MAX_DELAYS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Note:
+    """One stored fact about a recipient, in words, with when it happened."""
+
+    at: datetime.datetime | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -36,6 +106,7 @@ class RecipientLine:
     deferral: str
     delivered_at: datetime.datetime | None = None
     failed_at: datetime.datetime | None = None
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -60,10 +131,17 @@ class EmailLine:
     refresh_allowed: bool
     refresh_reason: str
     refresh_error: str
+    read_outlook: str = ""
+    no_pixel_note: str = ""
 
     @property
     def status(self) -> Status:
         return self.badge.status
+
+    @property
+    def legend(self) -> list[tuple[str, str, str]]:
+        """(status, label, definition) of the five statuses."""
+        return [(str(s), str(STATUS_LABELS[s]), str(STATUS_DEFINITIONS[s])) for s in Status]
 
     @property
     def label(self) -> str:
@@ -88,10 +166,18 @@ def emails_of(document: Document):
         .select_related("company__email_settings")
         .prefetch_related(
             Prefetch("recipients", queryset=Recipient.objects.order_by("position", "pk")),
+            Prefetch("recipients__events", queryset=noted_events(), to_attr="noted_events"),
             Prefetch("attachments", queryset=attachments),
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def noted_events():
+    """The stored events the details show beyond the facts: delays and a provider's hold."""
+    delays = Q(type=EventType.DEFERRED) | Q(type__in=FAILURE_TYPES, permanent=False)
+    holds = Q(source="postal", type=EventType.QUEUED)
+    return DeliveryEvent.objects.filter(delays | holds).order_by("at", "pk")
 
 
 def document_timeline(document: Document, now: datetime.datetime) -> list[TimelineEntry]:
@@ -123,7 +209,7 @@ def document_events(document: Document) -> list[TimelineEntry]:
 
 
 def status_changes(email: OutgoingEmail, line: EmailLine) -> list[TimelineEntry]:
-    """When a recipient's delivery, failure or (human) read became known."""
+    """When a recipient's delivery, failure or (counted) read became known."""
     changes = []
     for recipient in line.recipients:
         for at, status in (
@@ -143,10 +229,28 @@ def status_changes(email: OutgoingEmail, line: EmailLine) -> list[TimelineEntry]
     return changes
 
 
+def recipient_status(recipient: Recipient, now: datetime.datetime) -> Status:
+    """The shown status of one recipient, with its email's open-tracking setting."""
+    email = recipient.email
+    return shown_status(
+        recipient.facts(),
+        now=now,
+        handed_off_at=email.handed_off_at,
+        in_transit_for=email.in_transit_for,
+        track_opens=email.track_opens,
+    )
+
+
+def counted_facts(email: OutgoingEmail, recipient: Recipient) -> Facts:
+    return as_counted(recipient.facts(), track_opens=email.track_opens)
+
+
 def email_line(email: OutgoingEmail, now: datetime.datetime) -> EmailLine:
-    recipients = [recipient_line(email, r, now) for r in email.recipients.all()]
+    rows = list(email.recipients.all())
+    recipients = [recipient_line(email, r, now) for r in rows]
     to_statuses = [r.status for r in recipients if r.kind == Recipient.Kind.TO]
     reason = refresh_refusal(email, now) or busy_refusal(email, now)
+    outlook = email_read_outlook(email, rows)
     return EmailLine(
         email=email,
         subject=email.subject,
@@ -159,40 +263,100 @@ def email_line(email: OutgoingEmail, now: datetime.datetime) -> EmailLine:
         refresh_allowed=not reason,
         refresh_reason=reason,
         refresh_error=email.refresh_error,
+        read_outlook=str(READ_OUTLOOK_SENTENCES[outlook]),
+        no_pixel_note=str(NO_PIXEL_NOTE) if shows_no_pixel_note(outlook, rows) else "",
     )
 
 
+def email_read_outlook(email: OutgoingEmail, recipients: list[Recipient]) -> ReadOutlook:
+    """Why the email can or cannot become Read: from the recipients whose copy carries the
+    tracking image (To and Cc; Bcc copies and the sender's own copy have none)."""
+    return read_outlook(
+        [counted_facts(email, r) for r in recipients if r.kind != Recipient.Kind.BCC],
+        own_smtp=email.transport == TransportName.SMTP,
+        track_opens=email.track_opens,
+    )
+
+
+def shows_no_pixel_note(outlook: ReadOutlook, recipients: list[Recipient]) -> bool:
+    untracked = outlook in (ReadOutlook.OWN_SMTP, ReadOutlook.TRACKING_OFF)
+    return not untracked and any(r.kind == Recipient.Kind.BCC for r in recipients)
+
+
 def recipient_line(email: OutgoingEmail, recipient: Recipient, now) -> RecipientLine:
-    recipient.email = email  # already loaded: no query for status()
-    status = recipient.status(now)
+    recipient.email = email  # already loaded: no query for the status
+    status = recipient_status(recipient, now)
+    facts = counted_facts(email, recipient)
+    holds = [held_text(d) for e in noted_events_of(recipient) if (d := held_of(e)) is not None]
     return RecipientLine(
         address=recipient.address,
         name=recipient.name,
         kind=recipient.kind,
         status=status,
-        at=status_time(recipient, status),
-        explanation=explanation(email, recipient, status),
-        human_open_at=recipient.human_open_at,
-        machine_open_at=recipient.machine_open_at,
-        deferral=recipient.last_deferral_reason if status == Status.IN_TRANSIT else "",
-        delivered_at=recipient.delivered_at,
-        failed_at=recipient.failed_at,
+        at=status_time(facts, status),
+        explanation=explanation(email, recipient, status, held=holds[-1] if holds else ""),
+        human_open_at=facts.human_open_at,
+        machine_open_at=facts.machine_open_at,
+        deferral=reason_render(recipient.last_deferral_reason)
+        if status == Status.IN_TRANSIT
+        else "",
+        delivered_at=facts.delivered_at,
+        failed_at=facts.failed_at,
+        notes=recipient_notes(email, recipient),
     )
 
 
-def status_time(recipient: Recipient, status: Status) -> datetime.datetime | None:
+def recipient_notes(email: OutgoingEmail, recipient: Recipient) -> list[Note]:
+    """Every stored fact worth acting on, oldest first."""
+    events = noted_events_of(recipient)
+    delays = [e for e in events if e.type != EventType.QUEUED][-MAX_DELAYS_SHOWN:]
+    notes = [Note(e.at, delay_text(e)) for e in delays]
+    notes += [Note(e.at, held_text(detail)) for e in events if (detail := held_of(e)) is not None]
+    if recipient.complained_at:
+        notes.append(Note(recipient.complained_at, _(COMPLAINED)))
+    if recipient.human_open_at and not email.track_opens:
+        notes.append(Note(recipient.human_open_at, _("Opened, not counted: open tracking was off")))
+    return sorted(
+        notes, key=lambda note: note.at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    )
+
+
+def noted_events_of(recipient: Recipient) -> list[DeliveryEvent]:
+    return getattr(recipient, "noted_events", [])
+
+
+def held_of(event: DeliveryEvent) -> str | None:
+    return held_detail(event.source, event.payload or {})
+
+
+def delay_text(event: DeliveryEvent) -> str:
+    reason = reason_render(event.reason) if event.reason else _("no reason given")
+    return _("Delayed: %(reason)s") % {"reason": reason}
+
+
+def held_text(detail: str) -> str:
+    return reason_render(held_reason(detail))
+
+
+def status_time(facts: Facts, status: Status) -> datetime.datetime | None:
     return {
-        Status.READ: recipient.human_open_at,
-        Status.FAILED: recipient.failed_at,
-        Status.DELIVERED: recipient.delivered_at,
-        Status.IN_TRANSIT: recipient.last_deferred_at or recipient.accepted_at,
-        Status.UNKNOWN: recipient.accepted_at,
+        Status.READ: facts.human_open_at,
+        Status.FAILED: facts.failed_at,
+        Status.DELIVERED: facts.delivered_at,
+        Status.IN_TRANSIT: facts.last_deferred_at or facts.accepted_at,
+        Status.UNKNOWN: facts.accepted_at,
     }[status]
 
 
-def explanation(email: OutgoingEmail, recipient: Recipient, status: Status) -> str:
+def explanation(email: OutgoingEmail, recipient: Recipient, status: Status, held: str = "") -> str:
+    """The one line shown on hover: why Failed, Unknown or still In transit."""
     if status == Status.FAILED:
-        return recipient.failure_reason or _("The email could not be delivered.")
+        failure = reason_render(recipient.failure_reason)
+        return failure or _("The email could not be delivered.")
+    if held and status in (Status.IN_TRANSIT, Status.UNKNOWN):
+        return held
+    if recipient.complained_at and status in (Status.DELIVERED, Status.READ):
+        return _(COMPLAINED)
     if status == Status.UNKNOWN and email.transport == TransportName.SMTP:
         return _("Your mail server accepted it; no delivery report came back.")
     if status == Status.UNKNOWN:

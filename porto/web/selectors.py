@@ -18,6 +18,7 @@ from porto.emailtexts.services import email_text_for, email_texts_ensure_default
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient, TransportName
 from porto.mail.requests import bulk_send, recipient_language
 from porto.mail.status import Badge, Status, document_badge
+from porto.mail.timeline import recipient_status
 
 EMAIL_STATUSES = [s.value for s in Status]
 
@@ -58,7 +59,7 @@ def email_rows(emails, now: datetime.datetime | None = None) -> list[EmailRow]:
     now = now or timezone.now()
     rows = []
     for email in emails:
-        recipients = [(r, r.status(now)) for r in email.recipients.all()]
+        recipients = [(r, recipient_status(r, now)) for r in email.recipients.all()]
         to = [s for r, s in recipients if r.kind == Recipient.Kind.TO]
         rows.append(EmailRow(email=email, badge=document_badge(to), recipients=recipients))
     return rows
@@ -75,10 +76,10 @@ def latest_email_subquery():
     )
 
 
-def _to_recipients(**filters) -> Exists:
+def _to_recipients(*conditions: Q, **filters) -> Exists:
     return Exists(
         Recipient.objects.filter(
-            email_id=OuterRef("latest_email_id"), kind=Recipient.Kind.TO, **filters
+            *conditions, email_id=OuterRef("latest_email_id"), kind=Recipient.Kind.TO, **filters
         )
     )
 
@@ -92,23 +93,31 @@ def _alive_since(cutoff: datetime.datetime) -> Q:
     )
 
 
+# A human open counts only when the email was sent with open tracking on
+# (porto.mail.status.as_counted).
+COUNTED_READ = Q(human_open_at__isnull=False, email__track_opens=True)
+
+
 def email_status_filter(status: str, now: datetime.datetime) -> Q:
     """The rules of porto.mail.status.shown_status and document_badge, as SQL on the latest
     email's To recipients (so the filter agrees with the badge)."""
-    read = _to_recipients(human_open_at__isnull=False)
-    open_ = {"human_open_at__isnull": True}
+    read = _to_recipients(COUNTED_READ)
     not_failed = _to_recipients(failed_at__isnull=True) | read
     all_failed = _to_recipients() & ~not_failed
-    delivered = _to_recipients(delivered_at__isnull=False, failed_at__isnull=True, **open_)
+    delivered = _to_recipients(~COUNTED_READ, delivered_at__isnull=False, failed_at__isnull=True)
     smtp_cutoff = now - datetime.timedelta(days=settings.PORTO_MAIL_SMTP_IN_TRANSIT_DAYS)
     other_cutoff = now - datetime.timedelta(days=settings.PORTO_MAIL_REFRESH_WINDOW_DAYS)
-    waiting = {"delivered_at__isnull": True, "failed_at__isnull": True, **open_}
+    waiting = {"delivered_at__isnull": True, "failed_at__isnull": True}
     in_transit_q = Q(email__transport=TransportName.SMTP) & _alive_since(smtp_cutoff) | ~Q(
         email__transport=TransportName.SMTP
     ) & _alive_since(other_cutoff)
     in_transit = Exists(
         Recipient.objects.filter(
-            in_transit_q, email_id=OuterRef("latest_email_id"), kind=Recipient.Kind.TO, **waiting
+            in_transit_q,
+            ~COUNTED_READ,
+            email_id=OuterRef("latest_email_id"),
+            kind=Recipient.Kind.TO,
+            **waiting,
         )
     )
     has_email = Q(latest_email_id__isnull=False)

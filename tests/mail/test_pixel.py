@@ -29,6 +29,12 @@ ANDROID_CUBOT = (
     "(KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
 )
 HOME_IP = "81.82.83.84"
+# As Gmail's and Yahoo's image proxies send them.
+GMAIL_PROXY = (
+    "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
+)
+GMAIL_PROXY_IP = "66.249.84.10"
+YAHOO_PROXY = "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html"
 
 
 class TestPixelImage:
@@ -123,11 +129,6 @@ class TestClassifyOpen:
     @pytest.mark.parametrize(
         ("user_agent", "who"),
         [
-            (
-                "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
-                "Gmail",
-            ),
-            ("YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html", "Yahoo"),
             ("Mozilla/5.0 (compatible; Barracuda Sentinel)", "Barracuda"),
             ("Mimecast URL Protect", "Mimecast"),
             ("Proofpoint URL Defense", "Proofpoint"),
@@ -138,7 +139,7 @@ class TestClassifyOpen:
             ("curl/8.5.0", "automated"),
         ],
     )
-    def test_proxies_and_scanners_by_user_agent(self, user_agent, who):
+    def test_scanners_and_automated_clients_by_user_agent_are_machine(self, user_agent, who):
         kind = classify_open(user_agent, HOME_IP, 3600)
         assert kind.machine
         assert who in kind.reason
@@ -146,12 +147,11 @@ class TestClassifyOpen:
     @pytest.mark.parametrize(
         ("ip", "who"),
         [
-            ("66.249.84.10", "Gmail"),
             ("40.107.22.5", "Microsoft 365"),
             ("132.245.26.156", "Outlook.com"),
         ],
     )
-    def test_proxies_and_scanners_by_network(self, ip, who):
+    def test_mail_protection_networks_are_machine(self, ip, who):
         kind = classify_open(DESKTOP_OUTLOOK, ip, 3600)
         assert kind.machine
         assert who in kind.reason
@@ -177,3 +177,45 @@ class TestClassifyOpen:
     @pytest.mark.parametrize("ip", [None, "", "not-an-ip", "::1", "2a02:1810::1"])
     def test_odd_or_missing_addresses_do_not_break_it(self, ip):
         assert classify_open(THUNDERBIRD, ip, 60).machine is False
+
+
+class TestPersonProxies:
+    """Gmail's and Yahoo's proxies fetch the image when the person opens the message."""
+
+    @pytest.mark.parametrize(
+        ("user_agent", "ip", "who"),
+        [
+            (GMAIL_PROXY, GMAIL_PROXY_IP, "Gmail"),
+            (GMAIL_PROXY, HOME_IP, "Gmail"),
+            (DESKTOP_OUTLOOK, GMAIL_PROXY_IP, "Gmail"),
+            (YAHOO_PROXY, "98.137.1.1", "Yahoo"),
+        ],
+    )
+    def test_a_proxy_fetch_minutes_after_delivery_is_the_persons_open(self, user_agent, ip, who):
+        kind = classify_open(user_agent, ip, 300)
+        assert kind.machine is False
+        assert who in kind.reason and "recipient" in kind.reason
+
+    @pytest.mark.parametrize("user_agent", [GMAIL_PROXY, YAHOO_PROXY])
+    def test_a_proxy_fetch_without_a_known_delivery_time_is_the_persons_open(self, user_agent):
+        assert classify_open(user_agent, GMAIL_PROXY_IP, None).machine is False
+
+    @pytest.mark.parametrize("user_agent", [GMAIL_PROXY, YAHOO_PROXY])
+    def test_a_proxy_fetch_within_the_machine_seconds_of_delivery_is_machine(self, user_agent):
+        kind = classify_open(user_agent, GMAIL_PROXY_IP, 3)
+        assert kind.machine
+        assert "3 seconds" in kind.reason
+
+    def test_the_proxy_window_follows_the_setting(self, settings):
+        settings.PORTO_PIXEL_MACHINE_SECONDS = 60
+        assert classify_open(GMAIL_PROXY, GMAIL_PROXY_IP, 30).machine
+        settings.PORTO_PIXEL_MACHINE_SECONDS = 10
+        assert not classify_open(GMAIL_PROXY, GMAIL_PROXY_IP, 30).machine
+
+    def test_apple_privacy_protection_stays_machine_long_after_delivery(self):
+        kind = classify_open("Mozilla/5.0", "17.58.101.12", 86400)
+        assert kind.machine and "Apple Mail Privacy Protection" in kind.reason
+
+    def test_a_headless_browser_behind_a_google_address_stays_machine(self):
+        headless = "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120.0.0.0 Safari/537.36"
+        assert classify_open(headless, GMAIL_PROXY_IP, 3600).machine

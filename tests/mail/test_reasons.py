@@ -33,10 +33,10 @@ def test_leads_and_codes(text, refusal, lead, code):
 @pytest.mark.parametrize(
     ("reject_reason", "lead"),
     [
-        ("bounced", "blocked after an earlier bounce"),
-        ("invalid", "address is not valid"),
+        ("bounced", "The provider refused to send it: the address is on its suppression list"),
+        ("invalid", "The provider refused to send it: the address is not valid"),
         ("timed_out", "could not be reached"),
-        ("other", "provider could not send"),
+        ("other", "The provider refused to send the email"),
     ],
 )
 def test_provider_rejections_use_anymail_reject_reason(reject_reason, lead):

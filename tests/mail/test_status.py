@@ -10,10 +10,13 @@ from porto.mail.status import (
     EventType,
     Facts,
     Failure,
+    ReadOutlook,
     Status,
+    as_counted,
     document_badge,
     facts_from,
     merge,
+    read_outlook,
     shown_status,
 )
 
@@ -201,3 +204,71 @@ class TestDocumentBadge:
             Status.UNKNOWN, some_failed=True
         )
         assert document_badge([Status.UNKNOWN]) == Badge(Status.UNKNOWN)
+
+
+class TestTrackingOff:
+    """An email sent with open tracking off never becomes Read, whatever arrives."""
+
+    HUMAN_OPEN = ev(EventType.OPENED, 30)
+    CLICK = ev(EventType.CLICKED, 31)
+
+    def untracked_status(self, events) -> Status:
+        return shown_status(
+            facts_from(events),
+            now=at(60),
+            handed_off_at=T0,
+            in_transit_for=PROVIDER_WINDOW,
+            track_opens=False,
+        )
+
+    def test_a_human_open_is_kept_as_an_automatic_open(self):
+        counted = as_counted(facts_from([self.HUMAN_OPEN]), track_opens=False)
+        assert counted.human_open_at is None
+        assert counted.machine_open_at == at(30)
+        assert counted.delivered_at == at(30)
+
+    def test_with_tracking_on_the_facts_are_counted_unchanged(self):
+        facts = facts_from([self.HUMAN_OPEN])
+        assert as_counted(facts, track_opens=True) is facts
+
+    def test_the_earliest_open_stays_the_automatic_open_time(self):
+        facts = facts_from([ev(EventType.OPENED, 40, machine=True), self.HUMAN_OPEN])
+        assert as_counted(facts, track_opens=False).machine_open_at == at(30)
+
+    @pytest.mark.parametrize("events", [[HUMAN_OPEN], [CLICK], [HUMAN_OPEN, CLICK]])
+    def test_an_open_or_click_makes_it_delivered_not_read(self, events):
+        assert self.untracked_status(events) == Status.DELIVERED
+
+    def test_a_hard_bounce_and_an_open_is_failed_not_read(self):
+        assert self.untracked_status([HARD_BOUNCE, self.HUMAN_OPEN]) == Status.FAILED
+
+    def test_the_same_facts_with_tracking_on_are_read(self):
+        assert status_of([self.HUMAN_OPEN]) == Status.READ
+
+
+class TestReadOutlook:
+    OPENED = facts_from([ev(EventType.OPENED, 30)])
+    PREFETCHED = facts_from([ev(EventType.OPENED, 1, machine=True)])
+    BOUNCED = facts_from([HARD_BOUNCE])
+
+    @pytest.mark.parametrize("track_opens", [True, False])
+    def test_own_smtp_can_never_become_read(self, track_opens):
+        outlook = read_outlook([self.OPENED], own_smtp=True, track_opens=track_opens)
+        assert outlook == ReadOutlook.OWN_SMTP
+
+    def test_tracking_off_even_with_an_open(self):
+        outlook = read_outlook([self.OPENED], own_smtp=False, track_opens=False)
+        assert outlook == ReadOutlook.TRACKING_OFF
+
+    @pytest.mark.parametrize(
+        ("facts", "outlook"),
+        [
+            ([Facts(), OPENED], ReadOutlook.READ),
+            ([PREFETCHED], ReadOutlook.MACHINE_ONLY),
+            ([BOUNCED, BOUNCED], ReadOutlook.FAILED),
+            ([BOUNCED, Facts()], ReadOutlook.WAITING),
+            ([], ReadOutlook.WAITING),
+        ],
+    )
+    def test_with_tracking_on(self, facts, outlook):
+        assert read_outlook(facts, own_smtp=False, track_opens=True) == outlook

@@ -39,7 +39,9 @@ def emails(invoice):
     delivered = make_email(invoice, handed_off_at=ago(hours=4), to=("delivered@klant.example",))
     record(delivered, "delivered@klant.example", EventType.DELIVERED, ago(hours=4))
     record(delivered, "delivered@klant.example", EventType.OPENED, ago(hours=4), machine=True)
-    read = make_email(invoice, handed_off_at=ago(hours=3), to=("read@klant.example",))
+    read = make_email(
+        invoice, handed_off_at=ago(hours=3), to=("read@klant.example",), track_opens=True
+    )
     record(read, "read@klant.example", EventType.OPENED, ago(hours=2))
     failed = make_email(
         invoice,

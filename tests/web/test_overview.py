@@ -56,7 +56,8 @@ def four(company, client_fr):
         documents[name] = make_finalized(company, client_fr)
         prestore_pdf(documents[name])
     now = timezone.now()
-    sent(documents["read"], delivered_at=now, human_open_at=now)
+    read = sent(documents["read"], delivered_at=now, human_open_at=now)
+    OutgoingEmail.objects.filter(pk=read.pk).update(track_opens=True)
     sent(documents["failed"], failed_at=now, failure_reason="The mailbox does not exist (550)")
     sent(documents["delivered"], delivered_at=now)
     sent(documents["in_transit"])
@@ -70,6 +71,15 @@ def test_the_email_status_filter_agrees_with_the_badge(owner_client, four, statu
     for name, document in four.items():
         assert (f'href="/documents/{document.pk}/"' in html) == (name == status), name
     assert f"badge-{status}" in html
+
+
+@pytest.mark.parametrize(("status", "listed"), [("read", False), ("delivered", True)])
+def test_an_open_of_an_email_sent_with_tracking_off_filters_as_delivered_not_read(
+    owner_client, four, status, listed
+):
+    OutgoingEmail.objects.filter(document=four["read"]).update(track_opens=False)
+    html = overview(owner_client, status=status).content.decode()
+    assert (f'href="/documents/{four["read"].pk}/"' in html) == listed
 
 
 def test_unknown_is_an_email_without_news_for_too_long(owner_client, four):

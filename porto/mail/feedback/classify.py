@@ -36,6 +36,7 @@ __all__ = [
     "ClassificationError",
     "ClassifiedEvent",
     "classify",
+    "held_detail",
     "provider_event_id",
     "request_rebuild",
     "tracking_events_parse",
@@ -107,6 +108,16 @@ def classify(tracking: AnymailTrackingEvent, provider: str) -> list[ClassifiedEv
         raise ClassificationError(
             f"The {chosen.label} event is malformed ({type(error).__name__}: {error})."
         ) from error
+
+
+def held_detail(source: str, payload: Mapping) -> str | None:
+    """The provider's words when a stored event says it held the email instead of sending it,
+    else None. Postal holds a message for an address on its suppression list (and for its hold
+    rules); anymail calls that "queued", so only the raw event tells."""
+    if source != "postal" or payload.get("event") != "MessageHeld":
+        return None
+    detail = payload.get("payload")
+    return str(detail.get("details") or "") if isinstance(detail, Mapping) else ""
 
 
 def webhook_events_classify(name: str, request: HttpRequest) -> list[ClassifiedEvent]:

@@ -17,13 +17,13 @@ def pixel_open_record(
     """Record one load of a recipient's pixel as a human or automatic open.
 
     Nothing is recorded for an unknown recipient or a key that is not the recipient's (a
-    token signed with a leaked SECRET_KEY, or from before the key was rotated)."""
+    token signed with a leaked SECRET_KEY, or from before the key was rotated). The open is
+    recorded as classified even when the email was sent with open tracking off: it stays a
+    fact, and ``porto.mail.status.as_counted`` keeps it from making Read."""
     recipient = Recipient.objects.select_related("email").filter(pk=recipient_id).first()
     if recipient is None or not constant_time_compare(key, recipient.pixel_key):
         return None
-    since = recipient.delivered_at or recipient.accepted_at
-    seconds = (at - since).total_seconds() if since else None
-    kind = classify_open(user_agent, remote_ip, seconds)
+    kind = classify_open(user_agent, remote_ip, seconds_since_delivery(recipient, at))
     fingerprint = hashlib.sha256(f"{at.isoformat()}|{user_agent}|{remote_ip}".encode()).hexdigest()
     return record_event(
         source="pixel",
@@ -33,3 +33,9 @@ def pixel_open_record(
         provider_event_id=f"{recipient.pk}:{fingerprint[:32]}",
         payload={"user_agent": user_agent[:500], "ip": remote_ip},
     )
+
+
+def seconds_since_delivery(recipient: Recipient, at: datetime.datetime) -> float | None:
+    """Seconds from delivery (else acceptance, else hand-off) to the load; None if unknown."""
+    since = recipient.delivered_at or recipient.accepted_at or recipient.email.handed_off_at
+    return (at - since).total_seconds() if since else None

@@ -4,15 +4,21 @@ The token signs ``<recipient id>.<random key>``: the signature makes it unforgea
 random key (at least 128 bits, stored on the recipient) makes a leaked SECRET_KEY alone not
 enough to mark someone else's email as read, and lets the key be rotated per recipient.
 
-An open is classified human or automatic. Image proxies (Apple Mail Privacy Protection,
-Gmail, Yahoo), link and security scanners, and anything that loads the image within a few
-seconds of delivery are automatic: they prove delivery, not a read.
+An open is classified human or automatic (docs/tracking.md gives the evidence):
+
+- Gmail's and Yahoo's image proxies fetch the image when the person opens the message, on
+  the person's behalf: a person's open, unless it comes within PORTO_PIXEL_MACHINE_SECONDS of
+  delivery (too soon for a person: a prefetch or a scan).
+- Apple Mail Privacy Protection (prefetches on delivery, whether or not anyone reads), link
+  and security scanners, headless browsers and HTTP libraries are automatic: they prove
+  delivery, not a read. So is anything else within those seconds of delivery.
 """
 
 import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network
 
 from django.conf import settings
 from django.core import signing
@@ -25,6 +31,8 @@ PIXEL_GIF = (
     b"!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
 PIXEL_CONTENT_TYPE = "image/gif"
+
+IPNetwork = IPv4Network | IPv6Network
 
 _SALT = "porto.mail.feedback.pixel"
 _SEP = "."
@@ -71,11 +79,21 @@ class OpenKind:
     reason: str
 
 
-# (case-insensitive pattern in the User-Agent, who it is). Proxies first, then scanners.
-MACHINE_USER_AGENTS: tuple[tuple[str, str], ...] = (
+# Image proxies that fetch on the person's behalf when the person opens the message:
+# (case-insensitive pattern in the User-Agent, which proxy).
+PERSON_PROXY_USER_AGENTS: tuple[tuple[str, str], ...] = (
     ("GoogleImageProxy", N_("Gmail's image proxy")),
     (r"via ggpht\.com", N_("Gmail's image proxy")),
     ("YahooMailProxy", N_("Yahoo Mail's image proxy")),
+)
+# Gmail's image proxy fetches from Google's own networks: (network, which proxy).
+PERSON_PROXY_NETWORKS: tuple[tuple[str, str], ...] = (
+    ("66.102.0.0/20", N_("Gmail's image proxy")),
+    ("66.249.80.0/20", N_("Gmail's image proxy")),
+)
+
+# Loads that are never a person: (case-insensitive pattern in the User-Agent, who it is).
+MACHINE_USER_AGENTS: tuple[tuple[str, str], ...] = (
     ("BingPreview", N_("Microsoft's link preview")),
     ("SafeLinks", N_("Microsoft Defender Safe Links")),
     ("Microsoft Office Protocol Discovery", N_("Microsoft 365's link scanner")),
@@ -95,18 +113,25 @@ MACHINE_USER_AGENTS: tuple[tuple[str, str], ...] = (
     (r"\bbot\b|\w+bot/", N_("a bot")),  # "bot", "Googlebot/2.1"; not a "Cubot" phone
     (r"crawler|spider", N_("a bot")),
 )
-_USER_AGENT_PATTERNS = tuple(
-    (re.compile(pattern, re.IGNORECASE), who) for pattern, who in MACHINE_USER_AGENTS
-)
+
+
+def _compiled(table: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern, re.IGNORECASE), who) for pattern, who in table)
+
+
+def _networks(table: tuple[tuple[str, str], ...]) -> tuple[tuple[IPNetwork, str], ...]:
+    return tuple((ipaddress.ip_network(network), who) for network, who in table)
+
+
+_PERSON_PROXY_PATTERNS = _compiled(PERSON_PROXY_USER_AGENTS)
+_MACHINE_PATTERNS = _compiled(MACHINE_USER_AGENTS)
 
 # Apple Mail Privacy Protection fetches images with exactly this user agent.
 APPLE_PROXY_USER_AGENT = "Mozilla/5.0"
 
-# Networks whose image loads are proxies, not people: (network, who).
+# Networks whose image loads are never a person: (network, who).
 MACHINE_NETWORKS: tuple[tuple[str, str], ...] = (
     ("17.0.0.0/8", N_("Apple Mail Privacy Protection")),  # Apple's own network (AS714)
-    ("66.102.0.0/20", N_("Gmail's image proxy")),
-    ("66.249.80.0/20", N_("Gmail's image proxy")),
     # Exchange Online Protection (Microsoft's published ranges): Safe Links, previews.
     ("40.92.0.0/15", N_("Microsoft 365's mail protection")),
     ("40.107.0.0/16", N_("Microsoft 365's mail protection")),
@@ -114,46 +139,71 @@ MACHINE_NETWORKS: tuple[tuple[str, str], ...] = (
     ("104.47.0.0/17", N_("Microsoft 365's mail protection")),
     ("132.245.0.0/16", N_("Outlook.com's link preview")),
 )
-_NETWORKS = tuple((ipaddress.ip_network(net), who) for net, who in MACHINE_NETWORKS)
+_PERSON_PROXY_NETWORKS = _networks(PERSON_PROXY_NETWORKS)
+_MACHINE_NETWORKS = _networks(MACHINE_NETWORKS)
 
 
 def _machine_seconds() -> float:
     return float(getattr(settings, "PORTO_PIXEL_MACHINE_SECONDS", 10))
 
 
-def _user_agent_machine(user_agent: str) -> str | None:
-    if user_agent.strip() == APPLE_PROXY_USER_AGENT:
-        return N_("Apple Mail Privacy Protection")
-    for pattern, who in _USER_AGENT_PATTERNS:
+def _user_agent_match(user_agent: str, patterns) -> str | None:
+    for pattern, who in patterns:
         if pattern.search(user_agent):
             return who
     return None
 
 
-def _network_machine(remote_ip: str | None) -> str | None:
+def _network_match(remote_ip: str | None, networks) -> str | None:
     try:
         address = ipaddress.ip_address((remote_ip or "").strip())
     except ValueError:
         return None
-    for network, who in _NETWORKS:
+    for network, who in networks:
         if address in network:
             return who
     return None
+
+
+def _machine(user_agent: str, remote_ip: str | None) -> str | None:
+    """Who loaded the image, when it is never a person."""
+    if user_agent.strip() == APPLE_PROXY_USER_AGENT:
+        return N_("Apple Mail Privacy Protection")
+    return _user_agent_match(user_agent, _MACHINE_PATTERNS) or _network_match(
+        remote_ip, _MACHINE_NETWORKS
+    )
+
+
+def _person_proxy(user_agent: str, remote_ip: str | None) -> str | None:
+    """Which image proxy loaded the image on a person's behalf, if one did."""
+    return _user_agent_match(user_agent, _PERSON_PROXY_PATTERNS) or _network_match(
+        remote_ip, _PERSON_PROXY_NETWORKS
+    )
+
+
+def _too_soon(seconds_since_delivery: float | None) -> bool:
+    return seconds_since_delivery is not None and seconds_since_delivery < _machine_seconds()
+
+
+def _too_soon_kind(seconds_since_delivery: float) -> OpenKind:
+    return OpenKind(
+        True,
+        _("opened automatically %(seconds)d seconds after delivery, too soon for a person")
+        % {"seconds": max(0, int(seconds_since_delivery))},
+    )
 
 
 def classify_open(
     user_agent: str | None, remote_ip: str | None, seconds_since_delivery: float | None
 ) -> OpenKind:
     """Human or automatic open of the pixel (or of a provider's pixel, without timing)."""
-    if not (user_agent or "").strip():
+    agent = user_agent or ""
+    if not agent.strip():
         return OpenKind(True, _("opened automatically: the request named no mail client"))
-    who = _user_agent_machine(user_agent or "") or _network_machine(remote_ip)
-    if who:
+    if who := _machine(agent, remote_ip):
         return OpenKind(True, _("opened automatically by %(who)s") % {"who": _(who)})
-    if seconds_since_delivery is not None and seconds_since_delivery < _machine_seconds():
-        return OpenKind(
-            True,
-            _("opened automatically %(seconds)d seconds after delivery, too soon for a person")
-            % {"seconds": max(0, int(seconds_since_delivery))},
-        )
+    if _too_soon(seconds_since_delivery):
+        return _too_soon_kind(seconds_since_delivery or 0)
+    if proxy := _person_proxy(agent, remote_ip):
+        return OpenKind(False, _("opened by the recipient through %(proxy)s") % {"proxy": _(proxy)})
     return OpenKind(False, _("opened by the recipient's mail client"))
