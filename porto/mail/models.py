@@ -254,6 +254,7 @@ class Recipient(models.Model):
             now=now or timezone.now(),
             handed_off_at=self.email.handed_off_at,
             in_transit_for=self.email.in_transit_for,
+            track_opens=self.email.track_opens,
         )
 
 

@@ -29,7 +29,6 @@ from porto.mail.status import (
     as_counted,
     document_badge,
     read_outlook,
-    shown_status,
 )
 
 STATUS_LABELS = {
@@ -229,18 +228,6 @@ def status_changes(email: OutgoingEmail, line: EmailLine) -> list[TimelineEntry]
     return changes
 
 
-def recipient_status(recipient: Recipient, now: datetime.datetime) -> Status:
-    """The shown status of one recipient, with its email's open-tracking setting."""
-    email = recipient.email
-    return shown_status(
-        recipient.facts(),
-        now=now,
-        handed_off_at=email.handed_off_at,
-        in_transit_for=email.in_transit_for,
-        track_opens=email.track_opens,
-    )
-
-
 def counted_facts(email: OutgoingEmail, recipient: Recipient) -> Facts:
     return as_counted(recipient.facts(), track_opens=email.track_opens)
 
@@ -285,7 +272,7 @@ def shows_no_pixel_note(outlook: ReadOutlook, recipients: list[Recipient]) -> bo
 
 def recipient_line(email: OutgoingEmail, recipient: Recipient, now) -> RecipientLine:
     recipient.email = email  # already loaded: no query for the status
-    status = recipient_status(recipient, now)
+    status = recipient.status(now)
     facts = counted_facts(email, recipient)
     holds = [held_text(d) for e in noted_events_of(recipient) if (d := held_of(e)) is not None]
     return RecipientLine(

@@ -18,7 +18,6 @@ from porto.emailtexts.services import email_text_for, email_texts_ensure_default
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient, TransportName
 from porto.mail.requests import bulk_send, recipient_language
 from porto.mail.status import Badge, Status, document_badge
-from porto.mail.timeline import recipient_status
 
 EMAIL_STATUSES = [s.value for s in Status]
 
@@ -59,7 +58,7 @@ def email_rows(emails, now: datetime.datetime | None = None) -> list[EmailRow]:
     now = now or timezone.now()
     rows = []
     for email in emails:
-        recipients = [(r, recipient_status(r, now)) for r in email.recipients.all()]
+        recipients = [(r, r.status(now)) for r in email.recipients.all()]
         to = [s for r, s in recipients if r.kind == Recipient.Kind.TO]
         rows.append(EmailRow(email=email, badge=document_badge(to), recipients=recipients))
     return rows
