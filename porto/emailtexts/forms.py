@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from porto.documents.models import Document
 from porto.emailtexts.models import BODY_MAX_CHARS, SUBJECT_MAX_CHARS, EmailText, field_problems
-from porto.lib.headers import header_text
 
 
 class EmailTextForm(forms.ModelForm):
@@ -26,8 +25,7 @@ class EmailTextForm(forms.ModelForm):
         subject.widget.attrs.pop("maxlength", None)
 
     def clean_subject(self) -> str:
-        subject = self._checked("subject", SUBJECT_MAX_CHARS)
-        return header_text(subject, str(_("subject")))
+        return self._checked("subject", SUBJECT_MAX_CHARS)
 
     def clean_body(self) -> str:
         return self._checked("body", BODY_MAX_CHARS)
