@@ -30,6 +30,8 @@ from porto.lib.identifiers import clean_email_address
 
 # C0 controls (CR, LF, NUL, ...) except TAB, DEL, C1 controls (NEL...), line/paragraph separators.
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+# Never part of a checked address; removed from stored ones before they go on the wire.
+_NOT_IN_ADDRESS = re.compile(r'[\s<>,;"()\\]')
 _ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?[^?]*\?=")
 _ENCODED_WORD_START = "=?"
 _HARMLESS_START = "= ?"
@@ -193,7 +195,13 @@ def ascii_domain(domain: str) -> str:
 
 
 def envelope_address(address: str) -> str:
-    """The address for MAIL FROM / RCPT TO and for headers: IDNA domain, local part as is."""
+    """The address for MAIL FROM / RCPT TO and for headers: IDNA domain, local part as is.
+    Addresses are checked on the way in; a row written some other way that could still split
+    a header or a command raises ValueError (the email fails, nothing goes out)."""
+    if _UNSAFE.search(address) or _NOT_IN_ADDRESS.search(address) or address.count("@") != 1:
+        raise ValueError(
+            _("%(address)s cannot be used as an email address.") % {"address": _shown(address)}
+        )
     local, domain = split_address(address)
     return f"{local}@{ascii_domain(domain)}" if domain else address
 
