@@ -6,6 +6,7 @@ from email.header import decode_header, make_header
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -209,3 +210,23 @@ def test_the_unicode_and_idna_spellings_of_one_address_are_the_same():
 def test_only_a_local_part_outside_ascii_needs_smtputf8():
     assert needs_smtputf8("josé@example.com")
     assert not needs_smtputf8("jan@bäckerei.example")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nl", "a@b.example, c@d.example is niet één e-mailadres"),
+        ("fr", "a@b.example, c@d.example n'est pas une seule adresse e-mail"),
+    ],
+)
+def test_the_refusals_are_translated(language, expected):
+    with translation.override(language), pytest.raises(ValidationError) as caught:
+        parse_mailbox("a@b.example, c@d.example")
+    assert caught.value.messages[0].startswith(expected)
+
+
+def test_a_stored_address_that_could_split_a_header_cannot_be_sent():
+    with pytest.raises(ValueError, match="cannot be used as an email address"):
+        envelope_address("jan@example.com\r\nBcc: spy@evil.example")
+    with pytest.raises(ValueError):
+        envelope_address("jan@example.com, spy@evil.example")
