@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from email import errors
 from email.header import Header, decode_header
 from email.headerregistry import HeaderRegistry
+from email.message import EmailMessage
+from email.policy import SMTP
 
 import idna
 from django.core.exceptions import ValidationError
@@ -32,12 +34,18 @@ from porto.lib.identifiers import clean_email_address
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 # Never part of a checked address; removed from stored ones before they go on the wire.
 _NOT_IN_ADDRESS = re.compile(r'[\s<>,;"()\\]')
+# RFC 5322 specials: a display name holding one is written as a quoted string.
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')
 _ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?[^?]*\?=")
 _ENCODED_WORD_START = "=?"
 _HARMLESS_START = "= ?"
 _LINESEP = "\r\n"
 _ALLOWED_ADDRESS_DEFECTS = (errors.NonASCIILocalPartDefect,)
 _registry = HeaderRegistry()
+
+# Raw header values stay as built: never re-parsed (and so never decoded) on the way out.
+OUTGOING = SMTP.clone(refold_source="none")
+OUTGOING_UTF8 = OUTGOING.clone(utf8=True)
 
 
 @dataclass(frozen=True)
@@ -247,5 +255,44 @@ def mailbox_list_value(mailboxes: list[Mailbox]) -> str:
 def _phrase(name: str) -> str:
     if not name.isascii() or _ENCODED_WORD_START in name:
         return Header(name, "utf-8").encode(linesep=_LINESEP)
+    if not _SPECIALS.search(name):
+        return name
     escaped = name.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def split_entries(text: str) -> list[str]:
+    """Entries typed in one box, split at commas and semicolons outside quotes and angle
+    brackets: ``"Janssens, Jan" <jan@example.com>; piet@example.com`` is two entries."""
+    entries: list[str] = []
+    current: list[str] = []
+    quoted, bracketed, escaped = False, 0, False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch in "<>" and not quoted:
+            bracketed = max(0, bracketed + (1 if ch == "<" else -1))
+        elif ch in ",;" and not quoted and not bracketed:
+            entries.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    entries.append("".join(current))
+    return [entry.strip() for entry in entries if entry.strip()]
+
+
+# Whole messages
+
+
+def message_needs_smtputf8(message: EmailMessage) -> bool:
+    """True when a header holds UTF-8 as is: an address whose local part is not ASCII."""
+    return any(not str(value).isascii() for _name, value in message.raw_items())
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """CRLF, headers as built; UTF-8 headers only when an address needs them (RFC 6532)."""
+    return message.as_bytes(policy=OUTGOING_UTF8 if message_needs_smtputf8(message) else OUTGOING)

@@ -10,7 +10,6 @@ the message need SMTPUTF8 (``needs_smtputf8``), and it is then serialised as UTF
 """
 
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime
 
 from django.conf import settings
@@ -18,19 +17,17 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from porto.lib.headers import (
+    OUTGOING,
     Mailbox,
     header_text,
     mailbox_list_value,
     mailbox_value,
+    message_bytes,
     same_address,
     unstructured_value,
 )
 from porto.mail.feedback.pixel import pixel_token
 from porto.mail.models import Attachment, OutgoingEmail, Recipient, TransportName
-
-# Raw header values stay as built: never re-parsed (and so never decoded) on the way out.
-OUTGOING = SMTP.clone(refold_source="none")
-OUTGOING_UTF8 = OUTGOING.clone(utf8=True)
 
 
 def compose(email: OutgoingEmail) -> EmailMessage:
@@ -108,10 +105,5 @@ def _attach(message: EmailMessage, attachment: Attachment) -> None:
     )
 
 
-def message_needs_smtputf8(message: EmailMessage) -> bool:
-    """True when a header holds UTF-8 as is: an address whose local part is not ASCII."""
-    return any(not str(value).isascii() for _name, value in message.raw_items())
-
-
 def as_bytes(message: EmailMessage) -> bytes:
-    return message.as_bytes(policy=OUTGOING_UTF8 if message_needs_smtputf8(message) else OUTGOING)
+    return message_bytes(message)

@@ -17,7 +17,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from porto.lib.headers import envelope_address, needs_smtputf8
+from porto.lib.headers import envelope_address, message_needs_smtputf8, needs_smtputf8
 from porto.lib.smtp import (
     SmtpConfig,
     SmtpFailure,
@@ -26,7 +26,7 @@ from porto.lib.smtp import (
     reply_text,
     smtp_open,
 )
-from porto.mail.compose import as_bytes, message_needs_smtputf8
+from porto.mail.compose import as_bytes
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
 ACCEPTED_CODES = (250, 251)
