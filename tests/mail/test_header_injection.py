@@ -294,3 +294,23 @@ def test_a_sender_name_with_a_comma_and_accents_goes_out_as_one_mailbox(
     assert_only_intended(received, ["compta@cafe-elysee.example"])
     [sender] = received.message["From"].addresses
     assert sender.display_name == "Acme, Bäckerei & Zoë"
+
+
+def test_the_popup_keeps_a_comma_inside_a_quoted_display_name(owner_client, invoice):
+    response = owner_client.post(
+        reverse("document_send", args=[invoice.pk]),
+        {
+            "to": ['"Janssens, Jan" <jan@example.com>, piet@example.com'],
+            "subject": "Facture",
+            "body": "Bonjour",
+            "file_format": "pdf",
+            "idempotency_key": "k" * 32,
+        },
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200, response.content
+    email = OutgoingEmail.objects.get()
+    assert [(r.name, r.address) for r in email.recipients.order_by("position")] == [
+        ("Janssens, Jan", "jan@example.com"),
+        ("", "piet@example.com"),
+    ]
