@@ -86,11 +86,18 @@ def _unsafe_text(value: str, what: str) -> ValidationError:
 
 
 def is_header_safe(value: str) -> bool:
-    return not any(_UNSAFE.search(form) for form in decoded_forms(value))
+    """No control character in ``value`` nor in any decoding of it; an encoded-word that
+    cannot be decoded is not safe either (a lenient reader might still decode it)."""
+    try:
+        forms = decoded_forms(value)
+    except (ValueError, LookupError, errors.HeaderParseError):
+        return False
+    return not any(_UNSAFE.search(form) for form in forms)
 
 
 def decoded_forms(value: str) -> list[str]:
-    """``value`` and every reading a mail program could make of its encoded-words."""
+    """``value`` and every reading a mail program could make of its encoded-words; raises
+    when one cannot be decoded."""
     if _ENCODED_WORD_START not in value:
         return [value]
     forms = [value, _decode_whole(value), _decode_unstructured(value)]
@@ -99,10 +106,7 @@ def decoded_forms(value: str) -> list[str]:
 
 
 def _decode_whole(value: str) -> str:
-    try:
-        parts = decode_header(value)
-    except (ValueError, LookupError, errors.HeaderParseError):
-        return ""
+    parts = decode_header(value)
     return "".join(_part_text(text, charset) for text, charset in parts)
 
 
@@ -116,10 +120,7 @@ def _part_text(text: bytes | str, charset: str | None) -> str:
 
 
 def _decode_unstructured(value: str) -> str:
-    try:
-        return str(_registry("subject", value))
-    except (ValueError, LookupError, errors.HeaderParseError):
-        return ""
+    return str(_registry("subject", value))
 
 
 # Parsing addresses

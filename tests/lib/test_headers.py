@@ -36,6 +36,7 @@ HIDDEN = {
     "encoded-word inside a word": "Factuur=?utf-8?q?=0D=0A?=Bcc",
     "latin-1 encoded-word with CR": "=?iso-8859-1?q?Jan=0D?=",
     "upper-case Q": "=?UTF-8?Q?Jan=0D=0ABcc:_x@y.example?=",
+    "b encoded-word without its padding": "=?utf-8?b?SmFuDQpCY2M6IHNweUBldmlsLmV4YW1wbGU?=",
 }
 LITERAL = {
     "CR LF": BCC,
