@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from porto.emailsettings.selectors import email_settings_for
@@ -173,6 +174,7 @@ def test_a_stored_sender_name_attack_stops_every_send_with_a_message(
     smtp_server, company, invoice, attack
 ):
     """A row written before these checks existed cannot reach the headers either."""
+    storable(attack)
     type(email_settings_for(company)).objects.filter(company=company).update(sender_name=attack)
     [message] = refused(invoice)
     assert message.startswith("The sender name contains")
@@ -216,7 +218,14 @@ def test_the_popup_form_refuses_x_a_b_in_to(owner_client, invoice):
 # Rows stored some other way: the composer writes them as harmless literal text
 
 
+def storable(attack: str) -> None:
+    """PostgreSQL text cannot hold NUL at all: no stored row can carry that attack there."""
+    if "\x00" in attack and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL refuses NUL in text columns")
+
+
 def tamper(email: OutgoingEmail, attack: str) -> None:
+    storable(attack)
     OutgoingEmail.objects.filter(pk=email.pk).update(from_name=attack, subject=f"Facture {attack}")
     Recipient.objects.filter(email=email).update(name=attack)
     Attachment.objects.filter(email=email).update(filename=f"{attack}.pdf")
