@@ -9,7 +9,7 @@ from aiosmtpd.smtp import SMTP
 from django.core.exceptions import ValidationError
 
 from porto.emailsettings.selectors import email_settings_for
-from porto.emailsettings.services import email_settings_update
+from porto.emailsettings.services import email_settings_update, smtp_test_send
 from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
 from porto.mail.requests import SendRequest, bulk_send, email_send
@@ -200,3 +200,24 @@ def test_the_porto_sandbox_accepts_and_stores_a_utf8_local_part(porto_sandbox, i
     [stored] = SandboxMessage.objects.all()
     assert stored.envelope_recipients == [JOSE]
     assert JOSE in stored.to_header
+
+
+def test_the_smtp_test_email_goes_to_a_utf8_address_with_smtputf8(utf8_server, company):
+    use_own_smtp(company, utf8_server.port_number)
+    report = smtp_test_send(email_settings_for(company), JOSE)
+    assert report.ok, report.steps
+    [received] = utf8_server.received
+    assert received.rcpt_tos == [JOSE]
+    assert "SMTPUTF8" in received.mail_options
+
+
+def test_the_smtp_test_email_says_when_the_server_lacks_smtputf8(ascii_server, company):
+    use_own_smtp(company, ascii_server.port_number)
+    report = smtp_test_send(email_settings_for(company), JOSE)
+    assert not report.ok
+    failed = [s for s in report.steps if s.state == "failed"]
+    assert [s.message for s in failed] == [
+        "The server does not accept addresses with accents or other non-ASCII letters before "
+        f"the @ (SMTPUTF8), like {JOSE}."
+    ]
+    assert ascii_server.received == []
