@@ -14,8 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from porto.accounts.models import Company
-from porto.lib import identifiers
 from porto.lib.crypto import EncryptedTextField
+from porto.lib.headers import header_text, needs_smtputf8, parse_mailbox
 from porto.lib.smtp import Security, SmtpConfig
 
 PORT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(65535)]
@@ -171,8 +171,10 @@ class EmailSettings(models.Model):
         self._clean_address("smtp_from_address", errors)
         self._clean_host("smtp_host", errors)
         self._clean_host("imap_host", errors)
-        if "\n" in self.sender_name or "\r" in self.sender_name:
-            errors["sender_name"] = [_("The sender name must be on one line.")]
+        try:
+            self.sender_name = header_text(self.sender_name, str(_("sender name")))
+        except ValidationError as error:
+            errors["sender_name"] = error.messages
         if self.uses_smtp:
             errors |= self._smtp_required_errors()
         if self.imap_host and not self.imap_username:
@@ -186,7 +188,7 @@ class EmailSettings(models.Model):
             setattr(self, field, "")
             return
         try:
-            setattr(self, field, identifiers.clean_email_address(value))
+            setattr(self, field, own_address(value))
         except ValidationError as error:
             errors[field] = error.messages
 
@@ -216,3 +218,23 @@ class EmailSettings(models.Model):
         if update_fields is not None and "method" in update_fields:
             kwargs["update_fields"] = {*update_fields, "track_opens"}
         super().save(*args, **kwargs)
+
+
+def own_address(value: str) -> str:
+    """An address Porto writes on every email (reply-to, from): one bare address, with only
+    ASCII before the @ so that every server on the way can carry it (no SMTPUTF8 needed)."""
+    mailbox = parse_mailbox(value)
+    if mailbox.name:
+        raise ValidationError(
+            _("Give only the address, like invoices@example.com, without a name."),
+            code="email_with_name",
+        )
+    if needs_smtputf8(mailbox.address):
+        raise ValidationError(
+            _(
+                "Use an address without accents or other non-ASCII letters before the @: it "
+                "goes on every email you send, and not every mail server can carry it."
+            ),
+            code="email_smtputf8",
+        )
+    return mailbox.address

@@ -11,8 +11,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formatdate, make_msgid
 from enum import StrEnum
 
 from django.db import transaction
@@ -20,6 +19,15 @@ from django.utils.translation import gettext as _
 
 from porto.emailsettings.models import EmailSettings
 from porto.lib import smtp
+from porto.lib.headers import (
+    OUTGOING,
+    Mailbox,
+    envelope_address,
+    mailbox_value,
+    message_bytes,
+    message_needs_smtputf8,
+    unstructured_value,
+)
 from porto.lib.smtp import Security, SmtpFailure, Step
 
 STEP_ORDER = list(Step)
@@ -143,9 +151,11 @@ def _tls_step(config: smtp.SmtpConfig, session) -> StepResult:
 
 def _send(session, settings: EmailSettings, to_address: str, report: SmtpTestReport) -> None:
     _command(session.ehlo_or_helo_if_needed, Step.SENDER)
-    report.steps.append(_mail_from(session, settings.smtp_from_address))
+    test_message = smtp_test_message(settings, to_address)
+    options = _smtputf8_options(session, test_message, to_address)
+    report.steps.append(_mail_from(session, settings.smtp_from_address, options))
     report.steps.append(_rcpt_to(session, to_address))
-    message = smtp_test_message(settings, to_address).as_bytes(policy=SMTP)
+    message = message_bytes(test_message)
     code, reply = _command(lambda: session.data(message), Step.DATA)
     report.steps.append(
         StepResult(
@@ -160,8 +170,24 @@ def _send(session, settings: EmailSettings, to_address: str, report: SmtpTestRep
     )
 
 
-def _mail_from(session, sender: str) -> StepResult:
-    code, reply = _command(lambda: session.mail(sender), Step.SENDER)
+def _smtputf8_options(session, message: EmailMessage, to_address: str) -> list[str]:
+    if not message_needs_smtputf8(message):
+        return []
+    if not session.has_extn("smtputf8"):
+        raise SmtpFailure(
+            Step.RECIPIENTS,
+            _(
+                "The server does not accept addresses with accents or other non-ASCII letters "
+                "before the @ (SMTPUTF8), like %(to)s."
+            )
+            % {"to": to_address},
+            permanent=True,
+        )
+    return ["SMTPUTF8"]
+
+
+def _mail_from(session, sender: str, options: list[str]) -> StepResult:
+    code, reply = _command(lambda: session.mail(envelope_address(sender), options), Step.SENDER)
     if code != 250:
         raise SmtpFailure(
             Step.SENDER,
@@ -178,7 +204,7 @@ def _mail_from(session, sender: str) -> StepResult:
 
 
 def _rcpt_to(session, to_address: str) -> StepResult:
-    code, reply = _command(lambda: session.rcpt(to_address), Step.RECIPIENTS)
+    code, reply = _command(lambda: session.rcpt(envelope_address(to_address)), Step.RECIPIENTS)
     if code not in (250, 251):
         raise SmtpFailure(
             Step.RECIPIENTS,
@@ -207,10 +233,11 @@ def _command(call, step: Step):
 
 
 def smtp_test_message(settings: EmailSettings, to_address: str) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
-    message["From"] = formataddr((settings.display_sender_name, settings.smtp_from_address))
-    message["To"] = to_address
-    message["Subject"] = _("Porto test email")
+    message = EmailMessage(policy=OUTGOING)
+    sender = Mailbox(settings.display_sender_name, settings.smtp_from_address)
+    message.set_raw("From", mailbox_value(sender))
+    message.set_raw("To", mailbox_value(Mailbox("", to_address)))
+    message.set_raw("Subject", unstructured_value(_("Porto test email")))
     message["Date"] = formatdate(localtime=True)
     domain = settings.smtp_from_address.rpartition("@")[2] or "porto.local"
     message["Message-ID"] = make_msgid("porto-test", domain=domain)

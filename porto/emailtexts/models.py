@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from porto.accounts.models import Company
 from porto.documents.models import DocumentKind
 from porto.emailtexts import placeholders
+from porto.lib.headers import is_header_safe
 from porto.lib.languages import Language
 
 SUBJECT_MAX_CHARS = 200
@@ -98,6 +99,16 @@ def field_problems(field: str, value: str, limit: int) -> list[ValidationError]:
     if field == "subject" and ("\n" in value or "\r" in value):
         problems.append(
             ValidationError(_("The subject must be on one line."), code="subject_line_break")
+        )
+    elif field == "subject" and not is_header_safe(value):
+        problems.append(
+            ValidationError(
+                _(
+                    "The subject contains a control character, or an encoded word (“=?…?=”) "
+                    "that hides one: write it as plain text on one line."
+                ),
+                code="header_injection",
+            )
         )
     try:
         placeholders.check(value)

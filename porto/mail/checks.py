@@ -8,14 +8,13 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from email.utils import parseaddr
 from html.parser import HTMLParser
 
 import nh3
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from porto.lib.identifiers import clean_email_address
+from porto.lib.headers import Mailbox, header_text, is_header_safe, parse_mailbox
 
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -23,44 +22,15 @@ MAX_TOTAL_BYTES = 25 * 1024 * 1024
 MAX_RECIPIENTS = 50
 MAX_SUBJECT_CHARS = 255
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\u0085]")
-
 
 def clean_header_text(value: str, what: str) -> str:
-    """One line of header text: no CR, LF or other control characters (header injection)."""
-    if _CONTROL.search(value):
-        raise ValidationError(
-            _(
-                "The %(what)s contains a line break or another control character: write it on "
-                "one line."
-            )
-            % {"what": what},
-            code="header_injection",
-        )
-    return value.strip()
-
-
-@dataclass(frozen=True)
-class Mailbox:
-    name: str
-    address: str
+    """One line of header text, refused if it hides a line break (see ``porto.lib.headers``)."""
+    return header_text(value, what)
 
 
 def clean_mailbox(value: str) -> Mailbox:
-    """``address`` or ``Name <address>``."""
-    if _CONTROL.search(value or ""):
-        raise ValidationError(
-            _("The recipient %(value)r contains a line break: give one address per entry.")
-            % {"value": value.strip()[:80]},
-            code="header_injection",
-        )
-    raw = (value or "").strip()
-    name, address = parseaddr(raw) if "<" in raw else ("", raw)
-    if not address:
-        raise ValidationError(
-            _("%(value)s is not an email address.") % {"value": raw}, code="email"
-        )
-    return Mailbox(name=name.strip(), address=clean_email_address(address))
+    """``address`` or ``Name <address>``: exactly one, parsed strictly."""
+    return parse_mailbox(value)
 
 
 # HTML bodies
@@ -178,7 +148,7 @@ class CheckedFile:
 
 def clean_filename(filename: str) -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not name or _CONTROL.search(name) or len(name) > 200:
+    if not name or not is_header_safe(name) or len(name) > 200:
         raise ValidationError(
             _(
                 "The file name %(name)r cannot be used: give a name on one line, up to 200 characters."

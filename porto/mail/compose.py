@@ -2,30 +2,38 @@
 
 The message depends only on the stored rows (the Date is the moment the email was queued), so
 every retry hands off the same bytes with the same Message-ID.
+
+Headers made of what people typed (names, addresses, subject) are built by ``porto.lib.headers``
+and stored raw: the email package never re-reads them, so it cannot decode an encoded-word a
+person typed into a line break. Domains are written as IDNA; a local part outside ASCII makes
+the message need SMTPUTF8 (``needs_smtputf8``), and it is then serialised as UTF-8.
 """
 
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.html import escape
 
+from porto.lib.headers import (
+    OUTGOING,
+    Mailbox,
+    header_text,
+    mailbox_list_value,
+    mailbox_value,
+    message_bytes,
+    same_address,
+    unstructured_value,
+)
 from porto.mail.feedback.pixel import pixel_token
 from porto.mail.models import Attachment, OutgoingEmail, Recipient, TransportName
-
-
-def address_of(name: str, address: str) -> Address:
-    local, _, domain = address.rpartition("@")
-    return Address(display_name=name, username=local, domain=domain)
 
 
 def compose(email: OutgoingEmail) -> EmailMessage:
     recipients = list(email.recipients.all())
     attachments = list(email.attachments.select_related("blob"))
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=OUTGOING)
     _set_headers(message, email, recipients)
     message.set_content(email.body_text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if email.body_html:
@@ -74,16 +82,14 @@ def _fix_boundaries(message: EmailMessage, seed: str) -> None:
 
 
 def _set_headers(message: EmailMessage, email: OutgoingEmail, recipients: list[Recipient]) -> None:
-    message["From"] = address_of(email.from_name, email.from_address)
-    to = [address_of(r.name, r.address) for r in recipients if r.kind == Recipient.Kind.TO]
-    cc = [address_of(r.name, r.address) for r in recipients if r.kind == Recipient.Kind.CC]
-    if to:
-        message["To"] = to
-    if cc:
-        message["Cc"] = cc
-    if email.reply_to and email.reply_to.lower() != email.from_address.lower():
-        message["Reply-To"] = email.reply_to
-    message["Subject"] = email.subject
+    message.set_raw("From", mailbox_value(Mailbox(email.from_name, email.from_address)))
+    for header, kind in (("To", Recipient.Kind.TO), ("Cc", Recipient.Kind.CC)):
+        mailboxes = [Mailbox(r.name, r.address) for r in recipients if r.kind == kind]
+        if mailboxes:
+            message.set_raw(header, mailbox_list_value(mailboxes))
+    if email.reply_to and not same_address(email.reply_to, email.from_address):
+        message.set_raw("Reply-To", mailbox_value(Mailbox("", email.reply_to)))
+    message.set_raw("Subject", unstructured_value(email.subject))
     message["Date"] = format_datetime(email.created_at)
     message["Message-ID"] = email.message_id_header
     message["MIME-Version"] = "1.0"
@@ -95,9 +101,9 @@ def _attach(message: EmailMessage, attachment: Attachment) -> None:
         bytes(attachment.blob.content),
         maintype=maintype,
         subtype=subtype,
-        filename=attachment.filename,
+        filename=header_text(attachment.filename, neutralise=True) or "attachment",
     )
 
 
 def as_bytes(message: EmailMessage) -> bytes:
-    return message.as_bytes(policy=SMTP)
+    return message_bytes(message)

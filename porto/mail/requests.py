@@ -18,6 +18,7 @@ from porto.clients.models import ClientEmail
 from porto.documents.models import UBL_KINDS, Document
 from porto.emailsettings.models import EmailSettings
 from porto.emailtexts.models import EmailText
+from porto.lib.headers import address_key, needs_smtputf8
 from porto.mail import checks, sources
 from porto.mail.models import (
     Attachment,
@@ -29,6 +30,7 @@ from porto.mail.models import (
     TransportName,
 )
 from porto.mail.tasks import wake_on_commit
+from porto.mail.transports.smtp import SmtpTransport
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,40 @@ def identity_problems(identity: Identity, email_settings: EmailSettings) -> list
     return problems
 
 
+# Addresses outside ASCII
+
+
+def smtputf8_problems(
+    identity: Identity, email_settings: EmailSettings, mailboxes: list[checks.Mailbox]
+) -> list[str]:
+    """Refuse, before anything is queued, a local part outside ASCII (josé@…) that the way
+    out cannot carry. The sandbox takes SMTPUTF8; the company's own server is asked (EHLO)
+    only when such an address is there; the platform's provider is not relied on for it."""
+    addresses = [m.address for m in mailboxes] + [identity.from_address, identity.reply_to]
+    international = [a for a in dict.fromkeys(addresses) if a and needs_smtputf8(a)]
+    if not international or _way_out_takes_smtputf8(identity, email_settings):
+        return []
+    if identity.transport == TransportName.SMTP:
+        message = _(
+            "%(address)s has accents or other non-ASCII letters before the @, and your SMTP "
+            "server %(host)s does not accept such addresses (SMTPUTF8): use another address."
+        )
+    else:
+        message = _(
+            "%(address)s has accents or other non-ASCII letters before the @, which Porto's "
+            "sending service cannot deliver: use another address."
+        )
+    return [message % {"address": a, "host": email_settings.smtp_host} for a in international]
+
+
+def _way_out_takes_smtputf8(identity: Identity, email_settings: EmailSettings) -> bool:
+    if identity.transport == TransportName.SANDBOX:
+        return True
+    if identity.transport == TransportName.SMTP:
+        return SmtpTransport(email_settings.smtp_config()).offers_smtputf8()
+    return False
+
+
 # Document and format
 
 
@@ -175,8 +211,8 @@ def clean_recipients(request: SendRequest, draft: Draft) -> list[str]:
             except ValidationError as error:
                 problems.extend(error.messages)
                 continue
-            if mailbox.address.lower() not in seen:
-                seen.add(mailbox.address.lower())
+            if address_key(mailbox.address) not in seen:
+                seen.add(address_key(mailbox.address))
                 draft.recipients.append((kind, mailbox))
     if not any(kind == Recipient.Kind.TO for kind, _m in draft.recipients) and not problems:
         problems.append(_("Add at least one recipient in To."))
@@ -192,7 +228,9 @@ def add_copy_to_self(draft: Draft, email_settings: EmailSettings) -> None:
     if not email_settings.copy_to_self:
         return
     address = email_settings.reply_to_address
-    if address and address.lower() not in {m.address.lower() for _k, m in draft.recipients}:
+    if address and address_key(address) not in {
+        address_key(m.address) for _k, m in draft.recipients
+    }:
         draft.recipients.append((Recipient.Kind.BCC, checks.Mailbox(name="", address=address)))
 
 
@@ -307,6 +345,8 @@ def email_send(request: SendRequest) -> OutgoingEmail:
     problems += clean_recipients(request, draft)
     problems += clean_texts(request, draft, company)
     problems += clean_attachments(request.attachments, draft)
+    if not problems:
+        problems += smtputf8_problems(identity, email_settings, [m for _k, m in draft.recipients])
     if not problems:
         problems += load_document_files(document, draft)
     if problems:
@@ -475,6 +515,9 @@ def _bulk_plan(document: Document, email_settings, identity: Identity, texts: di
     if problems:
         raise ValidationError(problems)
     mailbox = checks.clean_mailbox(default.address)
+    problems = smtputf8_problems(identity, email_settings, [mailbox])
+    if problems:
+        raise ValidationError(problems)
     draft.recipients = [(Recipient.Kind.TO, mailbox)]
     add_copy_to_self(draft, email_settings)
     email = _email_row(document, draft, identity)

@@ -93,6 +93,7 @@ class SandboxServer:
             server_hostname=GREETING_HOSTNAME,
             ident="Porto sandbox",
             data_size_limit=max_message_bytes,
+            enable_SMTPUTF8=True,  # addresses like josé@example.com (RFC 6531)
         )
 
     @classmethod

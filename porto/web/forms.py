@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from porto.documents.models import UBL_KINDS, Document
 from porto.documents.rendering.files import document_files
 from porto.emailtexts.models import EmailText
+from porto.lib.headers import split_entries
 from porto.mail import checks
 from porto.mail.models import FileFormat
 from porto.mail.requests import NewAttachment, SendRequest
@@ -31,13 +32,9 @@ class MultipleFileField(forms.FileField):
 
 
 def address_list(values: list[str]) -> list[str]:
-    """Addresses from chips and comma/semicolon separated text."""
-    found = []
-    for value in values:
-        for part in value.replace(";", ",").split(","):
-            if part.strip():
-                found.append(part.strip())
-    return found
+    """Addresses from chips and comma/semicolon separated text (commas inside a quoted
+    display name stay in it)."""
+    return [entry for value in values for entry in split_entries(value)]
 
 
 class SendForm(forms.Form):

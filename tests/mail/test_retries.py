@@ -349,7 +349,8 @@ def test_a_reused_connection_that_was_closed_is_opened_again(settings, invoice):
 
 def test_an_email_that_cannot_be_built_fails_instead_of_looping(smtp_server, invoice):
     email = queue(invoice)
-    OutgoingEmail.objects.filter(pk=email.pk).update(from_name="Acme\r\nBcc: x@evil.example")
+    # A name is neutralised when composed; an address that could split a header cannot be.
+    email.recipients.update(address="jan@example.com\r\nBcc: x@evil.example")
     assert email_deliver(email.pk) == "failed"
     [recipient] = email.recipients.all()
     assert recipient.failure_reason.startswith("The email could not be built:")

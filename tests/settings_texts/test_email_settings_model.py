@@ -97,7 +97,9 @@ def test_sender_name_cannot_carry_a_header(company):
     with pytest.raises(ValidationError) as caught:
         email_settings_update(settings, {"sender_name": "Acme\r\nBcc: victim@example.com"})
 
-    assert caught.value.message_dict["sender_name"] == ["The sender name must be on one line."]
+    assert caught.value.message_dict["sender_name"] == [
+        "The sender name contains a line break or another control character: write it on one line."
+    ]
 
 
 def test_valid_update_is_saved_and_normalised(company):

@@ -4,6 +4,10 @@ The dialogue is the one ``smtplib.SMTP.sendmail`` runs (MAIL, RCPT per address, 
 out so that each address gets its own DSN ``ORCPT`` and its own answer: a refused recipient is
 recorded, not thrown away (Django's SMTP backend drops them). DSN (RFC 3461) is asked for when
 the server advertises it: ``RET=HDRS``, ``ENVID`` = our email id, ``NOTIFY=SUCCESS,FAILURE``.
+
+Addresses go on the wire with IDNA domains (``xn--``). An email to or from a local part outside
+ASCII (``josé@…``) is sent with SMTPUTF8 (RFC 6531) when the server offers it; otherwise it
+fails at once with a plain reason (the send dialog already refuses it for such a server).
 """
 
 import smtplib
@@ -13,6 +17,7 @@ from functools import cache
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from porto.lib.headers import envelope_address, message_needs_smtputf8, needs_smtputf8
 from porto.lib.smtp import (
     SmtpConfig,
     SmtpFailure,
@@ -96,6 +101,19 @@ class SmtpTransport(Transport):
             self._drop(session)
         return results
 
+    def offers_smtputf8(self) -> bool:
+        """Ask the server (EHLO) whether it takes SMTPUTF8; False when it cannot be reached."""
+        try:
+            session = self.open()
+        except TransportError:
+            return False
+        try:
+            return session_offers_smtputf8(session)
+        except (smtplib.SMTPException, OSError):
+            return False
+        finally:
+            close_quietly(session)
+
     def close(self) -> None:
         if self.session is not None:
             self._drop(self.session)
@@ -127,12 +145,13 @@ def hand_off(session: smtplib.SMTP, outbound: Outbound, where: str) -> dict[str,
     session.ehlo_or_helo_if_needed()
     data = as_bytes(outbound.message)
     dsn = session.has_extn("dsn")
-    _mail_from(session, outbound, data, dsn)
+    _mail_from(session, outbound, data, dsn, _smtputf8(session, outbound, where))
     results: dict[str, RecipientResult] = {}
     accepted: list[str] = []
     for address in outbound.recipients:
-        options = ["NOTIFY=SUCCESS,FAILURE", f"ORCPT=rfc822;{xtext(address)}"] if dsn else []
-        code, reply = session.rcpt(address, options)
+        wire = envelope_address(address)
+        options = ["NOTIFY=SUCCESS,FAILURE", f"ORCPT=rfc822;{xtext(wire)}"] if dsn else []
+        code, reply = session.rcpt(wire, options)
         if code in ACCEPTED_CODES:
             accepted.append(address)
         else:
@@ -158,13 +177,40 @@ def refusal(code: int, reply: bytes | str) -> RecipientResult:
     )
 
 
-def _mail_from(session: smtplib.SMTP, outbound: Outbound, data: bytes, dsn: bool) -> None:
+def session_offers_smtputf8(session: smtplib.SMTP) -> bool:
+    session.ehlo_or_helo_if_needed()
+    return session.has_extn("smtputf8")
+
+
+def _smtputf8(session: smtplib.SMTP, outbound: Outbound, where: str) -> bool:
+    """Whether this email needs SMTPUTF8; refused at once when the server does not offer it."""
+    addresses = [outbound.sender, *outbound.recipients]
+    needed = message_needs_smtputf8(outbound.message) or any(map(needs_smtputf8, addresses))
+    if needed and not session_offers_smtputf8(session):
+        raise TransportError(
+            _(
+                "%(where)s does not accept addresses with accents or other non-ASCII letters "
+                "before the @ (SMTPUTF8): use another address for this recipient."
+            )
+            % {"where": where},
+            permanent=True,
+        )
+    return needed
+
+
+def _mail_from(
+    session: smtplib.SMTP, outbound: Outbound, data: bytes, dsn: bool, smtputf8: bool
+) -> None:
     options = []
     if dsn:
         options += ["RET=HDRS", f"ENVID={xtext(outbound.public_id)}"]
     if session.has_extn("size"):
         options.append(f"SIZE={len(data)}")
-    code, reply = session.mail(outbound.sender, options)
+    if smtputf8:
+        options.append("SMTPUTF8")
+        if session.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+    code, reply = session.mail(envelope_address(outbound.sender), options)
     if code != 250:
         session.rset()
         raise TransportError(
