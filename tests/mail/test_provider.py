@@ -157,9 +157,9 @@ def test_a_refused_request_fails_with_the_providers_reason(postmark, invoice):
     assert "Invalid 'From' address" in recipient.failure_reason
 
 
-def test_a_wrong_api_key_is_retried_for_the_operator_to_fix(postmark, invoice):
+def test_a_wrong_api_key_fails_the_email_at_once(postmark, invoice):
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     postmark.replies.append((401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."}))
-    assert email_deliver(email.pk) == "retry"
+    assert email_deliver(email.pk) == "failed"
     email.refresh_from_db()
-    assert "refused Porto's credentials (HTTP 401)" in email.last_error
+    assert "Postmark refused Porto's credentials (HTTP 401)" in email.last_error
