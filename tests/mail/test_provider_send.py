@@ -6,6 +6,7 @@ each documented event type, shaped as the provider posts it, moves the status.""
 import datetime
 
 import pytest
+from django.utils import translation
 
 from porto.emailsettings.selectors import email_settings_for
 from porto.mail.delivery import email_deliver
@@ -239,8 +240,8 @@ def test_amazon_ses_without_credentials_fails_at_once(use_provider, settings, in
 @pytest.mark.parametrize(
     "provider, quirks, feature",
     [
-        ("postal", {"metadata": True, "tracking_per_message": False}, "metadata"),
-        ("resend", {"metadata": True, "tracking_per_message": True}, "track_opens"),
+        ("postal", {"metadata": True, "tracking_per_message": False}, "does not support metadata"),
+        ("resend", {"metadata": True, "tracking_per_message": True}, "does not support track_"),
     ],
 )
 def test_an_option_the_provider_does_not_offer_fails_at_once(
@@ -255,3 +256,20 @@ def test_an_option_the_provider_does_not_offer_fails_at_once(
     reason = Recipient.objects.get(email=email, address=TO).failure_reason
     assert reason.startswith("Porto's settings for") and feature in reason
     assert api.calls == []
+
+
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        ("nl", "De instellingen van Porto voor Postmark zijn onvolledig of fout"),
+        ("fr", "Les réglages de Porto pour Postmark sont incomplets ou erronés"),
+    ],
+)
+def test_the_configuration_reason_is_in_the_workers_language(
+    use_provider, invoice, language, words
+):
+    use_provider("postmark", drop="POSTMARK_SERVER_TOKEN")
+    email = send_invoice(invoice)
+    with translation.override(language):
+        assert email_deliver(email.pk) == "failed"
+    assert words in Recipient.objects.get(email=email, address=TO).failure_reason
