@@ -25,7 +25,9 @@ from porto.documents.services import document_mark_sent
 from porto.mail import sources
 from porto.mail.compose import compose
 from porto.mail.events import events_link_unlinked, record_event
+from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import DeliveryAttempt, OutgoingEmail, Recipient
+from porto.mail.sent_through import sent_through_fields
 from porto.mail.status import Event, EventType
 from porto.mail.transports import Transports, transport_for
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
@@ -161,7 +163,7 @@ def begin_hand_off(email: OutgoingEmail, token: str, now: datetime.datetime) -> 
             email=email, number=email.attempts, lease_token=token, started_at=now
         )
         OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
-            handed_off_at=Coalesce("handed_off_at", now)
+            handed_off_at=Coalesce("handed_off_at", now), **sent_through_fields(email)
         )
     return attempt
 
@@ -176,6 +178,7 @@ def outbound_for(
         public_id=email.public_id.hex,
         recipient_ids={r.address: r.pk for r in pending},
         company_id=email.company_id,
+        track_opens=email.track_opens,
         on_answer=partial(write_answer, attempt),
     )
 
@@ -230,7 +233,7 @@ def record_results(
         result = result_for(results, recipient)
         if result.provider_message_id:
             Recipient.objects.filter(pk=recipient.pk).update(
-                provider_message_id=result.provider_message_id
+                provider_message_id=message_id_normalise(result.provider_message_id)
             )
         record_result(email, attempt, recipient, result, now)
 

@@ -6,6 +6,10 @@ a duplicate is dropped by the database. Then it is merged into the facts of its 
 found by (message id, address): the provider's message id or our own Message-ID header.
 An event that matches no recipient yet (a webhook faster than our commit) is kept unlinked and
 merged when the recipient's provider message id becomes known (``events_link_unlinked``).
+
+An event only ever changes emails sent through its provider (``porto.mail.sent_through``): a
+Postmark event naming the Message-ID of an email sent through the company's own server, or
+through Brevo, is refused, logged and stored nowhere.
 """
 
 import hashlib
@@ -15,14 +19,19 @@ import logging
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import DeliveryEvent, Recipient
+from porto.mail.sent_through import sent_through_matches, way_of_source
 from porto.mail.status import Event, EventType, merge
 
 logger = logging.getLogger(__name__)
 
+# The name other modules import (sandbox, IMAP); the one home is porto.mail.message_ids.
+normalise_message_id = message_id_normalise
 
-def normalise_message_id(message_id: str) -> str:
-    return message_id.strip().removeprefix("<").removesuffix(">")
+
+class OtherWay(Exception):
+    """The event names an email that was not sent the way its source speaks for."""
 
 
 def dedupe_key(
@@ -33,7 +42,7 @@ def dedupe_key(
     material = json.dumps(
         [
             source,
-            normalise_message_id(message_id),
+            message_id_normalise(message_id),
             recipient.lower(),
             str(event.type),
             event.at.isoformat(),
@@ -45,17 +54,25 @@ def dedupe_key(
     return f"{source}:sha256:{hashlib.sha256(material.encode()).hexdigest()}"
 
 
-def recipient_for(message_id: str, address: str) -> Recipient | None:
-    message_id = normalise_message_id(message_id)
+def recipient_for(message_id: str, address: str, way: str = "") -> Recipient | None:
+    """The recipient an event names, by (message id, address); without an address, the
+    only recipient of that message id. Raises ``OtherWay`` when it names recipients only of
+    emails not sent through ``way`` ("" : any way)."""
+    message_id = message_id_normalise(message_id)
     if not message_id:
         return None
     matches = Recipient.objects.filter(
         Q(provider_message_id=message_id) | Q(email__message_id=message_id)
-    )
+    ).select_related("email")
     if address:
-        return matches.filter(address__iexact=address.strip()).first()
-    candidates = list(matches[:2])
-    return candidates[0] if len(candidates) == 1 else None
+        matches = matches.filter(address__iexact=address.strip())
+    found = list(matches[:3])
+    allowed = [r for r in found if sent_through_matches(r.email, way)]
+    if found and not allowed:
+        raise OtherWay(message_id)
+    if address:
+        return allowed[0] if allowed else None
+    return allowed[0] if len(allowed) == 1 else None
 
 
 def record_event(
@@ -66,8 +83,12 @@ def record_event(
     recipient: str = "",
     provider_event_id: str = "",
     payload: dict | None = None,
+    provider: str | None = None,
 ) -> DeliveryEvent | None:
-    """Store ``event`` once and merge it into its recipient's facts; None for a duplicate."""
+    """Store ``event`` once and merge it into its recipient's facts; None for a duplicate and
+    for an event about an email sent another way than through ``provider`` (by default the
+    way ``source`` speaks for: "postmark-api" is Postmark)."""
+    way = way_of_source(source) if provider is None else provider
     key = dedupe_key(
         source=source,
         event=event,
@@ -79,7 +100,17 @@ def record_event(
     with transaction.atomic():
         if DeliveryEvent.objects.filter(dedupe_key=key).exists():
             return None
-        target = recipient_for(message_id, recipient)
+        try:
+            target = recipient_for(message_id, recipient, way)
+        except OtherWay:
+            logger.warning(
+                "Refused a %s event (%s) for message %r: that email was not sent through %s.",
+                source,
+                event.type,
+                message_id_normalise(message_id),
+                way,
+            )
+            return None
         try:
             with transaction.atomic():
                 stored = DeliveryEvent.objects.create(
@@ -90,7 +121,7 @@ def record_event(
                     machine=event.machine,
                     reason=event.reason,
                     code=event.code,
-                    message_id=normalise_message_id(message_id),
+                    message_id=message_id_normalise(message_id),
                     recipient_address=recipient.strip(),
                     provider_event_id=provider_event_id,
                     dedupe_key=key,
@@ -139,13 +170,15 @@ def events_link_unlinked(recipients: list[Recipient]) -> int:
             [recipient.provider_message_id] if recipient.provider_message_id else []
         )
         with transaction.atomic():
-            rows = list(
-                DeliveryEvent.objects.select_for_update().filter(
+            rows = [
+                row
+                for row in DeliveryEvent.objects.select_for_update().filter(
                     recipient__isnull=True,
                     message_id__in=ids,
                     recipient_address__iexact=recipient.address,
                 )
-            )
+                if sent_through_matches(recipient.email, way_of_source(row.source))
+            ]
             if not rows:
                 continue
             DeliveryEvent.objects.filter(pk__in=[r.pk for r in rows]).update(recipient=recipient)

@@ -108,7 +108,9 @@ class TestPostmark:
 
 
 class TestMailgun:
-    MESSAGE_ID = "<20260302090000.1.5F2E8B8C1A3D4E5F@send.example>"
+    MESSAGE_ID = (
+        "20260302090000.1.5F2E8B8C1A3D4E5F@send.example"  # anymail adds <>, Porto strips them
+    )
 
     def test_delivered_uses_the_signature_token_as_event_id(self):
         item = one("mailgun", "delivered")
@@ -494,7 +496,7 @@ class TestStoredRequests:
         body = b"event=delivered&recipient=a%40klant.example&timestamp=1772442004&token=t0k&message-id=m1%40send.example"
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         (item,) = webhook_events_classify("mailgun", request_rebuild(body, headers))
-        assert (item.event.type, item.message_id) == (EventType.DELIVERED, "<m1@send.example>")
+        assert (item.event.type, item.message_id) == (EventType.DELIVERED, "m1@send.example")
         assert item.dedupe_key == "mailgun:t0k:a@klant.example"
 
 

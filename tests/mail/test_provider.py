@@ -2,9 +2,7 @@
 like Postmark's /email API (the one part faked: the provider's HTTP API)."""
 
 import base64
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import datetime
 
 import pytest
 
@@ -12,28 +10,7 @@ from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
 from porto.mail.requests import NewAttachment, SendRequest, email_send
 from tests.mail.conftest import small_pdf
-
-
-class FakePostmark(BaseHTTPRequestHandler):
-    replies: list[tuple[int, dict]] = []
-    requests: list[dict] = []
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        body = json.loads(self.rfile.read(length))
-        type(self).requests.append(
-            {"path": self.path, "token": self.headers["X-Postmark-Server-Token"], "body": body}
-        )
-        status, reply = type(self).replies.pop(0)
-        payload = json.dumps(reply).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+from tests.mail.provider_api import api_start
 
 
 def ok(to: str, message_id: str, message: str = "OK") -> tuple[int, dict]:
@@ -48,18 +25,12 @@ def ok(to: str, message_id: str, message: str = "OK") -> tuple[int, dict]:
 
 @pytest.fixture
 def postmark(settings):
-    FakePostmark.replies, FakePostmark.requests = [], []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakePostmark)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    running = api_start("postmark")
     settings.PORTO_MAIL_TRANSPORT = "provider"
-    settings.PORTO_ANYMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
-    settings.ANYMAIL = {
-        "POSTMARK_SERVER_TOKEN": "server-token",
-        "POSTMARK_API_URL": f"http://127.0.0.1:{server.server_address[1]}/",
-    }
-    yield FakePostmark
-    server.shutdown()
+    settings.PORTO_ANYMAIL_BACKEND = running.api.backend
+    settings.ANYMAIL = running.api.settings()
+    yield running.api
+    running.stop()
 
 
 def test_the_provider_gets_the_message_and_its_ids_are_kept(postmark, invoice):
@@ -78,13 +49,14 @@ def test_the_provider_gets_the_message_and_its_ids_are_kept(postmark, invoice):
     )
     assert email_deliver(email.pk) == "sent"
 
-    [request] = postmark.requests
-    body = request["body"]
-    assert request["path"] == "/email"
-    assert request["token"] == "server-token"
+    [call] = postmark.calls
+    body = call.json()
+    assert call.path == "/email"
+    assert call.headers["X-Postmark-Server-Token"] == "server-token"
     assert body["From"] == "Acme BV <acme-bv@send.porto.example>"
     assert body["ReplyTo"] == "office@acme.example"
     assert body["Cc"] == "boss@cafe-elysee.example"
+    assert "Bcc" not in body  # the named To address is not sent a second, blind copy
     assert body["Subject"] == email.subject
     assert body["TextBody"] == email.body_text + "\n"
     assert "<p>" in body["HtmlBody"]
@@ -134,8 +106,6 @@ def test_a_provider_outage_is_retried(postmark, invoice):
     email.refresh_from_db()
     assert "not reachable or busy" in email.last_error
     postmark.replies.append(ok("compta@cafe-elysee.example", "id-2"))
-    import datetime
-
     assert email_deliver(email.pk, now=email.next_attempt_at + datetime.timedelta(seconds=1)) == (
         "sent"
     )
@@ -157,9 +127,9 @@ def test_a_refused_request_fails_with_the_providers_reason(postmark, invoice):
     assert "Invalid 'From' address" in recipient.failure_reason
 
 
-def test_a_wrong_api_key_is_retried_for_the_operator_to_fix(postmark, invoice):
+def test_a_wrong_api_key_fails_the_email_at_once(postmark, invoice):
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     postmark.replies.append((401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."}))
-    assert email_deliver(email.pk) == "retry"
+    assert email_deliver(email.pk) == "failed"
     email.refresh_from_db()
-    assert "refused Porto's credentials (HTTP 401)" in email.last_error
+    assert "Postmark refused Porto's credentials (HTTP 401)" in email.last_error

@@ -147,7 +147,7 @@ def test_resend_last_event(settings, invoice):
 
 
 def test_postal_deliveries(settings, invoice):
-    provider(settings, "postal", POSTAL_API_URL="https://postal.example", POSTAL_KEY="srv-key")
+    provider(settings, "postal", POSTAL_API_URL="https://postal.example", POSTAL_API_KEY="srv-key")
     email = make_email(
         invoice,
         transport="provider",
@@ -180,6 +180,36 @@ def test_sandbox_reads_its_inbox(invoice):
     DeliveryEvent.objects.all().delete()
     email_refresh(email.pk, now=LATER)
     assert Recipient.objects.get(email=email).status(LATER) == Status.DELIVERED
+
+
+def test_after_switching_providers_update_status_asks_the_one_the_email_went_through(
+    settings, invoice
+):
+    provider(settings, "postmark", POSTMARK_SERVER_TOKEN="server-token")
+    email = make_email(
+        invoice,
+        transport="provider",
+        sent_through="postmark",
+        handed_off_at=SENT,
+        to=("jean@cafe.example", "marie@cafe.example"),
+        provider_message_id="07311c54-0687-4ab9-b034-b54b5bad88ba",
+    )
+    provider(settings, "brevo", BREVO_API_KEY="xkeysib-1")  # the platform moved to Brevo
+    assert refresh_refusal(email, LATER) == ""
+    url = (
+        "https://api.postmarkapp.com/messages/outbound/07311c54-0687-4ab9-b034-b54b5bad88ba/details"
+    )
+    session = FakeSession({("GET", url): (200, answer("postmark_details.json"))})
+    assert email_refresh(email.pk, now=LATER, session=session) == 3
+    assert [call["url"] for call in session.calls] == [url]
+
+
+def test_an_email_sent_through_amazon_ses_is_refused_even_when_postmark_is_configured_now(
+    settings, invoice
+):
+    provider(settings, "postmark", POSTMARK_SERVER_TOKEN="server-token")
+    email = make_email(invoice, transport="provider", sent_through="amazon_ses", handed_off_at=SENT)
+    assert "Amazon SES has no API" in refresh_refusal(email, LATER)
 
 
 def test_a_provider_refusing_the_key_is_a_clear_failure(settings, invoice):

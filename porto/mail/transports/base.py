@@ -37,6 +37,7 @@ class Outbound:
     public_id: str
     recipient_ids: dict[str, int] = field(default_factory=dict)
     company_id: int = 0
+    track_opens: bool = False  # "Check if the email is opened": the provider tracks opens
     # Called with the answer the moment it arrives, before the connection is closed: the
     # caller writes it down at once, so a crash after this point cannot cause a resend.
     on_answer: Callable[[dict[str, "RecipientResult"]], None] = lambda results: None

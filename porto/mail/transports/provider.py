@@ -1,40 +1,140 @@
-"""Any django-anymail provider (Postmark, Mailgun, SendGrid, Amazon SES, Brevo, …), chosen by
-settings. The per-recipient message ids in ``anymail_status`` are kept for tracking; our email
-and recipient ids travel in the metadata so webhooks can be matched even without them."""
+"""Any django-anymail provider (Postmark, Mailgun, SendGrid, Amazon SES, Brevo, Mailjet, Resend,
+Postal, SparkPost), chosen by settings. The per-recipient message ids in ``anymail_status``
+are kept for tracking; where the provider accepts metadata, our email and recipient ids travel
+in it too.
 
+What differs between providers is data, in ``QUIRKS``, not branches. A configuration problem
+(an option the provider does not offer, missing or refused credentials) fails the email at
+once with a plain reason: trying again for a day would not fix the settings.
+"""
+
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, getaddresses
 
-from anymail.exceptions import AnymailAPIError, AnymailError
+from anymail.exceptions import (
+    AnymailAPIError,
+    AnymailError,
+    AnymailInvalidAddress,
+    AnymailSerializationError,
+    AnymailUnsupportedFeature,
+)
+from botocore.exceptions import (
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.translation import gettext as _
 
+from porto.mail.feedback.refresh.policies import policy_for
+from porto.mail.sent_through import configured_provider
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
 ACCEPTED = {"queued", "sent", "scheduled", "unknown"}  # the provider took it
 REFUSED = {"rejected", "invalid"}
 
 
+@dataclass(frozen=True)
+class Quirks:
+    """What a provider's anymail backend accepts per message."""
+
+    metadata: bool = True  # anymail's ``metadata``
+    tracking_per_message: bool = True  # ``track_opens`` / ``track_clicks``
+
+
+QUIRKS: dict[str, Quirks] = {
+    "postmark": Quirks(),
+    "mailgun": Quirks(),
+    "sendgrid": Quirks(),
+    "mailjet": Quirks(),
+    "sparkpost": Quirks(),
+    # Tracking is configured at the provider: the SES configuration set, the Brevo account,
+    # the Resend domain, the Postal server.
+    "amazon_ses": Quirks(tracking_per_message=False),
+    "brevo": Quirks(tracking_per_message=False),
+    "resend": Quirks(tracking_per_message=False),
+    "postal": Quirks(metadata=False, tracking_per_message=False),
+}
+
+# Settings that no retry can fix: anymail's configuration errors and unsupported options,
+# boto3 (Amazon SES) without credentials or region, an address or value it cannot send.
+CONFIGURATION_ERRORS = (
+    ImproperlyConfigured,
+    AnymailUnsupportedFeature,
+    NoCredentialsError,
+    PartialCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+)
+UNSENDABLE_ERRORS = (AnymailInvalidAddress, AnymailSerializationError)
+CREDENTIAL_STATUSES = (401, 403)
+# Error codes of providers that answer errors with HTTP 200 (Postal) or inside the body.
+CREDENTIAL_CODES = {"InvalidServerAPIKey", "AccessDenied", "ServerSuspended"}
+BUSY_CODES = {"RateLimited", "TooManyRequestsException", "Throttling", "ThrottlingException"}
+
+
+def quirks_for(provider: str) -> Quirks:
+    return QUIRKS.get(provider, Quirks())
+
+
 class ProviderTransport(Transport):
     name = "provider"
 
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
-        message = django_message(outbound)
-        connection = get_connection(settings.PORTO_ANYMAIL_BACKEND, ignore_recipient_status=True)
+        provider = configured_provider()
+        message = django_message(outbound, quirks_for(provider))
         try:
+            connection = get_connection(
+                settings.PORTO_ANYMAIL_BACKEND, ignore_recipient_status=True
+            )
             connection.send_messages([message])
-        except AnymailAPIError as error:
-            raise api_failure(error) from error
-        except AnymailError as error:  # configuration problems: fixable by the operator
-            raise TransportError(
-                _("The email provider could not be used (%(reason)s); trying again later.")
-                % {"reason": first_line(error)},
-                permanent=False,
-            ) from error
+        except (AnymailError, ImproperlyConfigured, *CONFIGURATION_ERRORS) as error:
+            raise send_failure(error, provider) from error
         results = results_from(message, outbound)
         outbound.on_answer(results)
         return results
+
+
+def send_failure(error: Exception, provider: str) -> TransportError:
+    """The TransportError for what anymail (or boto3) raised: permanent unless time helps."""
+    label = policy_for(provider).label
+    if is_configuration_error(error):
+        return configuration_failure(error, label)
+    if isinstance(error, UNSENDABLE_ERRORS):
+        return TransportError(
+            _("%(provider)s cannot send this email as Porto built it: %(reason)s")
+            % {"provider": label, "reason": first_line(error)},
+            permanent=True,
+        )
+    if isinstance(error, AnymailAPIError):
+        return api_failure(error, label)
+    return TransportError(
+        _("The email provider could not be used (%(reason)s); trying again later.")
+        % {"reason": first_line(error)},
+        permanent=False,
+    )
+
+
+def is_configuration_error(error: Exception) -> bool:
+    return isinstance(error, CONFIGURATION_ERRORS) or isinstance(
+        error.__cause__, CONFIGURATION_ERRORS
+    )
+
+
+def configuration_failure(error: Exception, label: str) -> TransportError:
+    return TransportError(
+        _(
+            "Porto's settings for %(provider)s are incomplete or wrong (%(reason)s): the server "
+            "administrator must fix them. This email was not sent; send it again afterwards."
+        )
+        % {"provider": label, "reason": first_line(error)},
+        permanent=True,
+        code="configuration",
+    )
 
 
 def results_from(message, outbound: Outbound) -> dict[str, RecipientResult]:
@@ -77,43 +177,71 @@ def recipient_result(status) -> RecipientResult:
     )
 
 
-def api_failure(error: AnymailAPIError) -> TransportError:
-    code = error.status_code
-    if code in (401, 403):
+def api_failure(error: AnymailAPIError, label: str) -> TransportError:
+    body = api_body(error)
+    status = api_status(error, body)
+    code = str(error_part(body).get("code") or error_part(body).get("Code") or "")
+    if status in CREDENTIAL_STATUSES or code in CREDENTIAL_CODES:
         return TransportError(
             _(
-                "The email provider refused Porto's credentials (HTTP %(code)d): the API key in "
-                "the server settings must be fixed; trying again later."
+                "%(provider)s refused Porto's credentials (%(reason)s): the API key in the server "
+                "settings must be fixed. This email was not sent; send it again afterwards."
             )
-            % {"code": code},
-            permanent=False,
-            code=str(code),
+            % {"provider": label, "reason": code or f"HTTP {status}"},
+            permanent=True,
+            code=str(status or code),
         )
-    if code is None or code == 429 or code >= 500:
+    if status is None or status == 429 or status >= 500 or code in BUSY_CODES:
         return TransportError(
             _("The email provider is not reachable or busy (%(reason)s); trying again later.")
-            % {"reason": code or first_line(error)},
+            % {"reason": code or status or first_line(error)},
             permanent=False,
-            code=str(code or ""),
+            code=str(status or ""),
         )
     return TransportError(
         _("The email provider refused the email (HTTP %(code)d): %(reason)s")
-        % {"code": code, "reason": provider_message(error)},
+        % {"code": status, "reason": provider_message(error, body)},
         permanent=True,
-        code=str(code),
+        code=str(status),
     )
 
 
-def provider_message(error: AnymailAPIError) -> str:
-    """The provider's own words from its JSON error body, else the first line of the error."""
+def api_body(error: AnymailAPIError) -> dict:
+    """The provider's parsed error answer: JSON over HTTP, or boto3's error dict (SES)."""
+    response = error.response
+    if isinstance(response, dict):
+        return response
     try:
-        body = error.response.json()  # type: ignore[union-attr]
+        body = response.json()  # type: ignore[union-attr]
     except (AttributeError, ValueError):
-        return first_line(error)
-    if isinstance(body, dict):
-        for key in ("Message", "message", "error", "errors", "detail"):
-            if body.get(key):
-                return str(body[key])[:500]
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def api_status(error: AnymailAPIError, body: dict) -> int | None:
+    metadata = body.get("ResponseMetadata")
+    boto_status = metadata.get("HTTPStatusCode") if isinstance(metadata, dict) else None
+    return error.status_code or boto_status
+
+
+def error_part(body: dict) -> dict:
+    """Where the provider puts its error: Postal's ``data``, boto3's ``Error``, the first of
+    SendGrid's or SparkPost's ``errors``, or the body itself."""
+    for key in ("data", "Error"):
+        if isinstance(body.get(key), dict):
+            return body[key]
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return errors[0]
+    return body
+
+
+def provider_message(error: AnymailAPIError, body: dict) -> str:
+    """The provider's own words from its error answer, else the first line of the error."""
+    part = error_part(body)
+    for key in ("Message", "message", "ErrorMessage", "description", "detail", "error"):
+        if part.get(key):
+            return str(part[key])[:500]
     return first_line(error)
 
 
@@ -121,12 +249,12 @@ def first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def django_message(outbound: Outbound) -> EmailMultiAlternatives:
+def django_message(outbound: Outbound, quirks: Quirks) -> EmailMultiAlternatives:
     source = outbound.message
     pending = {a.lower() for a in outbound.recipients}
     to = _addresses(source, "To", pending)
     cc = _addresses(source, "Cc", pending)
-    listed = {a.lower() for a in to + cc}
+    listed = {address.lower() for _, address in getaddresses(to + cc)}
     bcc = [a for a in outbound.recipients if a.lower() not in listed]
     text, html = _bodies(source)
     message = EmailMultiAlternatives(
@@ -143,10 +271,15 @@ def django_message(outbound: Outbound) -> EmailMultiAlternatives:
         message.attach_alternative(html, "text/html")
     for part in source.iter_attachments():
         message.attach(part.get_filename(), part.get_payload(decode=True), part.get_content_type())
-    message.metadata = {  # type: ignore[attr-defined]
-        "porto_email": outbound.public_id,
-        "porto_recipients": ",".join(str(i) for i in outbound.recipient_ids.values()),
-    }
+    if quirks.metadata:
+        message.metadata = {  # type: ignore[attr-defined]
+            "porto_email": outbound.public_id,
+            "porto_recipients": ",".join(str(i) for i in outbound.recipient_ids.values()),
+        }
+    if quirks.tracking_per_message:
+        # "Check if the email is opened": opens at most, clicks never (links stay as written).
+        message.track_opens = outbound.track_opens  # type: ignore[attr-defined]
+        message.track_clicks = False  # type: ignore[attr-defined]
     return message
 
 

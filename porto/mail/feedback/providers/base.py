@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from porto.mail.feedback.pixel import classify_open
 from porto.mail.feedback.reasons import COMPLAINED, Refusal, failure_describe
+from porto.mail.message_ids import message_id_normalise
 from porto.mail.status import FAILURE_TYPES, Event, EventType
 
 # Events that say nothing about whether this email reached this recipient.
@@ -168,7 +169,7 @@ class Provider:
         return at
 
     def _message_id(self, tracking: AnymailTrackingEvent) -> str:
-        message_id = str(tracking.message_id or "").strip()
+        message_id = message_id_normalise(tracking.message_id)
         if not message_id:
             raise ClassificationError(
                 f"The {self.label} event names no message: it cannot be matched to an email."

@@ -17,7 +17,9 @@ class PostalClient(StatusClient):
             "POST",
             f"{base}/api/v1/messages/deliveries",
             json={"id": int(lookup.message_id) if lookup.message_id.isdigit() else 0},
-            headers={"X-Server-API-Key": get_anymail_setting("key", esp_name="POSTAL", default="")},
+            headers={
+                "X-Server-API-Key": get_anymail_setting("api_key", esp_name="POSTAL", default="")
+            },
         )
         if not answer or answer.get("status") != "success":
             return []

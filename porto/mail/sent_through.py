@@ -1,0 +1,123 @@
+"""Which way an email went and through which account, written on the email at hand-off.
+
+``sent_through`` is "sandbox", "smtp" or the anymail provider's name ("postmark", "brevo", …);
+``sent_account`` says which account of it: the SMTP server and login, or the provider's API
+host and a fingerprint of its key (never the secret itself). A provider event only ever
+changes emails sent through that provider, and Update status asks the provider the email
+went through, not the one configured today.
+"""
+
+import hashlib
+from urllib.parse import urlsplit
+
+from anymail.utils import get_anymail_setting
+from django.conf import settings
+
+from porto.mail import sources
+from porto.mail.feedback.refresh.policies import provider_of_backend
+from porto.mail.models import OutgoingEmail, TransportName
+
+ACCOUNT_LENGTH = 255  # OutgoingEmail.sent_account
+
+# provider -> (anymail's ESP name, the setting holding the key, the API's default address)
+PROVIDER_ACCOUNTS = {
+    "postmark": ("Postmark", "server_token", "https://api.postmarkapp.com/"),
+    "mailgun": ("Mailgun", "api_key", "https://api.mailgun.net/v3/"),
+    "sendgrid": ("SendGrid", "api_key", "https://api.sendgrid.com/v3/"),
+    "brevo": ("Brevo", "api_key", "https://api.brevo.com/v3/"),
+    "mailjet": ("Mailjet", "api_key", "https://api.mailjet.com/v3.1/"),
+    "resend": ("Resend", "api_key", "https://api.resend.com/"),
+    "postal": ("Postal", "api_key", ""),
+    "sparkpost": ("SparkPost", "api_key", "https://api.sparkpost.com/api/v1/"),
+}
+
+
+def configured_provider() -> str:
+    """The provider the platform sends through today: "postmark", "amazon_ses", …"""
+    return provider_of_backend(settings.PORTO_ANYMAIL_BACKEND)
+
+
+def sent_through_fields(email: OutgoingEmail) -> dict[str, str]:
+    """The ``sent_through`` and ``sent_account`` of ``email`` handed off now."""
+    if email.transport == TransportName.PROVIDER:
+        provider = configured_provider()
+        return {"sent_through": provider, "sent_account": provider_account(provider)}
+    if email.transport == TransportName.SANDBOX:
+        where = f"{settings.PORTO_SANDBOX_SMTP_HOST}:{settings.PORTO_SANDBOX_SMTP_PORT}"
+        return {"sent_through": TransportName.SANDBOX.value, "sent_account": where}
+    return {"sent_through": TransportName.SMTP.value, "sent_account": smtp_account(email)}
+
+
+def sent_through_of(email: OutgoingEmail) -> str:
+    """The way ``email`` went; for emails handed off before it was recorded, the way that
+    would be taken today."""
+    return email.sent_through or email.provider
+
+
+def smtp_account(email: OutgoingEmail) -> str:
+    config = sources.email_settings_for(email.company).smtp_config()
+    account = f"{config.host}:{config.port}"
+    if config.username:
+        account = f"{config.username} at {account}"
+    return account[:ACCOUNT_LENGTH]
+
+
+def provider_account(provider: str) -> str:
+    """The provider's API host and a fingerprint of the key: which account, not the key."""
+    if provider == "amazon_ses":
+        return amazon_ses_account()
+    if provider not in PROVIDER_ACCOUNTS:
+        return provider[:ACCOUNT_LENGTH]
+    esp_name, key_setting, default_url = PROVIDER_ACCOUNTS[provider]
+    api_url = str(get_anymail_setting("api_url", esp_name=esp_name, default=default_url))
+    key = str(get_anymail_setting(key_setting, esp_name=esp_name, default="", allow_bare=True))
+    parts = [urlsplit(api_url).netloc or provider]
+    if key:
+        parts.append(f"key {key_fingerprint(key)}")
+    return " ".join(parts)[:ACCOUNT_LENGTH]
+
+
+def amazon_ses_account() -> str:
+    params = get_anymail_setting("client_params", esp_name="Amazon SES", default={})
+    region = params.get("region_name") or "default region"
+    configuration_set = get_anymail_setting(
+        "configuration_set_name", esp_name="Amazon SES", default=None, allow_bare=False
+    )
+    account = f"Amazon SES {region}"
+    if configuration_set:
+        account += f" configuration set {configuration_set}"
+    return account[:ACCOUNT_LENGTH]
+
+
+def key_fingerprint(key: str) -> str:
+    """12 hex digits of the key's SHA-256: tells two keys apart, reveals nothing of them."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+# --- events: which emails a source may speak for ------------------------------------------
+
+NOT_PROVIDERS = {TransportName.SANDBOX.value, TransportName.SMTP.value}
+# Sources that are not one way: the pixel (any email), the outbox's own answers ("provider").
+SOURCE_WAYS = {"sandbox": "sandbox", "smtp": "smtp", "imap": "smtp"}
+UNBOUND_SOURCES = {"pixel", TransportName.PROVIDER.value}
+
+
+def way_of_source(source: str) -> str:
+    """The way an event source speaks for ("postmark" and "postmark-api": Postmark; "imap":
+    own SMTP); "" for sources about any email (the pixel, the outbox's provider answers)."""
+    if source in UNBOUND_SOURCES:
+        return ""
+    name = source.removesuffix("-api")
+    return SOURCE_WAYS.get(name, name)
+
+
+def sent_through_matches(email: OutgoingEmail, way: str) -> bool:
+    """May an event about ``way`` change ``email``?"""
+    if not way:
+        return True
+    if email.sent_through:
+        return email.sent_through == way
+    # Handed off before the way was recorded: the transport is all that is known.
+    if email.transport == TransportName.PROVIDER:
+        return way not in NOT_PROVIDERS
+    return email.transport == way
