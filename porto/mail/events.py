@@ -27,7 +27,6 @@ from porto.mail.status import Event, EventType, merge
 logger = logging.getLogger(__name__)
 
 # The name other modules import (sandbox, IMAP); the one home is porto.mail.message_ids.
-normalise_message_id = message_id_normalise
 
 
 class OtherWay(Exception):

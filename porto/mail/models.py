@@ -146,7 +146,10 @@ class OutgoingEmail(models.Model):
 
     @property
     def provider(self) -> str:
-        """Who can be asked about this email: sandbox, smtp, or the anymail provider's name."""
+        """Who can be asked about this email: sandbox, smtp, or the anymail provider's name.
+        The way it went, as recorded at hand-off; before that, the way it would go today."""
+        if self.sent_through:
+            return self.sent_through
         if self.transport == TransportName.PROVIDER:
             return provider_of_backend(settings.PORTO_ANYMAIL_BACKEND)
         return str(self.transport)

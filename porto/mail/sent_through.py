@@ -48,12 +48,6 @@ def sent_through_fields(email: OutgoingEmail) -> dict[str, str]:
     return {"sent_through": TransportName.SMTP.value, "sent_account": smtp_account(email)}
 
 
-def sent_through_of(email: OutgoingEmail) -> str:
-    """The way ``email`` went; for emails handed off before it was recorded, the way that
-    would be taken today."""
-    return email.sent_through or email.provider
-
-
 def smtp_account(email: OutgoingEmail) -> str:
     config = sources.email_settings_for(email.company).smtp_config()
     account = f"{config.host}:{config.port}"

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from porto.accounts.models import Company
-from porto.mail.events import normalise_message_id
+from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import OutgoingEmail
 from porto.sandbox import parsing
 from porto.sandbox.models import SandboxMessage
@@ -60,7 +60,7 @@ def matched_company_id(summary: parsing.Summary) -> int | None:
 
 
 def outgoing_email_for(message_id: str) -> OutgoingEmail | None:
-    message_id = normalise_message_id(message_id)
+    message_id = message_id_normalise(message_id)
     if not message_id:
         return None
     return OutgoingEmail.objects.filter(message_id=message_id).only("pk", "company_id").first()

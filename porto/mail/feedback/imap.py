@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 from flufl.bounce import all_failures
 
 from porto.lib.smtp import Security, default_ssl_context
-from porto.mail.events import normalise_message_id, record_event
+from porto.mail.events import record_event
 from porto.mail.feedback.reasons import Refusal, failure_describe
+from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import ImapCursor, OutgoingEmail
 from porto.mail.status import Event, EventType
 
@@ -234,11 +235,11 @@ def _returned_message_ids(part: email.message.Message) -> list[str]:
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], email.message.Message):
         found = payload[0].get("Message-ID", "")
-        return [normalise_message_id(str(found))] if found else []
+        return [message_id_normalise(str(found))] if found else []
     text = part.get_payload(decode=True) or b""
     headers = email.message_from_bytes(bytes(text))  # type: ignore[arg-type]
     found = headers.get("Message-ID", "")
-    return [normalise_message_id(str(found))] if found else []
+    return [message_id_normalise(str(found))] if found else []
 
 
 def _blocks(part: email.message.Message) -> list[email.message.Message]:
@@ -361,7 +362,7 @@ def _diagnostic_line(raw: bytes) -> str:
 
 
 def dsn_key(message: email.message.Message, raw: bytes) -> str:
-    own_id = normalise_message_id(str(message.get("Message-ID", "")))
+    own_id = message_id_normalise(str(message.get("Message-ID", "")))
     return own_id or "sha256:" + hashlib.sha256(raw).hexdigest()
 
 

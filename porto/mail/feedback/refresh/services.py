@@ -20,7 +20,6 @@ from porto.mail.feedback.refresh.base import (
 )
 from porto.mail.feedback.refresh.policies import policy_for
 from porto.mail.models import OutgoingEmail, Recipient, TransportName
-from porto.mail.sent_through import sent_through_of
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ def refresh_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
     """Why Update status cannot be offered for ``email`` at ``now``; "" when it can.
 
     Reads only the email (and, for own SMTP, the company's email settings)."""
-    provider = sent_through_of(email)
+    provider = email.provider
     policy = policy_for(provider)
     if not policy.has_api or provider not in SUPPORTED:
         return no_api_reason(provider)
@@ -122,7 +121,7 @@ def busy_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
         return _(
             "Porto is already asking %(provider)s about this email; the status changes as soon "
             "as the answer is in."
-        ) % {"provider": policy_for(sent_through_of(email)).label}
+        ) % {"provider": policy_for(email.provider).label}
     if now - started < _cooldown():
         wait = int((_cooldown() - (now - started)).total_seconds()) + 1
         return _(
@@ -185,14 +184,14 @@ def email_refresh(
     error = ""
     new = 0
     try:
-        client = client_for(sent_through_of(email), session=session)
+        client = client_for(email.provider, session=session)
         new = client.refresh(email, lookups_of(email), now)
     except (RefreshFailed, RefreshRefused) as failure:
         error = failure.message
     except (KeyError, TypeError, AttributeError, ValueError):  # an answer of another shape
         logger.warning("Unreadable status answer for email %s", email_id, exc_info=True)
         error = _("%(provider)s answered in a form Porto cannot read; nothing was changed.") % {
-            "provider": policy_for(sent_through_of(email)).label
+            "provider": policy_for(email.provider).label
         }
     finally:
         OutgoingEmail.objects.filter(pk=email_id).update(
