@@ -10,6 +10,7 @@ only window for a duplicate is a crash between the server's 250 and that commit.
 import datetime
 import logging
 import secrets
+from collections import Counter
 from dataclasses import asdict
 from functools import partial
 
@@ -25,7 +26,7 @@ from porto.documents.services import document_mark_sent
 from porto.mail import sources
 from porto.mail.compose import compose
 from porto.mail.events import events_link_unlinked, record_event
-from porto.mail.models import DeliveryAttempt, OutgoingEmail, Recipient
+from porto.mail.models import DeliveryAttempt, DeliveryEvent, OutgoingEmail, Recipient
 from porto.mail.status import Event, EventType
 from porto.mail.transports import Transports, transport_for
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
@@ -75,6 +76,20 @@ def email_deliver(
     email = claim(email_id, token, now)
     if email is None:
         return "not-due"
+    try:
+        return deliver_claimed(email, token, now, fixed_clock, transport or transports)
+    except Exception as error:  # a bug or poison data: a few attempts, then a plain failure
+        logger.exception("Delivery of email %s failed unexpectedly", email.pk)
+        return stop_unexpected(email, token, now, error)
+
+
+def deliver_claimed(
+    email: OutgoingEmail,
+    token: str,
+    now: datetime.datetime,
+    fixed_clock: bool,
+    transport: Transport | Transports | None,
+) -> str:
     recover_written_answers(email, token, now)
     close_interrupted_attempts(email, now)
     if email.files_pending and not attach_document_files(email, token, now):
@@ -90,10 +105,16 @@ def email_deliver(
             email, token, now, _("The email could not be built: %(reason)s") % {"reason": error}
         )
     attempt = begin_hand_off(email, token, now)
-    transport = transport or (transports.for_email(email) if transports else transport_for(email))
-    results = hand_off(transport, email, message, pending, attempt)
+    chosen = transport_of(email, transport)
+    results = hand_off(chosen, email, message, pending, attempt)
     answered_at = now if fixed_clock else timezone.now()
     return record_answer(email, token, attempt, pending, results, answered_at)
+
+
+def transport_of(email: OutgoingEmail, given: Transport | Transports | None) -> Transport:
+    if isinstance(given, Transports):
+        return given.for_email(email)
+    return given or transport_for(email)
 
 
 def write_answer(attempt: DeliveryAttempt, results: dict[str, RecipientResult]) -> None:
@@ -191,13 +212,9 @@ def hand_off(
         return transport.send(outbound_for(email, message, pending, attempt))
     except TransportError as error:
         return error
-    except Exception as error:  # a bug or an unforeseen library error: retry, keep the reason
+    except Exception as error:  # a bug or an unforeseen library error
         logger.exception("Transport %s failed for email %s", email.transport, email.pk)
-        return TransportError(
-            _("Sending failed unexpectedly (%(reason)s); trying again later.")
-            % {"reason": type(error).__name__},
-            permanent=False,
-        )
+        return unexpected_error(pending, error)
 
 
 def record_answer(
@@ -299,7 +316,7 @@ def settle(email: OutgoingEmail, token: str, now: datetime.datetime) -> str:
         recipients = list(Recipient.objects.filter(email=email))
         waiting = []
     if waiting:
-        return schedule_retry(email, token, now, waiting)
+        return schedule_retry(email, token, now, waiting[0].last_deferral_reason)
     return finish(email, token, now, recipients)
 
 
@@ -316,9 +333,7 @@ def gave_up_reason(email: OutgoingEmail, last: str) -> str:
     }
 
 
-def schedule_retry(
-    email: OutgoingEmail, token: str, now: datetime.datetime, waiting: list[Recipient]
-) -> str:
+def schedule_retry(email: OutgoingEmail, token: str, now: datetime.datetime, reason: str) -> str:
     from porto.mail.tasks import can_wake_later, wake_later_on_commit
 
     when = now + retry_delay(email.attempts)
@@ -330,7 +345,7 @@ def schedule_retry(
         woken_at=when if planned else F("woken_at"),
         lease_token="",
         lease_until=None,
-        last_error=waiting[0].last_deferral_reason,
+        last_error=reason,
     )
     if updated and planned:
         wake_later_on_commit(email.pk, when)
@@ -374,6 +389,67 @@ def fail_all(
         waiting = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
         fail_recipients(email, waiting, now, reason)
         return finish(email, token, now, list(email.recipients.all()))
+
+
+# Unexpected errors: a bug or poison data is tried a few times, then fails with a plain reason
+# (never 24 h of silent retries). Each such attempt leaves a deferral coded UNEXPECTED.
+
+UNEXPECTED = "unexpected"
+
+
+def unexpected_error(pending: list[Recipient], error: Exception) -> TransportError:
+    failures = unexpected_failures(pending) + 1
+    final = failures >= settings.PORTO_MAIL_UNEXPECTED_ATTEMPTS
+    return TransportError(
+        unexpected_reason(error, failures, final), permanent=final, code=UNEXPECTED
+    )
+
+
+def unexpected_failures(pending: list[Recipient]) -> int:
+    """How many earlier hand-offs of these recipients ended in an unexpected error."""
+    per_recipient = Counter(
+        DeliveryEvent.objects.filter(recipient__in=pending, code=UNEXPECTED).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    return max(per_recipient.values(), default=0)
+
+
+def unexpected_reason(error: Exception, failures: int, final: bool) -> str:
+    values = {"reason": type(error).__name__, "attempts": failures}
+    if final:
+        return (
+            _(
+                "Sending failed %(attempts)d times because of an unexpected error (%(reason)s); "
+                "stopped trying. Check the addresses, or ask support for help."
+            )
+            % values
+        )
+    return _("Sending failed because of an unexpected error (%(reason)s); trying again later.") % (
+        values
+    )
+
+
+def stop_unexpected(
+    email: OutgoingEmail, token: str, now: datetime.datetime, error: Exception
+) -> str:
+    """An exception outside the hand-off: retry later, or fail after the allowed attempts."""
+    final = email.attempts >= settings.PORTO_MAIL_UNEXPECTED_ATTEMPTS
+    reason = unexpected_reason(error, email.attempts, final)
+    if final:
+        return fail_all(email, token, now, reason, code=UNEXPECTED)
+    return schedule_retry(email, token, now, reason)
+
+
+def email_mark_failed(email_id: int, reason: str) -> None:
+    """The last guard of the worker's loop (porto.mail.guard): keep the reason on the email,
+    and stop an email that keeps failing this way."""
+    OutgoingEmail.objects.filter(pk=email_id).update(last_error=reason)
+    OutgoingEmail.objects.filter(
+        pk=email_id,
+        state=State.SENDING,
+        attempts__gte=settings.PORTO_MAIL_UNEXPECTED_ATTEMPTS,
+    ).update(state=State.FAILED, finished_at=timezone.now(), lease_token="", lease_until=None)
 
 
 # The sweeper
