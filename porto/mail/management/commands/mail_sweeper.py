@@ -27,7 +27,6 @@ def sweep_step(name: str, step: Callable[[], int]) -> int:
         return step()
     except Exception:
         logger.exception("The sweeper's %s step failed; trying again next round", name)
-        close_old_connections()
         return 0
 
 
