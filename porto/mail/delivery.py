@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from porto.documents.services import document_mark_sent
 from porto.mail import sources
@@ -415,19 +416,18 @@ def unexpected_failures(pending: list[Recipient]) -> int:
     return max(per_recipient.values(), default=0)
 
 
+UNEXPECTED_RETRY = N_(
+    "Sending failed because of an unexpected error (%(reason)s); trying again later."
+)
+UNEXPECTED_FINAL = N_(
+    "Sending failed %(attempts)d times because of an unexpected error (%(reason)s); stopped "
+    "trying. Check the addresses, or ask support for help."
+)
+
+
 def unexpected_reason(error: Exception, failures: int, final: bool) -> str:
-    values = {"reason": type(error).__name__, "attempts": failures}
-    if final:
-        return (
-            _(
-                "Sending failed %(attempts)d times because of an unexpected error (%(reason)s); "
-                "stopped trying. Check the addresses, or ask support for help."
-            )
-            % values
-        )
-    return _("Sending failed because of an unexpected error (%(reason)s); trying again later.") % (
-        values
-    )
+    template = UNEXPECTED_FINAL if final else UNEXPECTED_RETRY
+    return _(template) % {"reason": type(error).__name__, "attempts": failures}
 
 
 def stop_unexpected(
