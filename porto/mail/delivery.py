@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop as N_
 
 from porto.documents.services import document_mark_sent
 from porto.mail import sources
-from porto.mail.compose import compose
+from porto.mail.compose import Copy, copies_for
 from porto.mail.events import events_link_unlinked, record_event
 from porto.mail.models import DeliveryAttempt, DeliveryEvent, OutgoingEmail, Recipient
 from porto.mail.status import Event, EventType
@@ -98,18 +98,46 @@ def deliver_claimed(
     pending = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
     if not pending:
         return settle(email, token, now)
+    chosen = transport_of(email, transport)
     try:
-        message = compose(email)
+        copies = copies_for(email, pending, envelope_apart=chosen.envelope_apart)
     except (ValueError, TypeError) as error:  # stored data no message can carry: not retried
         logger.exception("Email %s cannot be composed", email.pk)
         return fail_all(
             email, token, now, _("The email could not be built: %(reason)s") % {"reason": error}
         )
+    answered_at = now
+    for copy in copies:
+        if not lease_renew(email, token, answered_at):
+            return "lease-lost"  # another worker took the email over
+        answered_at = hand_off_copy(chosen, email, token, copy, answered_at, fixed_clock)
+    return settle(email, token, answered_at)
+
+
+def hand_off_copy(
+    transport: Transport,
+    email: OutgoingEmail,
+    token: str,
+    copy: Copy,
+    now: datetime.datetime,
+    fixed_clock: bool,
+) -> datetime.datetime:
+    """Hand one copy off and record its answer at once (so a crash before the next copy never
+    sends this one again); the time of the answer."""
     attempt = begin_hand_off(email, token, now)
-    chosen = transport_of(email, transport)
-    results = hand_off(chosen, email, message, pending, attempt)
+    results = hand_off(transport, email, copy.message, copy.recipients, attempt)
     answered_at = now if fixed_clock else timezone.now()
-    return record_answer(email, token, attempt, pending, results, answered_at)
+    record_answer(email, attempt, copy.recipients, results, answered_at)
+    return answered_at
+
+
+def lease_renew(email: OutgoingEmail, token: str, now: datetime.datetime) -> bool:
+    """Still ours? Then hold it a full lease longer (many copies take time)."""
+    return bool(
+        OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
+            lease_until=now + lease_length()
+        )
+    )
 
 
 def transport_of(email: OutgoingEmail, given: Transport | Transports | None) -> Transport:
@@ -220,21 +248,18 @@ def hand_off(
 
 def record_answer(
     email: OutgoingEmail,
-    token: str,
     attempt: DeliveryAttempt,
     pending: list[Recipient],
     results: dict[str, RecipientResult] | TransportError,
     now: datetime.datetime,
-) -> str:
+) -> None:
     with transaction.atomic():
         record_results(email, attempt, pending, results, now)
         DeliveryAttempt.objects.filter(pk=attempt.pk).update(
             outcome=DeliveryAttempt.Outcome.ANSWERED, finished_at=now, detail=summary(results)
         )
-        outcome = settle(email, token, now)
     if any(r.provider_message_id for r in _values(results)):
         events_link_unlinked(list(email.recipients.select_related("email")))
-    return outcome
 
 
 def record_results(

@@ -108,10 +108,10 @@ def test_one_unexpected_error_then_a_working_transport_delivers_the_email(smtp_s
 def test_an_unexpected_error_before_the_hand_off_fails_the_email_after_three_attempts(
     smtp_server, invoice, monkeypatch
 ):
-    def compose_with_a_bug(email):
+    def compose_with_a_bug(email, pending, *, envelope_apart):
         raise KeyError("Content-Language")
 
-    monkeypatch.setattr(delivery, "compose", compose_with_a_bug)
+    monkeypatch.setattr(delivery, "copies_for", compose_with_a_bug)
     email = queue(invoice)
     assert deliver_until_final(email) == ["retry", "retry", "failed"]
     email.refresh_from_db()
