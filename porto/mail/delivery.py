@@ -5,6 +5,11 @@ The conditional UPDATE in ``claim`` is the only way to own an email; every later
 the lease token, so a worker that lost its lease cannot overwrite the one that took over.
 "Handing off" is recorded (and committed) before the network call and the answer after it: the
 only window for a duplicate is a crash between the server's 250 and that commit.
+
+With per-recipient copies (``compose.copies_for``) each copy is one such hand-off with its own
+attempt row and answer, recorded before the next copy starts: a crash between copies never
+sends an accepted copy again. An unexpected exception (not a ``TransportError``) is tried
+PORTO_MAIL_UNEXPECTED_ATTEMPTS times, then fails the email with a plain reason.
 """
 
 import datetime
