@@ -2,6 +2,7 @@
 ports): a crashed child is started again, and SIGTERM stops everything within seconds, leaving
 no child behind, also during a restart pause and right after a restart."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -99,10 +100,20 @@ class Serve:
         return time.monotonic() - sent
 
     def clean_up(self) -> None:
-        """Whatever a failed test left running: the session started for this serve only."""
+        """Stop what a test left running: serve (SIGTERM, then SIGKILL) and, should any
+        survive, its children (each in its own process group, so killed by pid)."""
+        children = list(self.children().values())
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOPS_WITHIN)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for pid in children:
+            if is_alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         self.stdout.close()
 
 
