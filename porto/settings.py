@@ -242,6 +242,9 @@ PORTO_PLATFORM_SENDING_DOMAIN = os.environ.get(
 PORTO_MAIL_RETRY_FOR = float(os.environ.get("PORTO_MAIL_RETRY_FOR", str(24 * 3600)))
 PORTO_MAIL_RETRY_FIRST_DELAY = float(os.environ.get("PORTO_MAIL_RETRY_FIRST_DELAY", "60"))
 PORTO_MAIL_RETRY_MAX_DELAY = float(os.environ.get("PORTO_MAIL_RETRY_MAX_DELAY", "3600"))
+# An unexpected error (a bug, data no transport can carry) is tried this many times, then the
+# email fails with a plain reason instead of being retried for PORTO_MAIL_RETRY_FOR.
+PORTO_MAIL_UNEXPECTED_ATTEMPTS = int(os.environ.get("PORTO_MAIL_UNEXPECTED_ATTEMPTS", "3"))
 # A worker owns an email for this long; past it the sweeper hands the email to another worker.
 # Longer than the slowest hand-off (SMTP timeout x steps), or a slow worker may be overtaken.
 PORTO_MAIL_LEASE = float(os.environ.get("PORTO_MAIL_LEASE", "300"))

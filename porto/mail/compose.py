@@ -11,6 +11,7 @@ the message need SMTPUTF8 (``needs_smtputf8``), and it is then serialised as UTF
 
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.urls import reverse
@@ -30,14 +31,15 @@ from porto.mail.feedback.pixel import pixel_token
 from porto.mail.models import Attachment, OutgoingEmail, Recipient, TransportName
 
 
-def compose(email: OutgoingEmail) -> EmailMessage:
+def compose(email: OutgoingEmail, pixel_for: Recipient | None = None) -> EmailMessage:
+    """The message, with ``pixel_for``'s open pixel when given (see ``copies_for``)."""
     recipients = list(email.recipients.all())
     attachments = list(email.attachments.select_related("blob"))
     message = EmailMessage(policy=OUTGOING)
     _set_headers(message, email, recipients)
     message.set_content(email.body_text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if email.body_html:
-        html = with_pixel(email.body_html, pixel_recipient(email, recipients))
+        html = with_pixel(email.body_html, pixel_for)
         message.add_alternative(html, subtype="html", charset="utf-8")
     for attachment in attachments:
         _attach(message, attachment)
@@ -49,12 +51,17 @@ def compose(email: OutgoingEmail) -> EmailMessage:
 def pixel_recipient(email: OutgoingEmail, recipients: list[Recipient]) -> Recipient | None:
     """Whose pixel goes into the HTML body, if any.
 
-    Every recipient receives the same message, so a pixel tells who opened it only when there
+    When every recipient receives the same message, a pixel tells who opened it only when there
     is exactly one recipient: with Cc or Bcc (also "copy to self") an open could be anyone's,
     and the sender opening their own copy must never make the client's email Read."""
-    if not email.track_opens or email.transport == TransportName.SMTP or len(recipients) != 1:
+    if not tracks_opens(email) or len(recipients) != 1:
         return None
     return recipients[0]
+
+
+def tracks_opens(email: OutgoingEmail) -> bool:
+    """Open tracking is on, and never through the company's own mailbox."""
+    return email.track_opens and email.transport != TransportName.SMTP
 
 
 def pixel_url(recipient: Recipient) -> str:
@@ -107,3 +114,35 @@ def _attach(message: EmailMessage, attachment: Attachment) -> None:
 
 def as_bytes(message: EmailMessage) -> bytes:
     return message_bytes(message)
+
+
+# Per-recipient copies
+
+
+class Copy(NamedTuple):
+    """One hand-off: a message and the addresses it goes to (RCPT TO)."""
+
+    message: EmailMessage
+    recipients: list[Recipient]
+
+
+def copies_for(
+    email: OutgoingEmail, pending: list[Recipient], *, envelope_apart: bool
+) -> list[Copy]:
+    """What to hand off so that the ``pending`` recipients get the email.
+
+    With open tracking through a transport that keeps the envelope apart from the headers (the
+    sandbox, own SMTP), each To and Cc recipient gets a copy of its own, with its own pixel,
+    sent to that address only: every copy has the same To, Cc and Message-ID headers, so nobody
+    sees a difference, and each recipient can become Read on its own. Bcc recipients (also the
+    sender's "send me a copy") share one copy without a pixel. Otherwise (no tracking, or a
+    provider, which tracks each recipient itself) one message goes to everyone."""
+    if not (envelope_apart and tracks_opens(email)):
+        shared_pixel = pixel_recipient(email, list(email.recipients.all()))
+        return [Copy(compose(email, shared_pixel), pending)]
+    tracked = [r for r in pending if r.kind != Recipient.Kind.BCC]
+    untracked = [r for r in pending if r.kind == Recipient.Kind.BCC]
+    copies = [Copy(compose(email, recipient), [recipient]) for recipient in tracked]
+    if untracked:
+        copies.append(Copy(compose(email), untracked))
+    return copies

@@ -5,11 +5,17 @@ The conditional UPDATE in ``claim`` is the only way to own an email; every later
 the lease token, so a worker that lost its lease cannot overwrite the one that took over.
 "Handing off" is recorded (and committed) before the network call and the answer after it: the
 only window for a duplicate is a crash between the server's 250 and that commit.
+
+With per-recipient copies (``compose.copies_for``) each copy is one such hand-off with its own
+attempt row and answer, recorded before the next copy starts: a crash between copies never
+sends an accepted copy again. An unexpected exception (not a ``TransportError``) is tried
+PORTO_MAIL_UNEXPECTED_ATTEMPTS times, then fails the email with a plain reason.
 """
 
 import datetime
 import logging
 import secrets
+from collections import Counter
 from dataclasses import asdict
 from functools import partial
 
@@ -20,13 +26,14 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from porto.documents.services import document_mark_sent
 from porto.mail import sources
-from porto.mail.compose import compose
+from porto.mail.compose import Copy, copies_for
 from porto.mail.events import events_link_unlinked, record_event
 from porto.mail.message_ids import message_id_normalise
-from porto.mail.models import DeliveryAttempt, OutgoingEmail, Recipient
+from porto.mail.models import DeliveryAttempt, DeliveryEvent, OutgoingEmail, Recipient
 from porto.mail.sent_through import sent_through_fields
 from porto.mail.status import Event, EventType
 from porto.mail.transports import Transports, transport_for
@@ -77,6 +84,20 @@ def email_deliver(
     email = claim(email_id, token, now)
     if email is None:
         return "not-due"
+    try:
+        return deliver_claimed(email, token, now, fixed_clock, transport or transports)
+    except Exception as error:  # a bug or poison data: a few attempts, then a plain failure
+        logger.exception("Delivery of email %s failed unexpectedly", email.pk)
+        return stop_unexpected(email, token, now, error)
+
+
+def deliver_claimed(
+    email: OutgoingEmail,
+    token: str,
+    now: datetime.datetime,
+    fixed_clock: bool,
+    transport: Transport | Transports | None,
+) -> str:
     recover_written_answers(email, token, now)
     close_interrupted_attempts(email, now)
     if email.files_pending and not attach_document_files(email, token, now):
@@ -84,18 +105,52 @@ def email_deliver(
     pending = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
     if not pending:
         return settle(email, token, now)
+    chosen = transport_of(email, transport)
     try:
-        message = compose(email)
+        copies = copies_for(email, pending, envelope_apart=chosen.envelope_apart)
     except (ValueError, TypeError) as error:  # stored data no message can carry: not retried
         logger.exception("Email %s cannot be composed", email.pk)
         return fail_all(
             email, token, now, _("The email could not be built: %(reason)s") % {"reason": error}
         )
+    answered_at = now
+    for copy in copies:
+        if not lease_renew(email, token, answered_at):
+            return "lease-lost"  # another worker took the email over
+        answered_at = hand_off_copy(chosen, email, token, copy, answered_at, fixed_clock)
+    return settle(email, token, answered_at)
+
+
+def hand_off_copy(
+    transport: Transport,
+    email: OutgoingEmail,
+    token: str,
+    copy: Copy,
+    now: datetime.datetime,
+    fixed_clock: bool,
+) -> datetime.datetime:
+    """Hand one copy off and record its answer at once (so a crash before the next copy never
+    sends this one again); the time of the answer."""
     attempt = begin_hand_off(email, token, now)
-    transport = transport or (transports.for_email(email) if transports else transport_for(email))
-    results = hand_off(transport, email, message, pending, attempt)
+    results = hand_off(transport, email, copy.message, copy.recipients, attempt)
     answered_at = now if fixed_clock else timezone.now()
-    return record_answer(email, token, attempt, pending, results, answered_at)
+    record_answer(email, attempt, copy.recipients, results, answered_at)
+    return answered_at
+
+
+def lease_renew(email: OutgoingEmail, token: str, now: datetime.datetime) -> bool:
+    """Still ours? Then hold it a full lease longer (many copies take time)."""
+    return bool(
+        OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
+            lease_until=now + lease_length()
+        )
+    )
+
+
+def transport_of(email: OutgoingEmail, given: Transport | Transports | None) -> Transport:
+    if isinstance(given, Transports):
+        return given.for_email(email)
+    return given or transport_for(email)
 
 
 def write_answer(attempt: DeliveryAttempt, results: dict[str, RecipientResult]) -> None:
@@ -194,32 +249,25 @@ def hand_off(
         return transport.send(outbound_for(email, message, pending, attempt))
     except TransportError as error:
         return error
-    except Exception as error:  # a bug or an unforeseen library error: retry, keep the reason
+    except Exception as error:  # a bug or an unforeseen library error
         logger.exception("Transport %s failed for email %s", email.transport, email.pk)
-        return TransportError(
-            _("Sending failed unexpectedly (%(reason)s); trying again later.")
-            % {"reason": type(error).__name__},
-            permanent=False,
-        )
+        return unexpected_error(pending, error)
 
 
 def record_answer(
     email: OutgoingEmail,
-    token: str,
     attempt: DeliveryAttempt,
     pending: list[Recipient],
     results: dict[str, RecipientResult] | TransportError,
     now: datetime.datetime,
-) -> str:
+) -> None:
     with transaction.atomic():
         record_results(email, attempt, pending, results, now)
         DeliveryAttempt.objects.filter(pk=attempt.pk).update(
             outcome=DeliveryAttempt.Outcome.ANSWERED, finished_at=now, detail=summary(results)
         )
-        outcome = settle(email, token, now)
     if any(r.provider_message_id for r in _values(results)):
         events_link_unlinked(list(email.recipients.select_related("email")))
-    return outcome
 
 
 def record_results(
@@ -302,7 +350,7 @@ def settle(email: OutgoingEmail, token: str, now: datetime.datetime) -> str:
         recipients = list(Recipient.objects.filter(email=email))
         waiting = []
     if waiting:
-        return schedule_retry(email, token, now, waiting)
+        return schedule_retry(email, token, now, waiting[0].last_deferral_reason)
     return finish(email, token, now, recipients)
 
 
@@ -319,9 +367,7 @@ def gave_up_reason(email: OutgoingEmail, last: str) -> str:
     }
 
 
-def schedule_retry(
-    email: OutgoingEmail, token: str, now: datetime.datetime, waiting: list[Recipient]
-) -> str:
+def schedule_retry(email: OutgoingEmail, token: str, now: datetime.datetime, reason: str) -> str:
     from porto.mail.tasks import can_wake_later, wake_later_on_commit
 
     when = now + retry_delay(email.attempts)
@@ -333,7 +379,7 @@ def schedule_retry(
         woken_at=when if planned else F("woken_at"),
         lease_token="",
         lease_until=None,
-        last_error=waiting[0].last_deferral_reason,
+        last_error=reason,
     )
     if updated and planned:
         wake_later_on_commit(email.pk, when)
@@ -377,6 +423,66 @@ def fail_all(
         waiting = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
         fail_recipients(email, waiting, now, reason)
         return finish(email, token, now, list(email.recipients.all()))
+
+
+# Unexpected errors: a bug or poison data is tried a few times, then fails with a plain reason
+# (never 24 h of silent retries). Each such attempt leaves a deferral coded UNEXPECTED.
+
+UNEXPECTED = "unexpected"
+
+
+def unexpected_error(pending: list[Recipient], error: Exception) -> TransportError:
+    failures = unexpected_failures(pending) + 1
+    final = failures >= settings.PORTO_MAIL_UNEXPECTED_ATTEMPTS
+    return TransportError(
+        unexpected_reason(error, failures, final), permanent=final, code=UNEXPECTED
+    )
+
+
+def unexpected_failures(pending: list[Recipient]) -> int:
+    """How many earlier hand-offs of these recipients ended in an unexpected error."""
+    per_recipient = Counter(
+        DeliveryEvent.objects.filter(recipient__in=pending, code=UNEXPECTED).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    return max(per_recipient.values(), default=0)
+
+
+UNEXPECTED_RETRY = N_(
+    "Sending failed because of an unexpected error (%(reason)s); trying again later."
+)
+UNEXPECTED_FINAL = N_(
+    "Sending failed %(attempts)d times because of an unexpected error (%(reason)s); stopped "
+    "trying. Check the addresses, or ask support for help."
+)
+
+
+def unexpected_reason(error: Exception, failures: int, final: bool) -> str:
+    template = UNEXPECTED_FINAL if final else UNEXPECTED_RETRY
+    return _(template) % {"reason": type(error).__name__, "attempts": failures}
+
+
+def stop_unexpected(
+    email: OutgoingEmail, token: str, now: datetime.datetime, error: Exception
+) -> str:
+    """An exception outside the hand-off: retry later, or fail after the allowed attempts."""
+    final = email.attempts >= settings.PORTO_MAIL_UNEXPECTED_ATTEMPTS
+    reason = unexpected_reason(error, email.attempts, final)
+    if final:
+        return fail_all(email, token, now, reason, code=UNEXPECTED)
+    return schedule_retry(email, token, now, reason)
+
+
+def email_mark_failed(email_id: int, reason: str) -> None:
+    """The last guard of the worker's loop (porto.mail.guard): keep the reason on the email,
+    and stop an email that keeps failing this way."""
+    OutgoingEmail.objects.filter(pk=email_id).update(last_error=reason)
+    OutgoingEmail.objects.filter(
+        pk=email_id,
+        state=State.SENDING,
+        attempts__gte=settings.PORTO_MAIL_UNEXPECTED_ATTEMPTS,
+    ).update(state=State.FAILED, finished_at=timezone.now(), lease_token="", lease_until=None)
 
 
 # The sweeper

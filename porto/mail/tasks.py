@@ -8,6 +8,8 @@ from functools import partial
 from django.db import transaction
 from django_tasks import task
 
+from porto.mail.guard import run_guarded
+
 logger = logging.getLogger(__name__)
 
 WAKE_BATCH = 25  # emails per task: few enqueues for a bulk send, still spread over workers
@@ -15,13 +17,23 @@ WAKE_BATCH = 25  # emails per task: few enqueues for a bulk send, still spread o
 
 @task()
 def deliver_emails(email_ids: list[int]) -> dict[str, str]:
-    from porto.mail.delivery import email_deliver
     from porto.mail.transports import Transports
 
     with Transports() as transports:  # one connection per server for the whole batch
-        return {
-            str(email_id): email_deliver(email_id, transports=transports) for email_id in email_ids
-        }
+        return {str(email_id): deliver_guarded(email_id, transports) for email_id in email_ids}
+
+
+def deliver_guarded(email_id: int, transports) -> str:
+    """One email of the batch; whatever it does, the next ones are still delivered."""
+    from porto.mail.delivery import email_deliver, email_mark_failed
+
+    outcome = run_guarded(
+        f"email {email_id}",
+        partial(email_deliver, email_id, transports=transports),
+        partial(email_mark_failed, email_id),
+        savepoint=False,  # the outbox commits "handing off" before the network call
+    )
+    return outcome or "error"
 
 
 def wake(email_ids: list[int]) -> None:

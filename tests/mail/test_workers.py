@@ -219,3 +219,91 @@ def test_rq_workers_on_redis_deliver_the_bulk_send(tmp_path, capsys):
     result = deliver_bulk(tmp_path, sqlite_url(tmp_path), backend="rq", count=200, kills=2)
     report(capsys, result, "RQ on Redis, 1 worker, SIGKILLed 2 times")
     assert_none_lost(result)
+
+
+# --- Poison input: a webhook whose projection raises stops neither the worker nor the sweeper
+
+POISON_MESSAGE_IDS = {
+    "sqlite": ["\ud800"],  # a lone surrogate: no UTF-8 for it
+    "postgresql": ["\ud800", "abc\x00def", "m" * 300],  # NUL, longer than the column
+}
+STORE_POISON = """
+import datetime as dt, json
+from pathlib import Path
+from django.db import connection
+from porto.mail.models import InboundWebhook
+from porto.mail.tasks import process_webhook
+rows = []
+for message_id in json.loads({ids!r})[connection.vendor]:
+    body = json.loads(Path("tests/mail/payloads/postmark/bounce_hard.json").read_text())
+    body["MessageID"] = message_id
+    for enqueued in (True, False):  # projected by the worker's task / by the sweeper
+        row = InboundWebhook.objects.create(
+            provider="postmark",
+            headers={{"Content-Type": "application/json"}},
+            body=json.dumps(body).encode(),
+            received_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+        )
+        if enqueued:
+            process_webhook.enqueue(row.pk)
+        rows.append(row.pk)
+print(json.dumps(rows))
+"""
+POISON_STATE = """
+import json
+from porto.mail.models import InboundWebhook
+print(json.dumps([[w.processed_at is not None, w.error] for w in InboundWebhook.objects.all()]))
+"""
+
+
+def last_json(output: str):
+    return json.loads(output.strip().splitlines()[-1])  # after the shell's own notices
+
+
+def poison_then_send(tmp_path: Path, database_url: str) -> None:
+    server = SmtpTestServer(Rules())
+    server.start()
+    run = Run(tmp_path, database_url, "db", server.port_number)
+    try:
+        run.run(run.manage("migrate", "--noinput"))
+        poison = last_json(
+            run.run(
+                run.manage("shell", "-c", STORE_POISON.format(ids=json.dumps(POISON_MESSAGE_IDS)))
+            )
+        )
+        assert poison
+        assert run.scenario("seed", "1")["queued"] == 1
+        run.start_worker()
+        run.start_sweeper()
+        counts = wait_until_final(run, 1)
+        states = last_json(run.run(run.manage("shell", "-c", POISON_STATE)))
+        time.sleep(2)  # a round more of the sweeper and the worker's polling
+        alive = [process.poll() is None for process in run.workers + run.others]
+    finally:
+        run.stop()
+        server.stop()
+    assert counts["states"] == {"sent": 1}
+    assert len(server.received) == 1
+    assert states and all(processed and error for processed, error in states), states
+    assert alive == [True, True]  # the worker and the sweeper still run
+
+
+@pytest.mark.skipif(on_postgres_pass(), reason="runs in the SQLite pass")
+def test_poison_webhooks_then_a_send_on_sqlite_the_send_goes_out_and_every_process_runs(
+    tmp_path,
+):
+    poison_then_send(tmp_path, sqlite_url(tmp_path))
+
+
+@pytest.mark.postgres
+def test_poison_webhooks_then_a_send_on_postgresql_the_send_goes_out_and_every_process_runs(
+    tmp_path,
+):
+    require("PostgreSQL", POSTGRES_URL, 5432)
+    database = f"porto_poison_{uuid.uuid4().hex[:10]}"
+    url = urlparse(POSTGRES_URL)._replace(path=f"/{database}").geturl()
+    psql(f'CREATE DATABASE "{database}"')
+    try:
+        poison_then_send(tmp_path, url)
+    finally:
+        psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

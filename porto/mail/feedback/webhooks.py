@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
 import requests
@@ -32,6 +33,7 @@ from porto.mail.feedback.classify import (
 from porto.mail.feedback.webhook_auth import SNS_CERT_HOST, WebhookAuthError
 from porto.mail.feedback.webhook_body import parseable_body
 from porto.mail.feedback.webhook_gate import delivery_key
+from porto.mail.guard import run_guarded
 from porto.mail.models import DeliveryEvent, InboundWebhook
 
 logger = logging.getLogger(__name__)
@@ -131,11 +133,41 @@ def _already_received(earlier: InboundWebhook, request: HttpRequest) -> Received
 # --- Projection (in a worker) -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Projected:
+    recorded: int  # new events
+    unlinked: list[DeliveryEvent]  # stored before their recipient could be found
+
+
 def webhook_process(webhook_id: int) -> int:
-    """Record the events of a stored request; how many were new. Safe to run twice."""
+    """Record the events of a stored request; how many were new. Safe to run twice.
+
+    Never raises: a request whose projection fails (poison input, a bug) is rolled back and
+    marked processed with the error, so it is neither retried forever nor stops the caller."""
+    projected = run_guarded(
+        f"webhook {webhook_id}",
+        partial(_project, webhook_id),
+        partial(webhook_mark_failed, webhook_id),
+    )
+    if projected is None:
+        return 0
+    for stored in projected.unlinked:  # after our commit: see _link_if_committed_meanwhile
+        run_guarded(
+            f"webhook {webhook_id}",
+            partial(_link_if_committed_meanwhile, stored),
+            partial(webhook_mark_failed, webhook_id),
+        )
+    return projected.recorded
+
+
+def webhook_mark_failed(webhook_id: int, reason: str) -> None:
+    InboundWebhook.objects.filter(pk=webhook_id).update(processed_at=timezone.now(), error=reason)
+
+
+def _project(webhook_id: int) -> Projected:
     webhook = InboundWebhook.objects.get(pk=webhook_id)
     body = bytes(webhook.body)
-    recorded = 0
+    stored: list[DeliveryEvent] = []
     try:
         control = sns_control_type(webhook.provider, body)
         if control == "SubscriptionConfirmation":
@@ -143,18 +175,15 @@ def webhook_process(webhook_id: int) -> int:
             items = []
         else:
             items = [] if control else _classified(webhook, body)
-        for item in items:
-            recorded += _record(item)
+        stored = [event for item in items if (event := _record(item)) is not None]
     except (ClassificationError, WebhookAuthError, requests.RequestException) as error:
         logger.warning("Webhook %s could not be processed: %s", webhook.pk, error)
-        InboundWebhook.objects.filter(pk=webhook.pk).update(
-            processed_at=timezone.now(), error=str(error)
-        )
-        return recorded
+        webhook_mark_failed(webhook.pk, str(error))
+        return Projected(recorded=len(stored), unlinked=[])
     InboundWebhook.objects.filter(pk=webhook.pk).update(
-        processed_at=timezone.now(), events_recorded=recorded, error=""
+        processed_at=timezone.now(), events_recorded=len(stored), error=""
     )
-    return recorded
+    return Projected(recorded=len(stored), unlinked=[e for e in stored if e.recipient_id is None])
 
 
 def _classified(webhook: InboundWebhook, body: bytes) -> list[ClassifiedEvent]:
@@ -162,8 +191,9 @@ def _classified(webhook: InboundWebhook, body: bytes) -> list[ClassifiedEvent]:
     return webhook_events_classify(webhook.provider, request)
 
 
-def _record(item: ClassifiedEvent) -> int:
-    stored = record_event(
+def _record(item: ClassifiedEvent) -> DeliveryEvent | None:
+    """The stored event; None for a duplicate."""
+    return record_event(
         source=item.source,
         event=item.event,
         message_id=item.message_id,
@@ -171,11 +201,6 @@ def _record(item: ClassifiedEvent) -> int:
         provider_event_id=item.provider_event_id,
         payload=item.payload,
     )
-    if stored is None:
-        return 0
-    if stored.recipient_id is None:
-        _link_if_committed_meanwhile(stored)
-    return 1
 
 
 def _link_if_committed_meanwhile(stored: DeliveryEvent) -> None:

@@ -45,6 +45,10 @@ class Outbound:
 
 class Transport:
     name = ""
+    # True when the envelope (RCPT TO) is sent apart from the headers, as in SMTP: one message
+    # can then go to one address while its To and Cc name everyone (per-recipient copies, see
+    # porto.mail.compose.copies_for). An HTTP provider sends to the addresses in the headers.
+    envelope_apart = False
 
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
         """Hand ``outbound`` over; a result for every address in ``outbound.recipients``.

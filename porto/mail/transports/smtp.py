@@ -48,6 +48,7 @@ def shared_ssl_context(ca_file: str) -> ssl.SSLContext:
 
 class SmtpTransport(Transport):
     name = "smtp"
+    envelope_apart = True
 
     def __init__(
         self,

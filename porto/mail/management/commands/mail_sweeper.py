@@ -1,8 +1,14 @@
 """Wake outbox emails whose retry is due or whose worker died (lease expired), every few
-seconds, and queue Update status for recipients whose next poll time has come (every
-PORTO_REFRESH_POLL_INTERVAL seconds). `make run` starts it beside the task worker."""
+seconds, project provider webhooks whose task was lost, and queue Update status for recipients
+whose next poll time has come (every PORTO_REFRESH_POLL_INTERVAL seconds). `make run` starts it
+beside the task worker.
 
+It never stops on bad data: each stored row is projected under ``porto.mail.guard`` (a failing
+row is marked failed), and a step that fails as a whole is logged and tried again next round."""
+
+import logging
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -11,6 +17,17 @@ from django.db import close_old_connections
 from porto.mail.delivery import outbox_sweep
 from porto.mail.feedback.refresh.services import refresh_poll
 from porto.mail.feedback.webhooks import webhooks_sweep
+
+logger = logging.getLogger(__name__)
+
+
+def sweep_step(name: str, step: Callable[[], int]) -> int:
+    """Run one step of a round; a failure is logged and counts as nothing done."""
+    try:
+        return step()
+    except Exception:
+        logger.exception("The sweeper's %s step failed; trying again next round", name)
+        return 0
 
 
 class Command(BaseCommand):
@@ -25,13 +42,13 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, interval: float, **options) -> None:
         polled_at = 0.0
         while True:
-            woken = outbox_sweep()
-            webhooks_sweep()  # provider webhooks whose projection task was lost
+            woken = sweep_step("outbox", outbox_sweep)
+            sweep_step("webhooks", webhooks_sweep)  # webhooks whose projection task was lost
             if woken and options["verbosity"] > 0:
                 self.stdout.write(f"Woke {woken} email(s).")
             if time.monotonic() - polled_at >= settings.PORTO_REFRESH_POLL_INTERVAL:
                 polled_at = time.monotonic()
-                queued = refresh_poll()
+                queued = sweep_step("refresh poll", refresh_poll)
                 if queued and options["verbosity"] > 0:
                     self.stdout.write(f"Queued Update status for {queued} email(s).")
             if once:
