@@ -49,6 +49,7 @@ def test_postmark_message_details(settings, invoice):
         transport="provider",
         handed_off_at=SENT,
         to=("jean@cafe.example", "marie@cafe.example"),
+        track_opens=True,
         provider_message_id="07311c54-0687-4ab9-b034-b54b5bad88ba",
     )
     url = (
@@ -117,6 +118,7 @@ def test_brevo_proxy_load_then_a_human_open(settings, invoice):
         transport="provider",
         handed_off_at=SENT,
         to=("jean@cafe.example",),
+        track_opens=True,
         provider_message_id="202611201414.12345678901@smtp-relay.mailin.fr",
     )
     url = "https://api.brevo.com/v3/smtp/statistics/events"
