@@ -7,6 +7,7 @@ from pypdf import PdfWriter
 from porto.documents.models import RenderedFile
 from porto.documents.rendering.files import _store
 from tests.factories import make_client, make_company, make_finalized
+from tests.mail.provider_api import api_start
 from tests.mail.smtpd import Rules, SmtpTestServer
 
 
@@ -72,3 +73,24 @@ def prestore_pdf(document) -> bytes:
     content = small_pdf(f"{document.number} for {document.client.name}")
     _store(document, RenderedFile.Format.PDF, content)
     return content
+
+
+def ok_from_postmark(to: str, message_id: str, message: str = "OK") -> tuple[int, dict]:
+    """Postmark's answer to a message it accepted."""
+    return 200, {
+        "To": to,
+        "SubmittedAt": "2026-11-28T10:00:00.0000000-05:00",
+        "MessageID": message_id,
+        "ErrorCode": 0,
+        "Message": message,
+    }
+
+
+@pytest.fixture
+def postmark(settings):
+    running = api_start("postmark")
+    settings.PORTO_MAIL_TRANSPORT = "provider"
+    settings.PORTO_ANYMAIL_BACKEND = running.api.backend
+    settings.ANYMAIL = running.api.settings()
+    yield running.api
+    running.stop()

@@ -4,33 +4,11 @@ like Postmark's /email API (the one part faked: the provider's HTTP API)."""
 import base64
 import datetime
 
-import pytest
-
 from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
 from porto.mail.requests import NewAttachment, SendRequest, email_send
+from tests.mail.conftest import ok_from_postmark as ok
 from tests.mail.conftest import small_pdf
-from tests.mail.provider_api import api_start
-
-
-def ok(to: str, message_id: str, message: str = "OK") -> tuple[int, dict]:
-    return 200, {
-        "To": to,
-        "SubmittedAt": "2026-11-28T10:00:00.0000000-05:00",
-        "MessageID": message_id,
-        "ErrorCode": 0,
-        "Message": message,
-    }
-
-
-@pytest.fixture
-def postmark(settings):
-    running = api_start("postmark")
-    settings.PORTO_MAIL_TRANSPORT = "provider"
-    settings.PORTO_ANYMAIL_BACKEND = running.api.backend
-    settings.ANYMAIL = running.api.settings()
-    yield running.api
-    running.stop()
 
 
 def test_the_provider_gets_the_message_and_its_ids_are_kept(postmark, invoice):

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from porto.emailsettings.selectors import email_settings_for
 from porto.mail.delivery import email_deliver
-from porto.mail.events import record_event
 from porto.mail.feedback.classify import (
     request_rebuild,
     tracking_events_parse,
     webhook_events_classify,
 )
+from porto.mail.feedback.webhooks import classified_record
 from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import DeliveryEvent, Recipient
 from porto.mail.requests import SendRequest, email_send
@@ -178,14 +178,7 @@ def post(provider: str, body: bytes) -> int:
     """What the webhook projection does with an authenticated request: classify, record."""
     recorded = 0
     for item in webhook_events_classify(provider, request_for(provider, body)):
-        stored = record_event(
-            source=item.source,
-            event=item.event,
-            message_id=item.message_id,
-            recipient=item.recipient,
-            provider_event_id=item.provider_event_id,
-            payload=item.payload,
-        )
+        stored = classified_record(item)
         recorded += stored is not None and stored.recipient_id is not None
     return recorded
 

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from porto.mail.events import record_event
 from porto.mail.feedback.classify import webhook_events_classify
+from porto.mail.feedback.webhooks import classified_record
 from porto.mail.status import Event, EventType, Status
 from porto.mail.timeline import document_timeline
 from tests.factories import make_email
@@ -48,14 +49,7 @@ def project(provider: str, body: dict) -> None:
         f"/webhooks/{provider}/", data=json.dumps(body), content_type="application/json"
     )
     for item in webhook_events_classify(provider, request):
-        stored = record_event(
-            source=item.source,
-            event=item.event,
-            message_id=item.message_id,
-            recipient=item.recipient,
-            provider_event_id=item.provider_event_id,
-            payload=item.payload,
-        )
+        stored = classified_record(item)
         assert stored is not None and stored.recipient_id is not None, "the event matched"
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from porto.mail.feedback import webhook_auth
 from porto.mail.feedback.webhook_body import (
     MAX_DEPTH,
     WebhookBodyError,
@@ -23,16 +22,14 @@ from porto.mail.status import Status
 
 from .tracking_helpers import (
     PAYLOADS,
-    TOPIC,
     Signed,
-    anymail_settings,
     content_type,
     email_with,
     make_live,
     payload,
     post_webhook,
+    provider_credentials,
     run_queued_tasks,
-    sns_certificate,
 )
 
 pytestmark = pytest.mark.django_db
@@ -56,13 +53,8 @@ def postmark_bounce(**changes: object) -> dict:
 
 @pytest.fixture(autouse=True)
 def credentials(settings, monkeypatch):
-    settings.ANYMAIL = anymail_settings()
-    settings.PORTO_SNS_TOPIC_ARNS = [TOPIC]
-    certificate = sns_certificate()
-    monkeypatch.setattr(webhook_auth, "sns_certificate_fetch", lambda url: certificate)
-    webhook_auth.sns_certificate_cache_clear()
-    yield settings
-    webhook_auth.sns_certificate_cache_clear()
+    with provider_credentials(settings, monkeypatch):
+        yield settings
 
 
 @pytest.fixture

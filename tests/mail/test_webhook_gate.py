@@ -15,7 +15,6 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from porto.mail.feedback import webhook_auth
 from porto.mail.feedback.webhook_gate import (
     CREDENTIALS,
     live_providers,
@@ -25,7 +24,6 @@ from porto.mail.feedback.webhook_gate import (
 from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
 
 from .tracking_helpers import (
-    TOPIC,
     Signed,
     anymail_settings,
     basic_auth,
@@ -34,7 +32,7 @@ from .tracking_helpers import (
     make_live,
     payload,
     post_webhook,
-    sns_certificate,
+    provider_credentials,
 )
 
 pytestmark = pytest.mark.django_db
@@ -93,15 +91,10 @@ def forged_request(provider: str) -> tuple[bytes, dict, dict]:
 @pytest.fixture(autouse=True)
 def credentials(settings, monkeypatch):
     """Every provider's credentials configured; which provider is live is up to each test."""
-    settings.ANYMAIL = anymail_settings()
-    settings.PORTO_SNS_TOPIC_ARNS = [TOPIC]
     settings.PORTO_MAIL_TRANSPORT = "sandbox"
     settings.PORTO_WEBHOOK_RETIRED_PROVIDERS = []
-    certificate = sns_certificate()
-    monkeypatch.setattr(webhook_auth, "sns_certificate_fetch", lambda url: certificate)
-    webhook_auth.sns_certificate_cache_clear()
-    yield settings
-    webhook_auth.sns_certificate_cache_clear()
+    with provider_credentials(settings, monkeypatch):
+        yield settings
 
 
 @pytest.fixture

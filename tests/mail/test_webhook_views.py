@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from porto.mail.feedback import webhook_auth, webhooks
+from porto.mail.feedback import webhooks
 from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
 from porto.mail.status import Status
+from tests.mail.conftest import ok_from_postmark
 
-from .test_provider import postmark  # noqa: F401  (fixture)
 from .tracking_helpers import (
     TOPIC,
     Signed,
@@ -20,8 +20,8 @@ from .tracking_helpers import (
     make_live,
     payload,
     post_webhook,
+    provider_credentials,
     run_queued_tasks,
-    sns_certificate,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,13 +37,8 @@ POSTAL_ID = "12345"  # Postal's message id per recipient, what anymail returned 
 
 @pytest.fixture(autouse=True)
 def provider_settings(settings, monkeypatch):
-    settings.ANYMAIL = anymail_settings()
-    settings.PORTO_SNS_TOPIC_ARNS = [TOPIC]
-    certificate = sns_certificate()
-    monkeypatch.setattr(webhook_auth, "sns_certificate_fetch", lambda url: certificate)
-    webhook_auth.sns_certificate_cache_clear()
-    yield settings
-    webhook_auth.sns_certificate_cache_clear()
+    with provider_credentials(settings, monkeypatch):
+        yield settings
 
 
 @pytest.fixture
@@ -104,7 +99,13 @@ class TestPostmark:
         assert recipient("boekhouding@klant.example").status(SOON) == Status.DELIVERED
 
     def test_a_mail_client_open_makes_it_read(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], POSTMARK_ID, sent_through="postmark")
+        email_with(
+            company,
+            ["boekhouding@klant.example"],
+            POSTMARK_ID,
+            sent_through="postmark",
+            track_opens=True,
+        )
         deliver("postmark", payload("postmark", "delivery"), {})
         deliver("postmark", payload("postmark", "open"), {})
         assert recipient("boekhouding@klant.example").status(SOON) == Status.READ
@@ -131,7 +132,13 @@ class TestPostmark:
 
 class TestMailgun:
     def test_delivered_then_opened_by_a_person_is_read(self, deliver, company):
-        email_with(company, ["boekhouding@klant.example"], MAILGUN_ID, sent_through="mailgun")
+        email_with(
+            company,
+            ["boekhouding@klant.example"],
+            MAILGUN_ID,
+            sent_through="mailgun",
+            track_opens=True,
+        )
 
         for name in ("delivered", "opened_human"):
             body, headers = Signed.mailgun(payload("mailgun", name))
@@ -412,19 +419,19 @@ class TestEventsBeforeTheOutboxKnowsTheId:
         body.update(MessageID=self.MESSAGE_ID, Recipient=address)
         return json.dumps(body).encode()
 
-    @pytest.mark.usefixtures("postmark")
-    def test_linked_when_the_hand_off_answer_is_recorded(self, deliver, settings, invoice):
+    def test_linked_when_the_hand_off_answer_is_recorded(
+        self, deliver, postmark, settings, invoice
+    ):
         from porto.mail.delivery import email_deliver
         from porto.mail.requests import SendRequest, email_send
 
-        from .test_provider import FakePostmark, ok
+        settings.ANYMAIL = {**settings.ANYMAIL, **anymail_settings()}  # and webhook credentials
 
-        settings.ANYMAIL = {**settings.ANYMAIL, **anymail_settings()}
         email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
         deliver("postmark", self.delivery_for("compta@cafe-elysee.example"), {})
         assert DeliveryEvent.objects.get(source="postmark").recipient is None
 
-        FakePostmark.replies.append(ok("compta@cafe-elysee.example", self.MESSAGE_ID))
+        postmark.replies.append(ok_from_postmark("compta@cafe-elysee.example", self.MESSAGE_ID))
         assert email_deliver(email.pk) == "sent"
 
         found = email.recipients.get()

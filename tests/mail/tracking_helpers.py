@@ -5,11 +5,14 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from porto.mail.feedback import webhook_auth
 from porto.mail.feedback.webhook_auth import sns_string_to_sign
 from porto.mail.feedback.webhook_gate import webhook_path
 from porto.mail.models import OutgoingEmail, Recipient
@@ -188,3 +191,18 @@ def run_queued_tasks() -> int:
             row.set_successful(row.task.call(*arguments["args"], **arguments["kwargs"]))
             ran += 1
     raise AssertionError("Tasks keep enqueuing tasks")
+
+
+@contextmanager
+def provider_credentials(settings, monkeypatch) -> Iterator:
+    """Every provider's webhook credentials configured; SNS's signing certificate served from
+    here instead of AWS."""
+    settings.ANYMAIL = anymail_settings()
+    settings.PORTO_SNS_TOPIC_ARNS = [TOPIC]
+    certificate = sns_certificate()
+    monkeypatch.setattr(webhook_auth, "sns_certificate_fetch", lambda url: certificate)
+    webhook_auth.sns_certificate_cache_clear()
+    try:
+        yield settings
+    finally:
+        webhook_auth.sns_certificate_cache_clear()

@@ -175,7 +175,7 @@ def _project(webhook_id: int) -> Projected:
             items = []
         else:
             items = [] if control else _classified(webhook, body)
-        stored = [event for item in items if (event := _record(item)) is not None]
+        stored = [event for item in items if (event := classified_record(item)) is not None]
     except (ClassificationError, WebhookAuthError, requests.RequestException) as error:
         logger.warning("Webhook %s could not be processed: %s", webhook.pk, error)
         webhook_mark_failed(webhook.pk, str(error))
@@ -191,8 +191,8 @@ def _classified(webhook: InboundWebhook, body: bytes) -> list[ClassifiedEvent]:
     return webhook_events_classify(webhook.provider, request)
 
 
-def _record(item: ClassifiedEvent) -> DeliveryEvent | None:
-    """The stored event; None for a duplicate."""
+def classified_record(item: ClassifiedEvent) -> DeliveryEvent | None:
+    """Record one classified provider event: the stored event; None for a duplicate."""
     return record_event(
         source=item.source,
         event=item.event,
