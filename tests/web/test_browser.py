@@ -306,7 +306,7 @@ def test_the_timeline_shows_every_status(signed_in, live_server, company, client
     for name, values in facts.items():
         email = email_send(SendRequest(document=document, to=[f"{name}@klant.example"]))
         handed = old if name == "unknown" else now
-        OutgoingEmail.objects.filter(pk=email.pk).update(handed_off_at=handed)
+        OutgoingEmail.objects.filter(pk=email.pk).update(handed_off_at=handed, track_opens=True)
         email.recipients.update(**values)
     page.goto(live_server.url + reverse("document", args=[document.pk]))
     badges = page.locator("#mail-timeline .mail-timeline__head .status-badge").all_inner_texts()
