@@ -3,6 +3,7 @@ import os
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from porto.sandbox.smtp_server import SandboxServer
 from tests import browser_support
 from tests.factories import make_client, make_company, make_user
 
@@ -41,6 +42,18 @@ def outsider(other_company):
 @pytest.fixture
 def client_nl(company):
     return make_client(company, language="nl", emails=("boekhouding@klant.example",))
+
+
+@pytest.fixture
+def sandbox(settings, transactional_db):
+    """The real sandbox SMTP server, in-process on a free port, as the mail transport."""
+    with SandboxServer(
+        "127.0.0.1", 0, max_message_bytes=40 * 1024 * 1024, defer_attempts=2
+    ) as server:
+        settings.PORTO_MAIL_TRANSPORT = "sandbox"
+        settings.PORTO_SANDBOX_SMTP_HOST = server.host
+        settings.PORTO_SANDBOX_SMTP_PORT = server.port
+        yield server
 
 
 @pytest.fixture

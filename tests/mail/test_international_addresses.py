@@ -14,7 +14,6 @@ from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
 from porto.mail.requests import SendRequest, bulk_send, email_send
 from porto.sandbox.models import SandboxMessage
-from porto.sandbox.smtp_server import SandboxServer
 from tests.factories import make_client, make_finalized
 from tests.mail.smtpd import Rules, SmtpTestServer
 from tests.mail.test_smtp_transport import use_own_smtp
@@ -183,18 +182,7 @@ def test_settings_refuse_a_reply_to_with_a_utf8_local_part(company):
     )
 
 
-@pytest.fixture
-def porto_sandbox(settings, transactional_db):
-    with SandboxServer(
-        "127.0.0.1", 0, max_message_bytes=10 * 1024 * 1024, defer_attempts=2
-    ) as server:
-        settings.PORTO_MAIL_TRANSPORT = "sandbox"
-        settings.PORTO_SANDBOX_SMTP_HOST = "127.0.0.1"
-        settings.PORTO_SANDBOX_SMTP_PORT = server.port
-        yield server
-
-
-def test_the_porto_sandbox_accepts_and_stores_a_utf8_local_part(porto_sandbox, invoice):
+def test_the_sandbox_accepts_and_stores_a_utf8_local_part(sandbox, invoice):
     email = send(invoice, f"José <{JOSE}>")
     assert email_deliver(email.pk) == "sent"
     [stored] = SandboxMessage.objects.all()

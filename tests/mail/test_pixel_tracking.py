@@ -29,7 +29,6 @@ from .test_pixel_view import (  # noqa: F401 (fixtures)
     load,
     pixel_in_the_sandbox_inbox,
     run_worker,
-    sandbox,
     send_tracked_invoice,
 )
 

@@ -17,7 +17,6 @@ from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.sandbox import selectors as sandbox_selectors
 from porto.sandbox.models import SandboxMessage
-from porto.sandbox.smtp_server import SandboxServer
 
 from .tracking_helpers import email_with, run_queued_tasks
 
@@ -191,17 +190,6 @@ class TestPixelView:
 
     def test_post_is_not_allowed(self, client, recipient):
         assert client.post(self.url(recipient)).status_code == 405
-
-
-@pytest.fixture
-def sandbox(settings, transactional_db):
-    with SandboxServer(
-        "127.0.0.1", 0, max_message_bytes=10 * 1024 * 1024, defer_attempts=2
-    ) as server:
-        settings.PORTO_MAIL_TRANSPORT = "sandbox"
-        settings.PORTO_SANDBOX_SMTP_HOST = "127.0.0.1"
-        settings.PORTO_SANDBOX_SMTP_PORT = server.port
-        yield server
 
 
 def send_tracked_invoice(company, invoice) -> Recipient:

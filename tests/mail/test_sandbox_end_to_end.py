@@ -4,23 +4,10 @@ received is reported back as delivered through record_event."""
 
 import datetime
 
-import pytest
-
 from porto.mail.delivery import email_deliver
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.sandbox.models import SandboxMessage
-from porto.sandbox.smtp_server import SandboxServer
-
-
-@pytest.fixture
-def sandbox(settings, transactional_db):
-    with SandboxServer(
-        "127.0.0.1", 0, max_message_bytes=10 * 1024 * 1024, defer_attempts=2
-    ) as server:
-        settings.PORTO_MAIL_TRANSPORT = "sandbox"
-        settings.PORTO_SANDBOX_SMTP_PORT = server.port
-        yield server
 
 
 def test_every_outcome_through_the_sandbox(sandbox, invoice, company):

@@ -1,6 +1,5 @@
 import pytest
 
-from porto.sandbox.smtp_server import SandboxServer
 from tests.factories import make_client, make_finalized
 from tests.mail.conftest import prestore_pdf, small_pdf
 
@@ -40,15 +39,3 @@ def invoice(company, client_fr):
     document = make_finalized(company, client_fr, lines=[("2", "150", "S", "21")])
     prestore_pdf(document)
     return document
-
-
-@pytest.fixture
-def sandbox(settings, transactional_db):
-    """The real sandbox SMTP server, in-process on a free port, as the mail transport."""
-    with SandboxServer(
-        "127.0.0.1", 0, max_message_bytes=40 * 1024 * 1024, defer_attempts=2
-    ) as server:
-        settings.PORTO_MAIL_TRANSPORT = "sandbox"
-        settings.PORTO_SANDBOX_SMTP_HOST = server.host
-        settings.PORTO_SANDBOX_SMTP_PORT = server.port
-        yield server
