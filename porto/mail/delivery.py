@@ -114,24 +114,25 @@ def deliver_claimed(
             email, token, now, _("The email could not be built: %(reason)s") % {"reason": error}
         )
     answered_at = now
+    through = sent_through_fields(email)  # once per email, whatever the number of copies
     for copy in copies:
         if not lease_renew(email, token, answered_at):
             return "lease-lost"  # another worker took the email over
-        answered_at = hand_off_copy(chosen, email, token, copy, answered_at, fixed_clock)
+        attempt = begin_hand_off(email, token, answered_at, through)
+        answered_at = hand_off_copy(chosen, email, copy, attempt, answered_at, fixed_clock)
     return settle(email, token, answered_at)
 
 
 def hand_off_copy(
     transport: Transport,
     email: OutgoingEmail,
-    token: str,
     copy: Copy,
+    attempt: DeliveryAttempt,
     now: datetime.datetime,
     fixed_clock: bool,
 ) -> datetime.datetime:
     """Hand one copy off and record its answer at once (so a crash before the next copy never
     sends this one again); the time of the answer."""
-    attempt = begin_hand_off(email, token, now)
     results = hand_off(transport, email, copy.message, copy.recipients, attempt)
     answered_at = now if fixed_clock else timezone.now()
     record_answer(email, attempt, copy.recipients, results, answered_at)
@@ -212,13 +213,16 @@ def attach_document_files(email: OutgoingEmail, token: str, now: datetime.dateti
     return True
 
 
-def begin_hand_off(email: OutgoingEmail, token: str, now: datetime.datetime) -> DeliveryAttempt:
+def begin_hand_off(
+    email: OutgoingEmail, token: str, now: datetime.datetime, through: dict[str, str]
+) -> DeliveryAttempt:
+    """The attempt, written before the network call, and the way the email goes."""
     with transaction.atomic():
         attempt = DeliveryAttempt.objects.create(
             email=email, number=email.attempts, lease_token=token, started_at=now
         )
         OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
-            handed_off_at=Coalesce("handed_off_at", now), **sent_through_fields(email)
+            handed_off_at=Coalesce("handed_off_at", now), **through
         )
     return attempt
 
