@@ -140,10 +140,6 @@ class EmailSettings(models.Model):
         return self.method == Method.SMTP
 
     @property
-    def tracking_available(self) -> bool:
-        return not self.uses_smtp
-
-    @property
     def reply_to_address(self) -> str:
         return self.reply_to or self.company.email
 

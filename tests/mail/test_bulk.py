@@ -12,7 +12,6 @@ from porto.emailsettings.selectors import email_settings_for
 from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
 from porto.mail.requests import bulk_send
-from porto.mail.selectors import bulk_job_problems
 from tests.factories import (
     make_client,
     make_company,
@@ -126,9 +125,6 @@ def test_a_document_file_that_cannot_be_made_fails_the_email_with_the_reason(
     email = OutgoingEmail.objects.get(pk=email_id)
     assert "BR-CO-15" in email.last_error
     assert smtp_server.received == []
-    assert bulk_job_problems(job) == [
-        {"document": document.pk, "number": document.number, "reason": email.last_error}
-    ]
 
 
 def bulk_documents(company, count: int) -> list[int]:
