@@ -10,6 +10,9 @@ With per-recipient copies (``compose.copies_for``) each copy is one such hand-of
 attempt row and answer, recorded before the next copy starts: a crash between copies never
 sends an accepted copy again. An unexpected exception (not a ``TransportError``) is tried
 PORTO_MAIL_UNEXPECTED_ATTEMPTS times, then fails the email with a plain reason.
+
+Delivery never enqueues: it says what should happen next ("retry", the ids ``outbox_due``
+found) and its caller, ``porto.mail.tasks``, wakes the workers.
 """
 
 import datetime
@@ -30,6 +33,7 @@ from django.utils.translation import gettext_noop as N_
 
 from porto.documents.services import document_mark_sent
 from porto.mail import sources
+from porto.mail.attachments import store_attachments
 from porto.mail.compose import Copy, copies_for
 from porto.mail.events import events_link_unlinked, record_event
 from porto.mail.message_ids import message_id_normalise
@@ -195,8 +199,6 @@ def close_interrupted_attempts(email: OutgoingEmail, now: datetime.datetime) -> 
 
 def attach_document_files(email: OutgoingEmail, token: str, now: datetime.datetime) -> bool:
     """Bulk sends attach the document's stored files on the first claim, once."""
-    from porto.mail.requests import store_attachments
-
     try:
         files = list(sources.document_files(email.document, email.file_format))
     except ValidationError as error:
@@ -372,22 +374,32 @@ def gave_up_reason(email: OutgoingEmail, last: str) -> str:
 
 
 def schedule_retry(email: OutgoingEmail, token: str, now: datetime.datetime, reason: str) -> str:
-    from porto.mail.tasks import can_wake_later, wake_later_on_commit
-
-    when = now + retry_delay(email.attempts)
-    planned = can_wake_later()
-    updated = OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
+    """Queue the email again at its next attempt time. Waking it then is the caller's part
+    (``porto.mail.tasks`` plans a deferred wake-up; otherwise the sweeper wakes it when due)."""
+    OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
         state=State.QUEUED,
-        next_attempt_at=when,
-        # A planned wake-up counts as woken at that time: the sweeper steps in only if it is lost.
-        woken_at=when if planned else F("woken_at"),
+        next_attempt_at=now + retry_delay(email.attempts),
         lease_token="",
         lease_until=None,
         last_error=reason,
     )
-    if updated and planned:
-        wake_later_on_commit(email.pk, when)
     return "retry"
+
+
+def retry_wake_plan(email_id: int) -> datetime.datetime | None:
+    """A queued retry's time, now counted as woken at that time: the caller plans a wake-up
+    for it, and the sweeper steps in only if that wake-up gets lost. None if nothing waits."""
+    when = (
+        OutgoingEmail.objects.filter(pk=email_id, state=State.QUEUED)
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if when is None:
+        return None
+    OutgoingEmail.objects.filter(pk=email_id, state=State.QUEUED, next_attempt_at=when).update(
+        woken_at=when
+    )
+    return when
 
 
 def finish(
@@ -492,11 +504,9 @@ def email_mark_failed(email_id: int, reason: str) -> None:
 # The sweeper
 
 
-def outbox_sweep(now: datetime.datetime | None = None, limit: int = 5000) -> int:
-    """Wake emails whose retry is due, whose lease expired (crashed worker) or whose wake-up
-    task seems lost. Returns how many were woken."""
-    from porto.mail.tasks import wake
-
+def outbox_due(now: datetime.datetime | None = None, limit: int = 5000) -> list[int]:
+    """Emails whose retry is due, whose lease expired (crashed worker) or whose wake-up task
+    seems lost, marked as woken now; the caller wakes them (``porto.mail.tasks.outbox_sweep``)."""
     now = now or timezone.now()
     again = now - datetime.timedelta(seconds=settings.PORTO_MAIL_WAKE_AGAIN_AFTER)
     never_woken = Q(woken_at__isnull=True) | Q(woken_at__lt=again)
@@ -513,5 +523,4 @@ def outbox_sweep(now: datetime.datetime | None = None, limit: int = 5000) -> int
     )
     if ids:
         OutgoingEmail.objects.filter(pk__in=ids).update(woken_at=now)
-        wake(ids)
-    return len(ids)
+    return ids

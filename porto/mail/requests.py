@@ -1,7 +1,6 @@
 """Send requests: validate one send (or a bulk send) as a whole and queue it completely, or
 refuse it listing every problem. Rows, attachments and the wake-up task commit together."""
 
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +19,8 @@ from porto.emailsettings.models import EmailSettings
 from porto.emailtexts.models import EmailText
 from porto.lib.headers import address_key, needs_smtputf8
 from porto.mail import checks, sources
+from porto.mail.attachments import store_attachments
 from porto.mail.models import (
-    Attachment,
-    AttachmentBlob,
     BulkJob,
     FileFormat,
     OutgoingEmail,
@@ -408,27 +406,6 @@ def _recipient_rows(email: OutgoingEmail, recipients) -> list[Recipient]:
         Recipient(email=email, kind=kind, position=i, name=mailbox.name, address=mailbox.address)
         for i, (kind, mailbox) in enumerate(recipients)
     ]
-
-
-def store_attachments(email: OutgoingEmail, files: list[tuple[Any, bool]]) -> None:
-    """Store each file's bytes once (by SHA-256) and link them to the email, in order."""
-    blobs = {}
-    rows = []
-    for position, (file, is_document_file) in enumerate(files):
-        digest = hashlib.sha256(file.content).hexdigest()
-        blobs[digest] = AttachmentBlob(sha256=digest, size=len(file.content), content=file.content)
-        rows.append(
-            Attachment(
-                email=email,
-                position=position,
-                filename=file.filename,
-                content_type=file.content_type,
-                blob_id=digest,
-                is_document_file=is_document_file,
-            )
-        )
-    AttachmentBlob.objects.bulk_create(blobs.values(), ignore_conflicts=True)
-    Attachment.objects.bulk_create(rows)
 
 
 def _save_new_addresses(document: Document, draft: Draft) -> None:

@@ -1,5 +1,9 @@
-"""What the mail app reads from other apps: company email settings, email texts and the
-document's stored files. One module, so the dependencies of sending are in one place."""
+"""The few functions of other apps the send path calls, under one name: the company's email
+settings, the email texts, the document's stored files and its UBL problems.
+
+Only a re-export, no logic of its own; it lets tests replace one of them in one place
+(``porto.mail.sources.document_files``). Other mail modules also import those apps' models
+directly."""
 
 from porto.documents.rendering.files import StoredFile, document_files
 from porto.documents.rendering.ubl import ubl_problems

@@ -1,5 +1,7 @@
-"""Thin task wrappers. A task only wakes a worker: the outbox rows are the truth, so a lost
-or repeated task is harmless (the sweeper wakes forgotten rows, a claim refuses doubles)."""
+"""Tasks: the top of the mail app. A task calls services and enqueues what they say should
+happen next; services never enqueue. A task only wakes a worker: the outbox rows are the
+truth, so a lost or repeated task is harmless (the sweeper wakes forgotten rows, a claim
+refuses doubles). Every enqueue of a caller's rows happens in ``transaction.on_commit``."""
 
 import datetime
 import logging
@@ -8,7 +10,11 @@ from functools import partial
 from django.db import transaction
 from django_tasks import task
 
+from porto.mail.delivery import email_deliver, email_mark_failed, outbox_due, retry_wake_plan
+from porto.mail.feedback.opens import pixel_open_record
+from porto.mail.feedback.webhooks import webhook_process
 from porto.mail.guard import run_guarded
+from porto.mail.transports import Transports
 
 logger = logging.getLogger(__name__)
 
@@ -17,22 +23,20 @@ WAKE_BATCH = 25  # emails per task: few enqueues for a bulk send, still spread o
 
 @task()
 def deliver_emails(email_ids: list[int]) -> dict[str, str]:
-    from porto.mail.transports import Transports
-
     with Transports() as transports:  # one connection per server for the whole batch
         return {str(email_id): deliver_guarded(email_id, transports) for email_id in email_ids}
 
 
-def deliver_guarded(email_id: int, transports) -> str:
+def deliver_guarded(email_id: int, transports: Transports) -> str:
     """One email of the batch; whatever it does, the next ones are still delivered."""
-    from porto.mail.delivery import email_deliver, email_mark_failed
-
     outcome = run_guarded(
         f"email {email_id}",
         partial(email_deliver, email_id, transports=transports),
         partial(email_mark_failed, email_id),
         savepoint=False,  # the outbox commits "handing off" before the network call
     )
+    if outcome == "retry":
+        wake_retry(email_id)
     return outcome or "error"
 
 
@@ -54,10 +58,15 @@ def can_wake_later() -> bool:
     return deliver_emails.get_backend().supports_defer
 
 
-def wake_later_on_commit(email_id: int, when: datetime.datetime) -> None:
+def wake_retry(email_id: int) -> None:
     """A retry's wake-up at its time (db backend; RQ with its scheduler). Without one the
     sweeper wakes the email when it is due."""
-    transaction.on_commit(partial(_enqueue_later, email_id, when))
+    if not can_wake_later():
+        return
+    with transaction.atomic():
+        when = retry_wake_plan(email_id)
+        if when is not None:
+            transaction.on_commit(partial(_enqueue_later, email_id, when))
 
 
 def _enqueue_later(email_id: int, when: datetime.datetime) -> None:
@@ -67,13 +76,19 @@ def _enqueue_later(email_id: int, when: datetime.datetime) -> None:
         logger.exception("Could not schedule the retry of email %s", email_id)
 
 
+def outbox_sweep(now: datetime.datetime | None = None, limit: int = 5000) -> int:
+    """Wake emails whose retry is due, whose lease expired (crashed worker) or whose wake-up
+    task seems lost. Returns how many were woken."""
+    email_ids = outbox_due(now, limit)
+    wake(email_ids)
+    return len(email_ids)
+
+
 # --- Delivery tracking: provider webhooks and the open pixel ------------------------------
 
 
 @task()
 def process_webhook(webhook_id: int) -> int:
-    from porto.mail.feedback.webhooks import webhook_process
-
     return webhook_process(webhook_id)
 
 
@@ -86,8 +101,6 @@ def process_webhook_on_commit(webhook_id: int) -> None:
 def record_pixel_open(
     recipient_id: int, key: str, user_agent: str, remote_ip: str, at: str
 ) -> bool:
-    from porto.mail.feedback.opens import pixel_open_record
-
     stored = pixel_open_record(
         recipient_id,
         key,

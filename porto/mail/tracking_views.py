@@ -16,7 +16,7 @@ from porto.mail.feedback.webhook_auth import webhook_authenticate
 from porto.mail.feedback.webhook_body import WebhookBodyError, webhook_body_check
 from porto.mail.feedback.webhook_gate import webhook_gate_open
 from porto.mail.feedback.webhooks import Received, webhook_receive
-from porto.mail.tasks import record_pixel_open_on_commit
+from porto.mail.tasks import process_webhook_on_commit, record_pixel_open_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,8 @@ def provider_webhook(request: HttpRequest, provider: str, token: str) -> HttpRes
             return _basic_auth_challenge()
         webhook_authenticate(provider, request)
         received = webhook_receive(provider, request)
+        if not received.already_received:
+            process_webhook_on_commit(received.webhook.pk)
     except (WebhookBodyError, ClassificationError, RequestDataTooBig) as error:
         return _refused(provider, error, status=400)
     except SuspiciousOperation as error:  # WebhookAuthError and anymail's validation failures

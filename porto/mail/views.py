@@ -6,12 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from porto.accounts import access
 from porto.documents.models import Document
 from porto.mail.feedback.refresh.base import RefreshRefused
 from porto.mail.feedback.refresh.services import email_refresh_request
+from porto.mail.feedback.tasks import refresh_on_commit
 from porto.mail.models import OutgoingEmail
 from porto.mail.proof import email_proof_pdf
 
@@ -32,6 +34,7 @@ def email_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     notice = ""
     try:
         email_refresh_request(email)
+        refresh_on_commit(email.pk)
     except RefreshRefused as refused:
         notice = refused.message
     if _is_fetch(request):
@@ -45,8 +48,6 @@ def email_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _asked() -> str:
-    from django.utils.translation import gettext as _
-
     return _("Porto is asking for the latest status; it shows here in a moment.")
 
 

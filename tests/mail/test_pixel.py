@@ -9,10 +9,10 @@ from PIL import Image
 from porto.mail.feedback.pixel import (
     PIXEL_GIF,
     classify_open,
-    pixel_key_new,
     pixel_token,
     pixel_token_read,
 )
+from porto.mail.keys import pixel_key_new
 
 KEY = "q5Kx1Vb0nO2s3Wm7cY9dZg"  # 22 URL-safe characters, as pixel_key_new() makes
 DESKTOP_OUTLOOK = (

@@ -4,7 +4,9 @@ the refusals (no API, outside the window, already running, cooldown) and the pol
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from porto.mail.feedback.refresh.base import RateLimiter, RefreshFailed, RefreshRefused
 from porto.mail.feedback.refresh.policies import RateLimit, policy_for
@@ -18,7 +20,7 @@ from porto.mail.feedback.refresh.services import (
 from porto.mail.models import DeliveryEvent, OutgoingEmail, Recipient
 from porto.mail.status import Status
 from porto.sandbox.services import sandbox_message_receive
-from tests.factories import make_email
+from tests.factories import make_email, make_user
 from tests.mail.refresh_fakes import FakeSession, answer
 
 SENT = datetime.datetime(2026, 11, 20, 14, 14, 3, tzinfo=datetime.UTC)
@@ -263,7 +265,7 @@ def test_running_and_cooldown_refusals(invoice, django_capture_on_commit_callbac
     now = SENT + datetime.timedelta(hours=1)
     with django_capture_on_commit_callbacks() as callbacks:
         email_refresh_request(email, now=now)
-    assert len(callbacks) == 1  # the task is queued after commit
+    assert callbacks == []  # it claims; the caller (the view) queues the task
     fresh = OutgoingEmail.objects.get(pk=email.pk)
     with pytest.raises(RefreshRefused, match="already asking"):
         email_refresh_request(fresh, now=now + datetime.timedelta(seconds=5))
@@ -316,7 +318,7 @@ def test_the_poll_picks_exactly_the_due_recipients(invoice, django_capture_on_co
     assert due == {first_poll.pk, polled_before_point.pk}
     assert not {too_soon.pk, polled_after_point.pk, delivered.pk, outside.pk, eight_days.pk} & due
     with django_capture_on_commit_callbacks():
-        assert refresh_poll(now) == 2
+        assert len(refresh_poll(now)) == 2
     assert refresh_due(now) == []  # claimed: not due again
 
 
@@ -344,3 +346,19 @@ def test_an_answer_of_another_shape_changes_nothing(settings, invoice, body):
         email_refresh(email.pk, now=LATER, session=session)
     assert not DeliveryEvent.objects.exists()
     assert Recipient.objects.get(email=email).status(LATER) == Status.IN_TRANSIT
+
+
+def test_the_update_status_button_queues_one_refresh_after_the_claim_commits(
+    client, invoice, django_capture_on_commit_callbacks
+):
+    email = make_email(
+        invoice, transport="sandbox", handed_off_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    client.force_login(make_user(invoice.company))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("email_refresh", args=[email.pk]))
+    assert response.status_code == 302
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "porto.mail.feedback.tasks.refresh_email"
+    assert queued.args_kwargs["args"] == [email.pk]
+    assert OutgoingEmail.objects.get(pk=email.pk).refresh_started_at is not None

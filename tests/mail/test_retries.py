@@ -10,10 +10,11 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from porto.emailsettings.selectors import email_settings_for
-from porto.mail.delivery import claim, email_deliver, outbox_sweep, retry_delay
+from porto.mail.delivery import claim, email_deliver, retry_delay
 from porto.mail.models import DeliveryAttempt, OutgoingEmail
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
+from porto.mail.tasks import deliver_emails, outbox_sweep
 from porto.mail.transports.sandbox import SandboxTransport
 from tests.mail.smtpd import Rules, SmtpTestServer
 
@@ -239,7 +240,7 @@ def test_a_retry_is_scheduled_as_a_deferred_task(
     smtp_server.rules.defer_times["compta@cafe-elysee.example"] = 1
     email = queue(invoice)
     with django_capture_on_commit_callbacks(execute=True):
-        assert email_deliver(email.pk) == "retry"
+        assert deliver_emails.call([email.pk]) == {str(email.pk): "retry"}
     email.refresh_from_db()
     [task] = DBTaskResult.objects.all()
     assert task.run_after == email.next_attempt_at
@@ -320,8 +321,6 @@ def test_a_crash_inside_the_window_sends_once_more_with_the_same_message_id(
 
 
 def test_a_batch_reuses_one_connection(smtp_server, invoice):
-    from porto.mail.tasks import deliver_emails
-
     ids = [queue(invoice).pk for _ in range(3)]
     assert deliver_emails.call(ids) == {str(i): "sent" for i in ids}
     assert len(smtp_server.received) == 3

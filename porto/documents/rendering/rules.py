@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -175,8 +176,6 @@ Fetch = Callable[[str], bytes]
 
 
 def http_get(url: str) -> bytes:
-    import requests
-
     response = requests.get(url, timeout=60)
     response.raise_for_status()
     return response.content
@@ -240,9 +239,6 @@ def _write_release(files: dict[str, bytes], release: str, target: Path) -> None:
         _swap_in(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    from porto.documents.rendering import validation
-
-    validation.forget_validator(target)
 
 
 def _swap_in(staging: Path, target: Path) -> None:

@@ -88,7 +88,7 @@ class Validator:
     """The compiled rules of one rules folder."""
 
     def __init__(self, directory: Path) -> None:
-        from saxonche import PySaxonProcessor
+        from saxonche import PySaxonProcessor  # heavy (a Java runtime): loaded on first use
 
         self.directory = directory
         self.release = rules.installed_release(directory) or str(directory.name)
@@ -175,27 +175,23 @@ def parse_svrl(svrl: str, layer: str) -> list[Finding]:
     return findings
 
 
-_validators: dict[Path, Validator] = {}
+# Keyed by folder and installed release: installing other rules (a new release, or custom
+# files, whose release names their hash) makes the next validation compile them.
+_validators: dict[tuple[Path, str], Validator] = {}
 _validators_lock = threading.Lock()
 
 
 def get_validator(directory: Path | None = None) -> Validator | None:
     """The process's compiled validator, or None when the rules are not installed."""
     directory = Path(directory or rules.rules_dir())
+    key = (directory, rules.installed_release(directory))
     with _validators_lock:
-        validator = _validators.get(directory)
+        validator = _validators.get(key)
         if validator is None:
             if not rules.rules_installed(directory):
                 return None
-            validator = _validators[directory] = Validator(directory)
+            validator = _validators[key] = Validator(directory)
         return validator
-
-
-def forget_validator(directory: Path) -> None:
-    """Drop a folder's compiled rules (after an install) so the next validation loads the new
-    ones."""
-    with _validators_lock:
-        _validators.pop(Path(directory), None)
 
 
 def validate_ubl(xml: bytes) -> ValidationReport:

@@ -32,6 +32,7 @@ from porto.mail.events import record_event
 from porto.mail.feedback.reasons import Refusal, failure_describe
 from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import ImapCursor, OutgoingEmail
+from porto.mail.sources import email_settings_for
 from porto.mail.status import Event, EventType
 
 logger = logging.getLogger(__name__)
@@ -106,8 +107,6 @@ def imap_scan(
     company, *, now: datetime.datetime | None = None, context: ssl.SSLContext | None = None
 ) -> ScanResult:
     """Read the new messages of the company's IMAP folder and record what they report."""
-    from porto.mail.sources import email_settings_for
-
     config = email_settings_for(company)
     if not (config.imap_host and config.imap_username):
         raise ImapScanError(_("No IMAP server is set up in Email settings."))

@@ -16,7 +16,6 @@ An open is classified human or automatic (docs/tracking.md gives the evidence):
 
 import ipaddress
 import re
-import secrets
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network
 
@@ -24,6 +23,8 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
+
+from porto.mail.keys import pixel_key_new  # noqa: F401 - migration 0002 names it here
 
 # A 1x1 transparent GIF (GIF89a, one transparent palette entry).
 PIXEL_GIF = (
@@ -39,11 +40,6 @@ _SEP = "."
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]{22,64}")  # 22 URL-safe base64 characters = 132 bits
 _ID_RE = re.compile(r"[1-9][0-9]{0,18}")
 _MAX_TOKEN_LENGTH = 200
-
-
-def pixel_key_new() -> str:
-    """A fresh random key for a recipient (128 bits, URL-safe)."""
-    return secrets.token_urlsafe(16)
 
 
 def _signer() -> signing.Signer:

@@ -38,6 +38,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from porto.mail.feedback.classify import provider_get
 from porto.mail.feedback.webhook_gate import credentials_missing
 
 
@@ -363,8 +364,6 @@ def _sns_check(request: HttpRequest, **kwargs: Any) -> None:
 
 
 def _anymail_check(provider: str, request: HttpRequest) -> None:
-    from .classify import provider_get  # classify imports every provider: load it late
-
     provider_get(provider).view_class().run_validators(request)
 
 

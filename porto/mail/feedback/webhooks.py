@@ -1,4 +1,4 @@
-"""Provider webhooks: receive (authenticate, classify, store raw, enqueue) and project.
+"""Provider webhooks: receive (authenticate, classify, store raw) and project.
 
 The web request does no more than prove the sender, check that the body can be read (pure
 parsing, no database) and store the raw request in one INSERT; ``webhook_process`` (a task)
@@ -94,7 +94,8 @@ def webhook_classify(provider: str, request: HttpRequest) -> list[ClassifiedEven
 
 def webhook_receive(provider: str, request: HttpRequest) -> Received:
     """Classify (raises ClassificationError: nothing stored), store once per delivery
-    (raises WebhookReplayed for a reused key with another body), enqueue the projection."""
+    (raises WebhookReplayed for a reused key with another body). The caller enqueues the
+    projection of a newly stored request (``porto.mail.tasks.process_webhook_on_commit``)."""
     key = delivery_key(provider, request)
     earlier = InboundWebhook.objects.filter(delivery_key=key).first()
     if earlier is not None:
@@ -110,9 +111,6 @@ def webhook_receive(provider: str, request: HttpRequest) -> Received:
             )
     except IntegrityError:  # the same delivery, stored meanwhile by a concurrent request
         return _already_received(InboundWebhook.objects.get(delivery_key=key), request)
-    from porto.mail.tasks import process_webhook_on_commit
-
-    process_webhook_on_commit(webhook.pk)
     return Received(webhook=webhook, events=len(events))
 
 

@@ -2,19 +2,16 @@
 
 from porto.mail.models import OutgoingEmail, TransportName
 from porto.mail.transports.base import Transport
+from porto.mail.transports.provider import ProviderTransport
+from porto.mail.transports.sandbox import SandboxTransport
+from porto.mail.transports.smtp import SmtpTransport
 
 
 def transport_for(email: OutgoingEmail, *, keep_open: bool = False) -> Transport:
     if email.transport == TransportName.SANDBOX:
-        from porto.mail.transports.sandbox import SandboxTransport
-
         return SandboxTransport(keep_open=keep_open)
     if email.transport == TransportName.PROVIDER:
-        from porto.mail.transports.provider import ProviderTransport
-
         return ProviderTransport()
-    from porto.mail.transports.smtp import SmtpTransport
-
     return SmtpTransport.for_company(email.company, keep_open=keep_open)
 
 

@@ -27,6 +27,7 @@ from porto.lib.smtp import (
     smtp_open,
 )
 from porto.mail.compose import as_bytes
+from porto.mail.sources import email_settings_for
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
 ACCEPTED_CODES = (250, 251)
@@ -64,8 +65,6 @@ class SmtpTransport(Transport):
 
     @classmethod
     def for_company(cls, company, *, keep_open: bool = False) -> "SmtpTransport":
-        from porto.mail.sources import email_settings_for
-
         return cls(email_settings_for(company).smtp_config(), keep_open=keep_open)
 
     def open(self) -> smtplib.SMTP:

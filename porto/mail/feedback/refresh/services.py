@@ -1,9 +1,11 @@
 """Update status as a service: may it run (window, API, one at a time, cooldown), run it,
-and the periodic poll of recipients still without a final fact."""
+and the periodic poll of recipients still without a final fact.
+
+These services claim and answer; they never enqueue. The caller (the Update status view, the
+sweeper) queues ``porto.mail.feedback.tasks.refresh_email`` for what they claimed."""
 
 import datetime
 import logging
-from functools import partial
 
 import requests
 from django.conf import settings
@@ -12,6 +14,15 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from porto.mail.feedback.refresh import (
+    brevo,
+    mailgun,
+    postal,
+    postmark,
+    resend,
+    sendgrid,
+    smtp,
+)
 from porto.mail.feedback.refresh.base import (
     Lookup,
     RefreshFailed,
@@ -33,18 +44,16 @@ POLL_SCHEDULE = (
 )
 
 
-def client_for(provider: str, session: requests.Session | None = None) -> StatusClient:
-    from porto.mail.feedback.refresh import (
-        brevo,
-        mailgun,
-        postal,
-        postmark,
-        resend,
-        sandbox,
-        sendgrid,
-        smtp,
-    )
+# Status clients of apps built on top of mail (the sandbox reads its own inbox): registered
+# from their AppConfig.ready(), so that mail never imports them.
+REGISTERED_CLIENTS: dict[str, type[StatusClient]] = {}
 
+
+def status_client_register(provider: str, client_class: type[StatusClient]) -> None:
+    REGISTERED_CLIENTS[provider] = client_class
+
+
+def client_for(provider: str, session: requests.Session | None = None) -> StatusClient:
     classes: dict[str, type[StatusClient]] = {
         "postmark": postmark.PostmarkClient,
         "mailgun": mailgun.MailgunClient,
@@ -52,8 +61,8 @@ def client_for(provider: str, session: requests.Session | None = None) -> Status
         "brevo": brevo.BrevoClient,
         "resend": resend.ResendClient,
         "postal": postal.PostalClient,
-        "sandbox": sandbox.SandboxClient,
         "smtp": smtp.SmtpClient,
+        **REGISTERED_CLIENTS,
     }
     if provider not in classes:
         raise RefreshRefused(no_api_reason(provider))
@@ -154,22 +163,13 @@ def busy_fallback() -> str:
 
 
 def email_refresh_request(email: OutgoingEmail, *, now: datetime.datetime | None = None) -> None:
-    """The Update status button: check, claim, and queue the task (after commit)."""
+    """The Update status button: check and claim (RefreshRefused says why not). The caller
+    queues the refresh on commit (``porto.mail.feedback.tasks.refresh_on_commit``)."""
     now = now or timezone.now()
     reason = refresh_refusal(email, now) or busy_refusal(email, now)
     if reason:
         raise RefreshRefused(reason)
     refresh_claim(email, now)
-    transaction.on_commit(partial(_enqueue, email.pk))
-
-
-def _enqueue(email_id: int) -> None:
-    from porto.mail.feedback.tasks import refresh_email
-
-    try:
-        refresh_email.enqueue(email_id)
-    except Exception:  # the poller asks again later
-        logger.exception("Could not enqueue Update status of email %s", email_id)
 
 
 def email_refresh(
@@ -259,16 +259,15 @@ def refresh_due(now: datetime.datetime) -> list[OutgoingEmail]:
     return due
 
 
-def refresh_poll(now: datetime.datetime | None = None) -> int:
-    """Claim and queue every due email; how many were queued."""
+def refresh_poll(now: datetime.datetime | None = None) -> list[int]:
+    """Claim every due email; the ids claimed, for the caller to queue their refresh."""
     now = now or timezone.now()
-    queued = 0
+    claimed = []
     for email in refresh_due(now):
         try:
             with transaction.atomic():
                 refresh_claim(email, now)
-                transaction.on_commit(partial(_enqueue, email.pk))
         except RefreshRefused:
             continue
-        queued += 1
-    return queued
+        claimed.append(email.pk)
+    return claimed

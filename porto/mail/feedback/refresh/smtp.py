@@ -3,6 +3,7 @@ delivery reports (``porto.mail.feedback.imap``)."""
 
 import datetime
 
+from porto.mail.feedback.imap import ImapScanError, imap_scan
 from porto.mail.feedback.refresh.base import Lookup, Observation, RefreshFailed, StatusClient
 
 
@@ -13,8 +14,6 @@ class SmtpClient(StatusClient):
         return []  # the scan records what it finds for every email of the company at once
 
     def refresh(self, email, lookups: list[Lookup], now: datetime.datetime) -> int:
-        from porto.mail.feedback.imap import ImapScanError, imap_scan
-
         self.limiter.wait()
         try:
             return imap_scan(email.company, now=now).recorded

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from porto.mail.delivery import outbox_sweep
-from porto.mail.feedback.refresh.services import refresh_poll
+from porto.mail.feedback.tasks import refresh_poll_enqueue
 from porto.mail.feedback.webhooks import webhooks_sweep
+from porto.mail.tasks import outbox_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Woke {woken} email(s).")
             if time.monotonic() - polled_at >= settings.PORTO_REFRESH_POLL_INTERVAL:
                 polled_at = time.monotonic()
-                queued = sweep_step("refresh poll", refresh_poll)
+                queued = sweep_step("refresh poll", refresh_poll_enqueue)
                 if queued and options["verbosity"] > 0:
                     self.stdout.write(f"Queued Update status for {queued} email(s).")
             if once:

@@ -1,10 +1,12 @@
-"""The sandbox: its inbox is the provider's store. A stored message proves delivery to its
-envelope recipients (the same event, with the same key, as the sandbox's own report)."""
+"""Update status for emails sent through the sandbox: its inbox is the provider's store. A
+stored message proves delivery to its envelope recipients (the same event, with the same key,
+as the sandbox's own report). Registered with mail's refresh services in ``apps.py``."""
 
 import datetime
 
 from porto.mail.feedback.refresh.base import Lookup, Observation, StatusClient
 from porto.mail.status import Event, EventType
+from porto.sandbox.models import SandboxMessage
 
 
 class SandboxClient(StatusClient):
@@ -15,8 +17,6 @@ class SandboxClient(StatusClient):
         return "sandbox"
 
     def observe(self, lookup: Lookup, now: datetime.datetime) -> list[Observation]:
-        from porto.sandbox.models import SandboxMessage
-
         self.limiter.wait()
         wanted = {a.lower() for a in lookup.addresses}
         found = []
