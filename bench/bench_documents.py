@@ -17,14 +17,14 @@ def shared_einvoice() -> Path:
 
 
 def documents():
-    from tests.factories import make_client, make_company, make_finalized
+    from bench.data import client_new, company_new, finalized_new
 
-    company = make_company("Bench BV", slug="bench-bv")
-    client = make_client(company, language="nl")
+    company = company_new("Bench BV", slug="bench-bv")
+    client = client_new(company, language="nl")
     catalogue = [("8", "95", "S", "21"), ("2", "1250", "S", "21"), ("12", "21.35", "S", "6")]
-    one_page = make_finalized(company, client, lines=catalogue)
+    one_page = finalized_new(company, client, catalogue)
     long_lines = [(str(n % 9 + 1), "10.50", "S", "21") for n in range(TEN_PAGE_LINES)]
-    ten_pages = make_finalized(company, client, lines=long_lines)
+    ten_pages = finalized_new(company, client, long_lines)
     return one_page, ten_pages
 
 

@@ -17,13 +17,13 @@ EMAILS_PER_DOCUMENT = 3
 def seed():
     from django.utils import timezone
 
+    from bench.data import client_new, company_new, user_new
     from porto.documents.models import Document
     from porto.mail.models import OutgoingEmail, Recipient
-    from tests.factories import make_client, make_company, make_user
 
-    company = make_company("Bench Overview BV", slug="bench-overview-bv")
-    user = make_user(company, username="bench-overview")
-    clients = [make_client(company, name=f"Klant {n} BV") for n in range(50)]
+    company = company_new("Bench Overview BV", slug="bench-overview-bv")
+    user = user_new(company, username="bench-overview")
+    clients = [client_new(company, name=f"Klant {n} BV") for n in range(50)]
     start = datetime.date(2025, 1, 1)
     documents = Document.objects.bulk_create(
         [

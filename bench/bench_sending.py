@@ -13,16 +13,15 @@ EMAILS_PER_RUN = 50
 def seed(count: int) -> list[int]:
     from django.conf import settings
 
+    from bench.data import company_new, finalized_in_bulk, small_pdf
     from porto.documents.models import RenderedFile
-    from porto.documents.rendering.files import _store
-    from tests.factories import make_company, make_finalized_in_bulk
-    from tests.mail.conftest import small_pdf
+    from porto.documents.rendering.files import rendered_file_store
 
     settings.PORTO_MAIL_TRANSPORT = "sandbox"
-    company = make_company("Bench Mail BV", slug="bench-mail-bv", email="office@bench.example")
-    documents = make_finalized_in_bulk(company, count)
+    company = company_new("Bench Mail BV", slug="bench-mail-bv", email="office@bench.example")
+    documents = finalized_in_bulk(company, count)
     for document in documents:
-        _store(document, RenderedFile.Format.PDF, small_pdf(document.number))
+        rendered_file_store(document, RenderedFile.Format.PDF, small_pdf(document.number))
     return [d.pk for d in documents]
 
 
@@ -65,10 +64,10 @@ def run(runs: int = 20) -> list[Result]:
     from django.conf import settings
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # the server's per-command log
+    from bench.data import SmtpSink
     from porto.accounts.models import Company
-    from tests.mail.smtpd import Rules, SmtpTestServer
 
-    server = SmtpTestServer(Rules())
+    server = SmtpSink()
     server.start()
     try:
         settings.PORTO_SANDBOX_SMTP_PORT = server.port_number

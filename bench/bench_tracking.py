@@ -108,12 +108,11 @@ def postmark_webhook_path() -> str:
 
 
 def pixel_path() -> str:
+    from bench.data import company_new, sent_email
     from porto.mail.feedback.pixel import pixel_token
-    from tests.factories import make_company
-    from tests.mail.tracking_helpers import email_with
 
-    company = make_company("Bench Tracking BV", slug="bench-tracking-bv")
-    recipient = email_with(company, ["boekhouding@klant.example"]).recipients.get()
+    company = company_new("Bench Tracking BV", slug="bench-tracking-bv")
+    recipient = sent_email(company, "boekhouding@klant.example").recipients.get()
     return f"/t/{pixel_token(recipient.pk, recipient.pixel_key)}.gif"
 
 

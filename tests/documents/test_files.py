@@ -104,8 +104,8 @@ def test_a_stored_file_missing_from_storage_is_a_clear_error(company, with_rules
 @pytest.mark.django_db
 def test_two_requests_storing_at_once_keep_one_file(company, with_rules):
     document = make_finalized(company)
-    winner = files._store(document, "pdf", b"%PDF-first")
-    loser = files._store(document, "pdf", b"%PDF-second")
+    winner = files.rendered_file_store(document, "pdf", b"%PDF-first")
+    loser = files.rendered_file_store(document, "pdf", b"%PDF-second")
     assert loser.pk == winner.pk
     assert RenderedFile.objects.filter(document=document).count() == 1
     folder = winner.file.storage.path(winner.file.name).rsplit("/", 2)[0]
@@ -132,17 +132,6 @@ def test_files_are_stored_under_unguessable_names(company, with_rules):
     name = RenderedFile.objects.get(document=document).file.name
     token = name.split("/")[3]
     assert name.startswith(f"rendered/{company.pk}/{document.pk}/") and len(token) >= 20
-
-
-@pytest.mark.django_db
-def test_task_prepares_the_files_after_finalization(company, with_rules, settings):
-    from porto.documents.rendering.tasks import prepare_document_files
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    document = make_finalized(company)
-    result = prepare_document_files.enqueue(document.pk)
-    assert result.return_value == []
-    assert RenderedFile.objects.filter(document=document).count() == 3
 
 
 def test_validation_from_several_threads_gives_the_same_answers(validator, einvoice_dir):

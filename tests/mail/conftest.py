@@ -5,7 +5,7 @@ import pytest
 from pypdf import PdfWriter
 
 from porto.documents.models import RenderedFile
-from porto.documents.rendering.files import _store
+from porto.documents.rendering.files import rendered_file_store
 from tests.factories import make_client, make_company, make_finalized
 from tests.mail.provider_api import api_start
 from tests.mail.smtpd import Rules, SmtpTestServer
@@ -71,7 +71,7 @@ def invoice(company, client_fr):
 def prestore_pdf(document) -> bytes:
     """A small real PDF stored as the document's rendered file (bulk tests: files pre-rendered)."""
     content = small_pdf(f"{document.number} for {document.client.name}")
-    _store(document, RenderedFile.Format.PDF, content)
+    rendered_file_store(document, RenderedFile.Format.PDF, content)
     return content
 
 

@@ -9,7 +9,7 @@ import sys
 
 def seed(count: int) -> dict:
     from porto.documents.models import RenderedFile
-    from porto.documents.rendering.files import _store
+    from porto.documents.rendering.files import rendered_file_store
     from porto.mail.requests import bulk_send
     from tests.factories import make_company, make_finalized_in_bulk
     from tests.mail.conftest import small_pdf
@@ -17,7 +17,7 @@ def seed(count: int) -> dict:
     company = make_company("Acme BV", slug="acme-bv", email="office@acme.example")
     documents = make_finalized_in_bulk(company, count, clients=30)
     for document in documents:  # pre-rendered files: each document its own bytes
-        _store(document, RenderedFile.Format.PDF, small_pdf(document.number))
+        rendered_file_store(document, RenderedFile.Format.PDF, small_pdf(document.number))
     job = bulk_send(company, [d.pk for d in documents])
     return {"job": job.pk, "queued": job.counts()["queued"]}
 

@@ -117,7 +117,7 @@ def file_stem(document: Document) -> str:
 def stored_pdf(document: Document) -> StoredFile:
     row = _stored_row(document, RenderedFile.Format.PDF)
     if row is None:
-        row = _store(document, RenderedFile.Format.PDF, pdf.render_pdf(document))
+        row = rendered_file_store(document, RenderedFile.Format.PDF, pdf.render_pdf(document))
     return _load(row, f"{file_stem(document)}.pdf")
 
 
@@ -144,7 +144,7 @@ def _render_ubl(document: Document, fmt: str) -> RenderedFile:
     )
     report = validation.validate_ubl(content)
     _refuse_invalid(document, report)
-    return _store(document, fmt, content, report)
+    return rendered_file_store(document, fmt, content, report)
 
 
 def _validate_stored(row: RenderedFile) -> None:
@@ -186,7 +186,7 @@ def _stored_row(document: Document, fmt: str) -> RenderedFile | None:
     )
 
 
-def _store(
+def rendered_file_store(
     document: Document,
     fmt: str,
     content: bytes,
