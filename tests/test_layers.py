@@ -320,7 +320,7 @@ def test_the_cycle_finder_finds_nothing_in_a_one_way_graph():
     assert cycles({"views": {"services", "models"}, "services": {"models"}, "models": set()}) == []
 
 
-def test_a_function_local_import_is_part_of_the_graph(tmp_path):
+def test_a_function_local_import_is_part_of_the_graph():
     source = "def later():\n    from porto.mail import tasks  # noqa: F401\n"
     collector = ImportCollector("porto.mail.delivery", False, comments_by_line(source), set())
     collector.visit(ast.parse(source))

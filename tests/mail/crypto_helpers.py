@@ -47,3 +47,35 @@ def self_signed_certificate(
         .sign(key, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+# Amazon SNS: the fields signed per message type, in this order, each as "Name\nValue\n"
+# ("Verifying the signatures of Amazon SNS messages", Amazon SNS Developer Guide). Written out
+# here from the documentation so that the tests check the production code against it.
+SNS_DOCUMENTED_FIELDS = {
+    "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
+    "SubscriptionConfirmation": (
+        "Message",
+        "MessageId",
+        "SubscribeURL",
+        "Timestamp",
+        "Token",
+        "TopicArn",
+        "Type",
+    ),
+    "UnsubscribeConfirmation": (
+        "Message",
+        "MessageId",
+        "SubscribeURL",
+        "Timestamp",
+        "Token",
+        "TopicArn",
+        "Type",
+    ),
+}
+
+
+def sns_documented_string_to_sign(message: dict) -> bytes:
+    """The bytes SNS signs; a Notification's Subject only when the message has one."""
+    names = SNS_DOCUMENTED_FIELDS[message["Type"]]
+    return "".join(f"{name}\n{message[name]}\n" for name in names if name in message).encode()

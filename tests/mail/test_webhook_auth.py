@@ -15,13 +15,18 @@ from porto.mail.feedback.webhook_auth import (
     postal_signature_verify,
     sns_certificate_cache_clear,
     sns_message_verify,
-    sns_string_to_sign,
     timestamp_check,
     webhook_authenticate,
     webhook_freshness_check,
 )
 
-from .crypto_helpers import public_key_base64, rsa_key, rsa_sign, self_signed_certificate
+from .crypto_helpers import (
+    public_key_base64,
+    rsa_key,
+    rsa_sign,
+    self_signed_certificate,
+    sns_documented_string_to_sign,
+)
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:porto-ses-events"
 CERT_URL = (
@@ -87,7 +92,9 @@ def sns_time(offset: dt.timedelta = dt.timedelta(0)) -> str:
 def signed(message: dict, key=None, algorithm=None) -> bytes:
     algorithm = algorithm or (hashes.SHA1 if message["SignatureVersion"] == "1" else hashes.SHA256)
     message = dict(message)
-    message["Signature"] = rsa_sign(key or rsa_key("sns"), sns_string_to_sign(message), algorithm)
+    message["Signature"] = rsa_sign(
+        key or rsa_key("sns"), sns_documented_string_to_sign(message), algorithm
+    )
     return json.dumps(message).encode()
 
 

@@ -13,12 +13,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from porto.mail.feedback import webhook_auth
-from porto.mail.feedback.webhook_auth import sns_string_to_sign
 from porto.mail.feedback.webhook_gate import webhook_path
 from porto.mail.models import OutgoingEmail, Recipient
 from tests.factories import make_client, make_document
 
-from .crypto_helpers import public_key_base64, rsa_key, rsa_sign, self_signed_certificate
+from .crypto_helpers import (
+    public_key_base64,
+    rsa_key,
+    rsa_sign,
+    self_signed_certificate,
+    sns_documented_string_to_sign,
+)
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BASIC = "porto:s3cret-webhook-password"
@@ -111,7 +116,7 @@ class Signed:
             {"TopicArn": TOPIC, "SignatureVersion": "2", "Timestamp": published, **overrides}
         )
         message["Signature"] = rsa_sign(
-            rsa_key(key_name), sns_string_to_sign(message), hashes.SHA256
+            rsa_key(key_name), sns_documented_string_to_sign(message), hashes.SHA256
         )
         return json.dumps(message).encode(), {
             "HTTP_X_AMZ_SNS_MESSAGE_TYPE": message["Type"],
