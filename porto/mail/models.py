@@ -20,7 +20,7 @@ from porto.accounts.models import Company
 from porto.documents.models import Document
 from porto.emailtexts.models import EmailText
 from porto.mail.feedback.pixel import pixel_key_new
-from porto.mail.feedback.refresh.policies import policy_for, provider_of_backend
+from porto.mail.providers import policy_for, provider_of_backend
 from porto.mail.status import Facts, Failure, Status, shown_status
 
 

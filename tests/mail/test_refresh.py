@@ -6,8 +6,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from porto.mail.feedback.refresh.base import RateLimiter, RefreshFailed, RefreshRefused
-from porto.mail.feedback.refresh.policies import RateLimit, policy_for
 from porto.mail.feedback.refresh.services import (
     email_refresh,
     email_refresh_request,
@@ -16,6 +14,14 @@ from porto.mail.feedback.refresh.services import (
     refresh_refusal,
 )
 from porto.mail.models import DeliveryEvent, OutgoingEmail, Recipient
+from porto.mail.providers import policy_for
+from porto.mail.providers.base import status as status_base
+from porto.mail.providers.base.status import (
+    RateLimit,
+    RateLimiter,
+    RefreshFailed,
+    RefreshRefused,
+)
 from porto.mail.status import Status
 from porto.sandbox.services import sandbox_message_receive
 from tests.factories import make_email
@@ -27,10 +33,8 @@ LATER = SENT + datetime.timedelta(days=2)
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch):
-    from porto.mail.feedback.refresh import base
-
-    monkeypatch.setattr(base, "_limiters", {})
-    monkeypatch.setattr(base.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(status_base, "_limiters", {})
+    monkeypatch.setattr(status_base.time, "sleep", lambda seconds: None)
 
 
 def provider(settings, name: str, **anymail) -> None:

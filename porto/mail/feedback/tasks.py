@@ -9,8 +9,8 @@ logger = logging.getLogger(__name__)
 
 @task()
 def refresh_email(email_id: int) -> str:
-    from porto.mail.feedback.refresh.base import RefreshFailed
     from porto.mail.feedback.refresh.services import email_refresh
+    from porto.mail.providers.base.status import RefreshFailed
 
     try:
         return f"{email_refresh(email_id)} new event(s)"

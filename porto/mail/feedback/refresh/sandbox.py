@@ -3,7 +3,7 @@ envelope recipients (the same event, with the same key, as the sandbox's own rep
 
 import datetime
 
-from porto.mail.feedback.refresh.base import Lookup, Observation, StatusClient
+from porto.mail.providers.base.status import Lookup, Observation, StatusClient
 from porto.mail.status import Event, EventType
 
 

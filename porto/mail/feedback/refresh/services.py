@@ -12,14 +12,17 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from porto.mail.feedback.refresh.base import (
+from porto.mail.feedback.refresh.record import observations_record
+from porto.mail.feedback.refresh.sandbox import SandboxClient
+from porto.mail.feedback.refresh.smtp import SmtpClient
+from porto.mail.models import OutgoingEmail, Recipient, TransportName
+from porto.mail.providers import OWN_WAYS, PROVIDERS, policy_for
+from porto.mail.providers.base.status import (
     Lookup,
     RefreshFailed,
     RefreshRefused,
     StatusClient,
 )
-from porto.mail.feedback.refresh.policies import policy_for
-from porto.mail.models import OutgoingEmail, Recipient, TransportName
 
 logger = logging.getLogger(__name__)
 
@@ -34,30 +37,17 @@ POLL_SCHEDULE = (
 
 
 def client_for(provider: str, session: requests.Session | None = None) -> StatusClient:
-    from porto.mail.feedback.refresh import (
-        brevo,
-        mailgun,
-        postal,
-        postmark,
-        resend,
-        sandbox,
-        sendgrid,
-        smtp,
-    )
-
-    classes: dict[str, type[StatusClient]] = {
-        "postmark": postmark.PostmarkClient,
-        "mailgun": mailgun.MailgunClient,
-        "sendgrid": sendgrid.SendGridClient,
-        "brevo": brevo.BrevoClient,
-        "resend": resend.ResendClient,
-        "postal": postal.PostalClient,
-        "sandbox": sandbox.SandboxClient,
-        "smtp": smtp.SmtpClient,
-    }
-    if provider not in classes:
+    client: StatusClient | None = None
+    if provider in PROVIDERS:
+        client = PROVIDERS[provider].status_client(observations_record, session=session)
+    elif provider in OWN_CLIENTS:
+        client = OWN_CLIENTS[provider](OWN_WAYS[provider], observations_record, session=session)
+    if client is None:
         raise RefreshRefused(no_api_reason(provider))
-    return classes[provider](session=session)
+    return client
+
+
+OWN_CLIENTS: dict[str, type[StatusClient]] = {"sandbox": SandboxClient, "smtp": SmtpClient}
 
 
 def no_api_reason(provider: str) -> str:
@@ -81,7 +71,7 @@ def refresh_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
     Reads only the email (and, for own SMTP, the company's email settings)."""
     provider = email.provider
     policy = policy_for(provider)
-    if not policy.has_api or provider not in SUPPORTED:
+    if not policy.has_api:
         return no_api_reason(provider)
     if email.handed_off_at is None:
         return _("This email has not been handed off yet: there is nothing to ask about.")
@@ -102,9 +92,6 @@ def refresh_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
             "reports of your own server from there."
         )
     return ""
-
-
-SUPPORTED = {"postmark", "mailgun", "sendgrid", "brevo", "resend", "postal", "sandbox", "smtp"}
 
 
 def imap_configured(email: OutgoingEmail) -> bool:

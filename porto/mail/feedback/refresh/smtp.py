@@ -3,7 +3,7 @@ delivery reports (``porto.mail.feedback.imap``)."""
 
 import datetime
 
-from porto.mail.feedback.refresh.base import Lookup, Observation, RefreshFailed, StatusClient
+from porto.mail.providers.base.status import Lookup, Observation, RefreshFailed, StatusClient
 
 
 class SmtpClient(StatusClient):

@@ -8,7 +8,7 @@ import datetime
 
 from anymail.utils import get_anymail_setting
 
-from porto.mail.feedback.refresh.base import Lookup, Observation, StatusClient, parse_time
+from porto.mail.providers.base.status import Lookup, Observation, StatusClient, parse_time
 from porto.mail.status import Event, EventType
 
 API_URL = "https://api.resend.com/"
@@ -23,9 +23,7 @@ SIMPLE = {
 }
 
 
-class ResendClient(StatusClient):
-    name = "resend"
-
+class ResendStatus(StatusClient):
     def observe(self, lookup: Lookup, now: datetime.datetime) -> list[Observation]:
         api_key = get_anymail_setting("api_key", esp_name="RESEND", default="")
         answer = self.request(

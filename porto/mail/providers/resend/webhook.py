@@ -2,14 +2,11 @@
 
 from anymail.webhooks.resend import ResendTrackingWebhookView
 
+from porto.mail.providers.base.webhook import Kind, WebhookParser
 from porto.mail.status import EventType
 
-from .base import Kind, Provider
 
-
-class Resend(Provider):
-    name = "resend"
-    label = "Resend"
+class ResendWebhook(WebhookParser):
     view_class = ResendTrackingWebhookView
     kinds = {
         "email.failed": Kind(EventType.FAILED),

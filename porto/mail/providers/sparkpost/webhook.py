@@ -6,14 +6,11 @@ SparkPost sends ``bounce`` only once it stopped trying (temporary refusals come 
 
 from anymail.webhooks.sparkpost import SparkPostTrackingWebhookView
 
+from porto.mail.providers.base.webhook import Kind, WebhookParser
 from porto.mail.status import EventType
 
-from .base import Kind, Provider
 
-
-class SparkPost(Provider):
-    name = "sparkpost"
-    label = "SparkPost"
+class SparkPostWebhook(WebhookParser):
     view_class = SparkPostTrackingWebhookView
     kinds = {
         "initial_open": Kind(EventType.OPENED),

@@ -3,14 +3,11 @@
 from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
 from django.utils.translation import gettext_noop as N_
 
+from porto.mail.providers.base.webhook import Kind, WebhookParser
 from porto.mail.status import EventType
 
-from .base import Kind, Provider
 
-
-class SendGrid(Provider):
-    name = "sendgrid"
-    label = "SendGrid"
+class SendGridWebhook(WebhookParser):
     view_class = SendGridTrackingWebhookView
     kinds = {
         "bounce:bounce": Kind(EventType.BOUNCED),

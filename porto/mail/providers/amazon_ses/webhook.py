@@ -6,14 +6,11 @@ MessageId as event id: the dedupe key adds the recipient.
 
 from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
 
+from porto.mail.providers.base.webhook import Kind, WebhookParser
 from porto.mail.status import EventType
 
-from .base import Kind, Provider
 
-
-class AmazonSes(Provider):
-    name = "amazon_ses"
-    label = "Amazon SES"
+class AmazonSesWebhook(WebhookParser):
     view_class = AmazonSESTrackingWebhookView
     kinds = {
         "Bounce:Permanent": Kind(EventType.BOUNCED),
@@ -48,3 +45,12 @@ class AmazonSes(Provider):
     def opener(self, tracking, detail):
         action = detail.get("open") or detail.get("click") or {}
         return str(action.get("userAgent") or ""), str(action.get("ipAddress") or "")
+
+    def nested_json(self, value):
+        # Amazon SNS wraps the SES event as a JSON string in ``Message``.
+        if not isinstance(value, dict) or value.get("Type") != "Notification":
+            return []
+        message = value.get("Message")
+        if isinstance(message, str) and message.lstrip().startswith("{"):
+            return [("SNS Message", message)]
+        return []

@@ -4,7 +4,7 @@ from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from django.http import QueryDict
 from django.utils.translation import gettext_noop as N_
 
-from .base import Provider
+from porto.mail.providers.base.webhook import WebhookParser
 
 BOTS = {
     "apple": N_("Apple Mail Privacy Protection"),
@@ -13,9 +13,7 @@ BOTS = {
 }
 
 
-class Mailgun(Provider):
-    name = "mailgun"
-    label = "Mailgun"
+class MailgunWebhook(WebhookParser):
     view_class = MailgunTrackingWebhookView
     # anymail already turns failed + severity "temporary" into deferred.
 

@@ -2,7 +2,7 @@
 
 anymail normalises every provider's webhook into an ``AnymailTrackingEvent``; its
 ``event_type`` alone is not enough (soft bounces arrive as ``bounced``, machine opens as
-``opened``, some events as ``unknown``). A provider subclass reads the raw ``esp_event``
+``opened``, some events as ``unknown``). A provider's parser (``porto/mail/providers/<name>/webhook.py``) reads the raw ``esp_event``
 through small hooks and translation tables; this base owns the rest: the time, the ids,
 the plain-words reason, the human-or-machine open, and the dedupe key.
 """
@@ -109,15 +109,25 @@ def _as_utc(value: object) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-class Provider:
-    """Subclasses set the names and tables, and override hooks only for quirks."""
+class WebhookParser:
+    """Subclasses set the tables, and override hooks only for quirks."""
 
-    name: ClassVar[str]  # Porto's name, the event ``source``: "postmark"
-    label: ClassVar[str]  # as people write it: "Postmark"
     view_class: ClassVar[type[AnymailCoreWebhookView]]  # anymail's tracking webhook view
     kinds: ClassVar[Mapping[str, Kind]] = {}  # raw event name -> meaning, over anymail's type
 
+    def __init__(self, name: str, label: str) -> None:
+        self.name = name  # Porto's name, the event ``source``: "postmark"
+        self.label = label  # as people write it: "Postmark"
+
     # --- hooks ------------------------------------------------------------------------------
+
+    def parseable_body(self, body: bytes) -> bytes:
+        """The body anymail's parser is given: the stored one, but for the provider's quirks."""
+        return body
+
+    def nested_json(self, value: Any) -> list[tuple[str, str]]:
+        """(name, text) of texts inside a JSON body that hold JSON: checked like the body."""
+        return []
 
     def detail(self, esp_event: Any) -> Mapping[str, Any]:
         """The part of the raw event that describes it (some providers wrap it)."""

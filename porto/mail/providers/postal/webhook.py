@@ -2,14 +2,11 @@
 
 from anymail.webhooks.postal import PostalTrackingWebhookView
 
+from porto.mail.providers.base.webhook import Kind, WebhookParser
 from porto.mail.status import EventType
 
-from .base import Kind, Provider
 
-
-class Postal(Provider):
-    name = "postal"
-    label = "Postal"
+class PostalWebhook(WebhookParser):
     view_class = PostalTrackingWebhookView
     kinds = {
         "MessageSent": Kind(EventType.DELIVERED),

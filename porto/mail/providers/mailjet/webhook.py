@@ -2,14 +2,11 @@
 
 from anymail.webhooks.mailjet import MailjetTrackingWebhookView
 
+from porto.mail.providers.base.webhook import Kind, WebhookParser
 from porto.mail.status import EventType
 
-from .base import Kind, Provider
 
-
-class Mailjet(Provider):
-    name = "mailjet"
-    label = "Mailjet"
+class MailjetWebhook(WebhookParser):
     view_class = MailjetTrackingWebhookView
     kinds = {
         "bounce:hard": Kind(EventType.BOUNCED),

@@ -2,14 +2,11 @@
 
 from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 
+from porto.mail.providers.base.webhook import Kind, WebhookParser
 from porto.mail.status import EventType
 
-from .base import Kind, Provider
 
-
-class Postmark(Provider):
-    name = "postmark"
-    label = "Postmark"
+class PostmarkWebhook(WebhookParser):
     view_class = PostmarkTrackingWebhookView
     kinds = {
         "Bounce:SoftBounce": Kind(EventType.BOUNCED, permanent=False),
