@@ -115,6 +115,34 @@ def test_sendgrid_deferred_then_bounced(settings, invoice):
     assert session.calls[0]["headers"]["Authorization"] == "Bearer SG.key"
 
 
+def test_sparkpost_events_by_transmission(settings, invoice):
+    provider(settings, "sparkpost", SPARKPOST_API_KEY="sp-key")
+    email = make_email(
+        invoice,
+        transport="provider",
+        handed_off_at=SENT,
+        to=("jean@cafe.example", "marie@cafe.example"),
+        track_opens=True,
+        provider_message_id="65832150921904138",
+    )
+    url = "https://api.sparkpost.com/api/v1/events/message"
+    session = FakeSession({("GET", url): (200, answer("sparkpost_events.json"))})
+    assert email_refresh(email.pk, now=LATER, session=session) == 5
+    assert statuses(email) == {
+        "jean@cafe.example": Status.READ,  # Thunderbird opened it: a person
+        "marie@cafe.example": Status.FAILED,
+    }
+    marie = Recipient.objects.get(email=email, address="marie@cafe.example")
+    assert marie.failure_reason.startswith("The recipient's server says the mailbox does not exist")
+    assert "550 5.1.1" in marie.failure_reason
+    call = session.calls[0]
+    assert call["headers"]["Authorization"] == "sp-key"
+    # anymail's message id is the transmission id; the search covers the whole retention.
+    assert call["params"]["transmissions"] == "65832150921904138"
+    assert call["params"]["from"] == "2026-11-12T14:14:03Z"
+    assert email_refresh(email.pk, now=LATER + datetime.timedelta(minutes=2), session=session) == 0
+
+
 def test_brevo_proxy_load_then_a_human_open(settings, invoice):
     provider(settings, "brevo", BREVO_API_KEY="xkeysib-1")
     email = make_email(

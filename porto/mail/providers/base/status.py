@@ -224,7 +224,7 @@ class EventLogClient(StatusClient):
 
     # --- hooks ------------------------------------------------------------------------------
 
-    def ask(self, lookup: Lookup) -> Any:
+    def ask(self, lookup: Lookup, now: datetime.datetime) -> Any:
         """The provider's answer about ``lookup`` (None: it does not know the message)."""
         raise NotImplementedError
 
@@ -257,7 +257,7 @@ class EventLogClient(StatusClient):
     # --- the algorithm ----------------------------------------------------------------------
 
     def observe(self, lookup: Lookup, now: datetime.datetime) -> list[Observation]:
-        answer = self.ask(lookup)
+        answer = self.ask(lookup, now)
         if not answer:
             return []
         return [

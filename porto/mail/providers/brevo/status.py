@@ -28,7 +28,7 @@ class BrevoStatus(EventLogClient):
         "loadedByProxy": Meaning(EventType.OPENED, machine="proxy"),
     }
 
-    def ask(self, lookup):
+    def ask(self, lookup, now):
         api_url = get_anymail_setting("api_url", esp_name="BREVO", default=API_URL)
         api_key = get_anymail_setting("api_key", esp_name="BREVO", default="")
         return self.request(

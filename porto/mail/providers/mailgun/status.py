@@ -22,7 +22,7 @@ class MailgunStatus(EventLogClient):
         "rejected": Meaning(EventType.FAILED),
     }
 
-    def ask(self, lookup):
+    def ask(self, lookup, now):
         return self.request(
             "GET",
             f"{self.api_url}{self.domain(lookup)}/events",

@@ -16,7 +16,7 @@ class PostalStatus(EventLogClient):
         # Held: waiting in Postal.
     }
 
-    def ask(self, lookup):
+    def ask(self, lookup, now):
         base = get_anymail_setting("api_url", esp_name="POSTAL", default="").rstrip("/")
         api_key = get_anymail_setting("api_key", esp_name="POSTAL", default="")
         answer = self.request(

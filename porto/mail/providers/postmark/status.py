@@ -20,7 +20,7 @@ class PostmarkStatus(EventLogClient):
         # SubscriptionChanged and the like say nothing about delivery.
     }
 
-    def ask(self, lookup):
+    def ask(self, lookup, now):
         api_url = get_anymail_setting("api_url", esp_name="POSTMARK", default=API_URL)
         token = get_anymail_setting("server_token", esp_name="POSTMARK", default="")
         return self.request(

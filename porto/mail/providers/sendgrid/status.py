@@ -23,7 +23,7 @@ class SendGridStatus(EventLogClient):
         "spam_report": Meaning(EventType.COMPLAINED),
     }
 
-    def ask(self, lookup):
+    def ask(self, lookup, now):
         api_url = get_anymail_setting("api_url", esp_name="SENDGRID", default=API_URL)
         api_key = get_anymail_setting("api_key", esp_name="SENDGRID", default="")
         return self.request(
