@@ -1,6 +1,7 @@
 """The provider registry: one folder per provider, each declaring everything Porto needs, or
 saying what it lacks and why; every per-provider lookup answers from it."""
 
+import dataclasses
 import datetime
 from pathlib import Path
 
@@ -134,3 +135,8 @@ def test_only_mailjet_and_amazon_ses_lack_a_status_client_and_mailjet_says_why()
     assert str(PROVIDERS["mailjet"].no_status_reason) == (
         "Porto cannot ask Mailjet about a sent message; its events come by webhook."
     )
+
+
+def test_a_record_without_a_status_client_must_say_why():
+    with pytest.raises(ValueError, match="says why"):
+        dataclasses.replace(PROVIDERS["postmark"], status=None)

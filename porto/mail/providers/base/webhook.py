@@ -2,9 +2,10 @@
 
 anymail normalises every provider's webhook into an ``AnymailTrackingEvent``; its
 ``event_type`` alone is not enough (soft bounces arrive as ``bounced``, machine opens as
-``opened``, some events as ``unknown``). A provider's parser (``porto/mail/providers/<name>/webhook.py``) reads the raw ``esp_event``
-through small hooks and translation tables; this base owns the rest: the time, the ids,
-the plain-words reason, the human-or-machine open, and the dedupe key.
+``opened``, some events as ``unknown``). A provider's parser
+(``porto/mail/providers/<name>/webhook.py``) reads the raw ``esp_event`` through small hooks
+and translation tables; this base owns the rest: the time, the ids, the plain-words reason,
+the human-or-machine open, and the dedupe key.
 """
 
 import datetime as dt
