@@ -195,8 +195,8 @@ PORTO_WEBHOOK_RETIRED_PROVIDERS = [
 ]
 # Larger webhook bodies are refused (400) before they are read further.
 PORTO_WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("PORTO_WEBHOOK_MAX_BODY_BYTES", str(1024 * 1024)))
-# Signed webhook requests (Mailgun, SendGrid, Resend, Amazon SNS) further than this from now
-# are refused.
+# Signed webhook requests (Mailgun, SendGrid, Resend, Amazon SNS: each provider's
+# auth.signed_time in porto/mail/providers/<name>/) further than this from now are refused.
 PORTO_WEBHOOK_MAX_AGE = int(os.environ.get("PORTO_WEBHOOK_MAX_AGE", "300"))
 # Amazon SNS topics whose notifications are accepted (comma-separated ARNs); none = refuse all.
 PORTO_SNS_TOPIC_ARNS = [a for a in os.environ.get("PORTO_SNS_TOPIC_ARNS", "").split(",") if a]
@@ -295,6 +295,8 @@ LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "web"]
 PORTO_REFRESH_COOLDOWN = float(os.environ.get("PORTO_REFRESH_COOLDOWN", "60"))
 PORTO_REFRESH_LEASE = float(os.environ.get("PORTO_REFRESH_LEASE", "300"))
 PORTO_REFRESH_POLL_INTERVAL = float(os.environ.get("PORTO_REFRESH_POLL_INTERVAL", "60"))
+# How long Resend (1-7 days by plan) and a Postal server (its own setting) keep their event
+# log: the Provider records (porto/mail/providers/<name>/) read these for the refresh window.
 PORTO_REFRESH_RESEND_RETENTION_DAYS = int(
     os.environ.get("PORTO_REFRESH_RESEND_RETENTION_DAYS", "3")
 )

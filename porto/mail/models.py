@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from porto.accounts.models import Company
 from porto.documents.models import Document
 from porto.emailtexts.models import EmailText
-from porto.mail.feedback.refresh.policies import policy_for, provider_of_backend
 from porto.mail.keys import pixel_key_new
+from porto.mail.providers import policy_for, provider_of_backend
 from porto.mail.status import Facts, Failure, Status, shown_status
 
 

@@ -7,29 +7,13 @@ changes emails sent through that provider, and Update status asks the provider t
 went through, not the one configured today.
 """
 
-import hashlib
-from urllib.parse import urlsplit
-
-from anymail.utils import get_anymail_setting
 from django.conf import settings
 
 from porto.mail import sources
-from porto.mail.feedback.refresh.policies import provider_of_backend
 from porto.mail.models import OutgoingEmail, TransportName
+from porto.mail.providers import PROVIDERS, provider_of_backend
 
 ACCOUNT_LENGTH = 255  # OutgoingEmail.sent_account
-
-# provider -> (anymail's ESP name, the setting holding the key, the API's default address)
-PROVIDER_ACCOUNTS = {
-    "postmark": ("Postmark", "server_token", "https://api.postmarkapp.com/"),
-    "mailgun": ("Mailgun", "api_key", "https://api.mailgun.net/v3/"),
-    "sendgrid": ("SendGrid", "api_key", "https://api.sendgrid.com/v3/"),
-    "brevo": ("Brevo", "api_key", "https://api.brevo.com/v3/"),
-    "mailjet": ("Mailjet", "api_key", "https://api.mailjet.com/v3.1/"),
-    "resend": ("Resend", "api_key", "https://api.resend.com/"),
-    "postal": ("Postal", "api_key", ""),
-    "sparkpost": ("SparkPost", "api_key", "https://api.sparkpost.com/api/v1/"),
-}
 
 
 def configured_provider() -> str:
@@ -57,35 +41,11 @@ def smtp_account(email: OutgoingEmail) -> str:
 
 
 def provider_account(provider: str) -> str:
-    """The provider's API host and a fingerprint of the key: which account, not the key."""
-    if provider == "amazon_ses":
-        return amazon_ses_account()
-    if provider not in PROVIDER_ACCOUNTS:
+    """Which account of the provider (its API host and a fingerprint of the key, never the
+    key itself): the provider's own ``account`` says how."""
+    if provider not in PROVIDERS:
         return provider[:ACCOUNT_LENGTH]
-    esp_name, key_setting, default_url = PROVIDER_ACCOUNTS[provider]
-    api_url = str(get_anymail_setting("api_url", esp_name=esp_name, default=default_url))
-    key = str(get_anymail_setting(key_setting, esp_name=esp_name, default="", allow_bare=True))
-    parts = [urlsplit(api_url).netloc or provider]
-    if key:
-        parts.append(f"key {key_fingerprint(key)}")
-    return " ".join(parts)[:ACCOUNT_LENGTH]
-
-
-def amazon_ses_account() -> str:
-    params = get_anymail_setting("client_params", esp_name="Amazon SES", default={})
-    region = params.get("region_name") or "default region"
-    configuration_set = get_anymail_setting(
-        "configuration_set_name", esp_name="Amazon SES", default=None, allow_bare=False
-    )
-    account = f"Amazon SES {region}"
-    if configuration_set:
-        account += f" configuration set {configuration_set}"
-    return account[:ACCOUNT_LENGTH]
-
-
-def key_fingerprint(key: str) -> str:
-    """12 hex digits of the key's SHA-256: tells two keys apart, reveals nothing of them."""
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
+    return PROVIDERS[provider].account.describe()
 
 
 # --- events: which emails a source may speak for ------------------------------------------

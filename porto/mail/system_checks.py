@@ -10,14 +10,15 @@
 from anymail.utils import get_anymail_setting
 from django.core.checks import CheckMessage, Error, Tags, register
 
-from porto.mail.feedback.webhook_gate import CREDENTIALS, credentials_missing, live_providers
+from porto.mail.feedback.webhook_gate import credentials_missing, live_providers
+from porto.mail.providers import PROVIDERS
 
 
 @register(Tags.security)
 def webhook_credentials_check(app_configs=None, **kwargs) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     for provider in live_providers():
-        if provider not in CREDENTIALS:
+        if provider not in PROVIDERS:
             errors.append(_unsupported(provider))
             continue
         missing = credentials_missing(provider)
@@ -27,7 +28,7 @@ def webhook_credentials_check(app_configs=None, **kwargs) -> list[CheckMessage]:
 
 
 def _unsupported(provider: str) -> Error:
-    known = ", ".join(sorted(CREDENTIALS))
+    known = ", ".join(sorted(PROVIDERS))
     return Error(
         f"Porto cannot receive delivery events from the live provider {provider!r}.",
         hint=f"Send through one of {known} (PORTO_ANYMAIL_BACKEND), or remove it from "

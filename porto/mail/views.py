@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from porto.accounts import access
 from porto.documents.models import Document
-from porto.mail.feedback.refresh.base import RefreshRefused
 from porto.mail.feedback.refresh.services import email_refresh_request
 from porto.mail.feedback.tasks import refresh_on_commit
 from porto.mail.models import OutgoingEmail
 from porto.mail.proof import email_proof_pdf
+from porto.mail.providers.base.status import RefreshRefused
 
 
 def _email_or_404(request: HttpRequest, pk: int) -> OutgoingEmail:

@@ -4,7 +4,7 @@ as the sandbox's own report). Registered with mail's refresh services in ``apps.
 
 import datetime
 
-from porto.mail.feedback.refresh.base import Lookup, Observation, StatusClient
+from porto.mail.providers.base.status import Lookup, Observation, StatusClient
 from porto.mail.status import Event, EventType
 from porto.sandbox.models import SandboxMessage
 

@@ -4,8 +4,8 @@ import pytest
 
 from porto.emailsettings.selectors import email_settings_for
 from porto.mail.message_ids import message_id_normalise
+from porto.mail.providers.base.provider import key_fingerprint
 from porto.mail.sent_through import (
-    key_fingerprint,
     sent_through_fields,
     sent_through_matches,
     way_of_source,

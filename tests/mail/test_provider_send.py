@@ -3,6 +3,7 @@
 reached the API is checked, the stored message id is the one the provider's events name, and
 each documented event type, shaped as the provider posts it, moves the status."""
 
+import dataclasses
 import datetime
 
 import pytest
@@ -12,6 +13,8 @@ from porto.emailsettings.selectors import email_settings_for
 from porto.mail.delivery import email_deliver
 from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import OutgoingEmail, Recipient
+from porto.mail.providers import PROVIDERS
+from porto.mail.providers.base.provider import SendQuirks
 from porto.mail.requests import NewAttachment, SendRequest, email_send
 from tests.mail.conftest import small_pdf
 from tests.mail.provider_api import FAKES, FakeApi, api_start
@@ -247,10 +250,9 @@ def test_amazon_ses_without_credentials_fails_at_once(use_provider, settings, in
 def test_an_option_the_provider_does_not_offer_fails_at_once(
     use_provider, invoice, monkeypatch, provider, quirks, feature
 ):
-    from porto.mail.transports import provider as transport
-
     api = use_provider(provider)
-    monkeypatch.setitem(transport.QUIRKS, provider, transport.Quirks(**quirks))  # as before
+    as_before = dataclasses.replace(PROVIDERS[provider], quirks=SendQuirks(**quirks))
+    monkeypatch.setitem(PROVIDERS, provider, as_before)
     email = send_invoice(invoice)
     assert email_deliver(email.pk) == "failed"
     reason = Recipient.objects.get(email=email, address=TO).failure_reason

@@ -8,8 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from porto.mail.feedback.refresh.base import RateLimiter, RefreshFailed, RefreshRefused
-from porto.mail.feedback.refresh.policies import RateLimit, policy_for
 from porto.mail.feedback.refresh.services import (
     email_refresh,
     email_refresh_request,
@@ -18,6 +16,14 @@ from porto.mail.feedback.refresh.services import (
     refresh_refusal,
 )
 from porto.mail.models import DeliveryEvent, OutgoingEmail, Recipient
+from porto.mail.providers import policy_for
+from porto.mail.providers.base import status as status_base
+from porto.mail.providers.base.status import (
+    RateLimit,
+    RateLimiter,
+    RefreshFailed,
+    RefreshRefused,
+)
 from porto.mail.status import Status
 from porto.sandbox.services import sandbox_message_receive
 from tests.factories import make_email, make_user
@@ -29,10 +35,8 @@ LATER = SENT + datetime.timedelta(days=2)
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch):
-    from porto.mail.feedback.refresh import base
-
-    monkeypatch.setattr(base, "_limiters", {})
-    monkeypatch.setattr(base.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(status_base, "_limiters", {})
+    monkeypatch.setattr(status_base.time, "sleep", lambda seconds: None)
 
 
 def provider(settings, name: str, **anymail) -> None:
@@ -111,6 +115,34 @@ def test_sendgrid_deferred_then_bounced(settings, invoice):
     assert jean.failure_reason.startswith("The recipient's mailbox is full")
     assert jean.last_deferred_at is not None
     assert session.calls[0]["headers"]["Authorization"] == "Bearer SG.key"
+
+
+def test_sparkpost_events_by_transmission(settings, invoice):
+    provider(settings, "sparkpost", SPARKPOST_API_KEY="sp-key")
+    email = make_email(
+        invoice,
+        transport="provider",
+        handed_off_at=SENT,
+        to=("jean@cafe.example", "marie@cafe.example"),
+        track_opens=True,
+        provider_message_id="65832150921904138",
+    )
+    url = "https://api.sparkpost.com/api/v1/events/message"
+    session = FakeSession({("GET", url): (200, answer("sparkpost_events.json"))})
+    assert email_refresh(email.pk, now=LATER, session=session) == 5
+    assert statuses(email) == {
+        "jean@cafe.example": Status.READ,  # Thunderbird opened it: a person
+        "marie@cafe.example": Status.FAILED,
+    }
+    marie = Recipient.objects.get(email=email, address="marie@cafe.example")
+    assert marie.failure_reason.startswith("The recipient's server says the mailbox does not exist")
+    assert "550 5.1.1" in marie.failure_reason
+    call = session.calls[0]
+    assert call["headers"]["Authorization"] == "sp-key"
+    # anymail's message id is the transmission id; the search covers the whole retention.
+    assert call["params"]["transmissions"] == "65832150921904138"
+    assert call["params"]["from"] == "2026-11-12T14:14:03Z"
+    assert email_refresh(email.pk, now=LATER + datetime.timedelta(minutes=2), session=session) == 0
 
 
 def test_brevo_proxy_load_then_a_human_open(settings, invoice):

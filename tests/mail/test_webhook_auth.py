@@ -10,15 +10,13 @@ from cryptography.hazmat.primitives import hashes
 from django.core.exceptions import SuspiciousOperation
 from django.test import RequestFactory
 
-from porto.mail.feedback.webhook_auth import (
-    WebhookAuthError,
-    postal_signature_verify,
+from porto.mail.feedback.webhook_auth import webhook_authenticate, webhook_freshness_check
+from porto.mail.providers.amazon_ses.auth import (
     sns_certificate_cache_clear,
     sns_message_verify,
-    timestamp_check,
-    webhook_authenticate,
-    webhook_freshness_check,
 )
+from porto.mail.providers.base.auth import WebhookAuthError, timestamp_check
+from porto.mail.providers.postal.auth import postal_signature_verify
 
 from .crypto_helpers import (
     public_key_base64,

@@ -16,8 +16,8 @@ from porto.mail.feedback.webhook_body import (
     parseable_body,
     webhook_body_check,
 )
-from porto.mail.feedback.webhook_gate import CREDENTIALS
 from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
+from porto.mail.providers import PROVIDERS as REGISTRY
 from porto.mail.status import Status
 
 from .tracking_helpers import (
@@ -34,7 +34,7 @@ from .tracking_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-PROVIDERS = sorted(CREDENTIALS)
+PROVIDERS = sorted(REGISTRY)
 BREVO_ID = "202603020900.12345678901@smtp-relay.mailin.fr"
 DOCUMENTED_PAYLOADS = sorted(PAYLOADS.glob("*/*.json"))
 

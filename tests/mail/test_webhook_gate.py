@@ -16,12 +16,12 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from porto.mail.feedback.webhook_gate import (
-    CREDENTIALS,
     live_providers,
     webhook_path,
     webhook_token,
 )
 from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
+from porto.mail.providers import PROVIDERS as REGISTRY
 
 from .tracking_helpers import (
     Signed,
@@ -37,7 +37,7 @@ from .tracking_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-PROVIDERS = sorted(CREDENTIALS)
+PROVIDERS = sorted(REGISTRY)
 BASIC_AUTH_ONLY = ["brevo", "mailjet", "postmark", "sparkpost"]
 SIGNED = ["amazon_ses", "mailgun", "postal", "resend", "sendgrid"]
 STALE_CAPABLE = ["amazon_ses", "mailgun", "resend", "sendgrid"]
@@ -245,7 +245,7 @@ class TestMissingCredentials:
         assert nothing_stored() and unchanged(bounced_email)
         errors = [m for m in run_checks() if m.id == "porto.E610"]
         assert len(errors) == 1 and provider in errors[0].msg
-        missing = CREDENTIALS[provider][0].setting
+        missing = REGISTRY[provider].auth.credentials[0].setting
         assert missing in errors[0].hint
 
     @pytest.mark.parametrize("provider", PROVIDERS)

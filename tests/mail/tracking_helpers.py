@@ -12,9 +12,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from porto.mail.feedback import webhook_auth
 from porto.mail.feedback.webhook_gate import webhook_path
 from porto.mail.models import OutgoingEmail, Recipient
+from porto.mail.providers.amazon_ses import auth as sns_auth
 from tests.factories import make_client, make_document
 
 from .crypto_helpers import (
@@ -205,9 +205,9 @@ def provider_credentials(settings, monkeypatch) -> Iterator:
     settings.ANYMAIL = anymail_settings()
     settings.PORTO_SNS_TOPIC_ARNS = [TOPIC]
     certificate = sns_certificate()
-    monkeypatch.setattr(webhook_auth, "sns_certificate_fetch", lambda url: certificate)
-    webhook_auth.sns_certificate_cache_clear()
+    monkeypatch.setattr(sns_auth, "sns_certificate_fetch", lambda url: certificate)
+    sns_auth.sns_certificate_cache_clear()
     try:
         yield settings
     finally:
-        webhook_auth.sns_certificate_cache_clear()
+        sns_auth.sns_certificate_cache_clear()

@@ -6,9 +6,10 @@
                      recipient=item.recipient, provider_event_id=item.provider_event_id,
                      payload=item.payload)
 
-anymail's own parsing code reads the request (the views' ``parse_events``); the provider
-modules in ``providers/`` read what anymail leaves in ``esp_event``. Anything unreadable
-raises ``ClassificationError`` with a clear message, never another exception.
+anymail's own parsing code reads the request (the views' ``parse_events``); each provider's
+``porto/mail/providers/<name>/webhook.py`` reads what anymail leaves in ``esp_event``.
+Anything unreadable raises ``ClassificationError`` with a clear message, never another
+exception.
 """
 
 import io
@@ -20,16 +21,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest
 
-from .providers.amazon_ses import AmazonSes
-from .providers.base import ClassificationError, ClassifiedEvent, Provider, provider_event_id
-from .providers.brevo import Brevo
-from .providers.mailgun import Mailgun
-from .providers.mailjet import Mailjet
-from .providers.postal import Postal
-from .providers.postmark import Postmark
-from .providers.resend import Resend
-from .providers.sendgrid import SendGrid
-from .providers.sparkpost import SparkPost
+from porto.mail.providers import PROVIDERS, UnknownProvider
+from porto.mail.providers import provider_get as registry_get
+from porto.mail.providers.base.webhook import (
+    ClassificationError,
+    ClassifiedEvent,
+    WebhookParser,
+    provider_event_id,
+)
 
 __all__ = [
     "PROVIDERS",
@@ -42,21 +41,6 @@ __all__ = [
     "tracking_events_parse",
     "webhook_events_classify",
 ]
-
-PROVIDERS: dict[str, Provider] = {
-    provider.name: provider
-    for provider in (
-        Postmark(),
-        Mailgun(),
-        SendGrid(),
-        AmazonSes(),
-        Brevo(),
-        Resend(),
-        Postal(),
-        SparkPost(),
-        Mailjet(),
-    )
-}
 
 # What anymail's parsing may raise on malformed input (it trusts the provider's shape).
 _PARSE_ERRORS = (
@@ -73,12 +57,11 @@ _PARSE_ERRORS = (
 )
 
 
-def provider_get(name: str) -> Provider:
+def provider_get(name: str) -> WebhookParser:
     try:
-        return PROVIDERS[name]
-    except KeyError:
-        known = ", ".join(sorted(PROVIDERS))
-        raise ClassificationError(f"Unknown provider {name!r}: use one of {known}.") from None
+        return registry_get(name).parser
+    except UnknownProvider as error:
+        raise ClassificationError(error.args[0]) from None
 
 
 def tracking_events_parse(name: str, request: HttpRequest) -> list[AnymailTrackingEvent]:

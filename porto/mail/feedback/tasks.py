@@ -8,8 +8,8 @@ from functools import partial
 from django.db import transaction
 from django_tasks import task
 
-from porto.mail.feedback.refresh.base import RefreshFailed
 from porto.mail.feedback.refresh.services import email_refresh, refresh_poll
+from porto.mail.providers.base.status import RefreshFailed
 
 logger = logging.getLogger(__name__)
 

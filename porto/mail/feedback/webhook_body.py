@@ -7,8 +7,9 @@ authentication and parsing:
 
 - the body is at most ``PORTO_WEBHOOK_MAX_BODY_BYTES`` and strict UTF-8;
 - a JSON body parses strictly: no ``NaN``/``Infinity``, no duplicate keys, at most
-  ``MAX_DEPTH`` levels; no NUL and no lone surrogate in any key or string (Amazon SNS's
-  ``Message``, itself JSON, is checked the same way);
+  ``MAX_DEPTH`` levels; no NUL and no lone surrogate in any key or string (JSON nested in
+  a text, such as Amazon SNS's ``Message``, is checked the same way: the parser's
+  ``nested_json``);
 - a form body (Mailgun's legacy webhooks) decodes strictly, with no NUL;
 - ids (message ids, event ids, tokens: ``ID_KEYS``, and the ``svix-id`` header) are text or
   whole numbers, at most ``MAX_ID_LENGTH`` printable ASCII characters.
@@ -24,6 +25,8 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import HttpRequest
+
+from porto.mail.providers import provider_get
 
 MAX_DEPTH = 32
 MAX_ID_LENGTH = 200  # fits every id column and the delivery key
@@ -142,15 +145,6 @@ def json_value_check(value: Any, what: str = "JSON body") -> None:
             id_check(item, f"{key!r} in the {what}")
 
 
-def _sns_message_check(value: Any) -> None:
-    """Amazon SNS wraps the SES event as a JSON string in ``Message``: check it too."""
-    if not isinstance(value, dict) or value.get("Type") != "Notification":
-        return
-    message = value.get("Message")
-    if isinstance(message, str) and message.lstrip().startswith("{"):
-        json_value_check(json_strict_loads(message, "SNS Message"), "SNS Message")
-
-
 def _form_check(text: str) -> None:
     try:
         pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
@@ -189,31 +183,13 @@ def webhook_body_check(provider: str, request: HttpRequest) -> None:
         return
     value = json_strict_loads(text)
     json_value_check(value)
-    if provider == "amazon_ses":
-        _sns_message_check(value)
+    for what, nested in provider_get(provider).parser.nested_json(value):
+        json_value_check(json_strict_loads(nested, what), what)
 
 
 # --- Reading quirks of valid bodies --------------------------------------------------------
 
 
-def _brevo_parseable(value: Any) -> Any:
-    """Brevo posts ``X-Mailin-custom`` as sent; anymail expects JSON there and raises otherwise.
-    A literal value is handed on as a JSON string, so the event is still read and recorded."""
-    if not isinstance(value, dict) or not isinstance(value.get("X-Mailin-custom"), str):
-        return None
-    try:
-        json.loads(value["X-Mailin-custom"])
-    except ValueError:
-        return {**value, "X-Mailin-custom": json.dumps(value["X-Mailin-custom"])}
-    return None
-
-
 def parseable_body(provider: str, body: bytes) -> bytes:
-    """The body anymail's parser is given: the stored one, but for known quirks (Brevo)."""
-    if provider != "brevo":
-        return body
-    try:
-        fixed = _brevo_parseable(json.loads(body))
-    except (ValueError, UnicodeDecodeError):
-        return body
-    return body if fixed is None else json.dumps(fixed).encode("utf-8")
+    """The body anymail's parser is given: the stored one, but for the provider's quirks."""
+    return provider_get(provider).parser.parseable_body(body)

@@ -30,11 +30,12 @@ from porto.mail.feedback.classify import (
     request_rebuild,
     webhook_events_classify,
 )
-from porto.mail.feedback.webhook_auth import SNS_CERT_HOST, WebhookAuthError
 from porto.mail.feedback.webhook_body import parseable_body
 from porto.mail.feedback.webhook_gate import delivery_key
 from porto.mail.guard import run_guarded
 from porto.mail.models import DeliveryEvent, InboundWebhook
+from porto.mail.providers.amazon_ses.auth import SNS_CERT_HOST
+from porto.mail.providers.base.auth import WebhookAuthError
 
 logger = logging.getLogger(__name__)
 

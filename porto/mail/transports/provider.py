@@ -3,12 +3,12 @@ Postal, SparkPost), chosen by settings. The per-recipient message ids in ``anyma
 are kept for tracking; where the provider accepts metadata, our email and recipient ids travel
 in it too.
 
-What differs between providers is data, in ``QUIRKS``, not branches. A configuration problem
-(an option the provider does not offer, missing or refused credentials) fails the email at
-once with a plain reason: trying again for a day would not fix the settings.
+What differs between providers is data (each provider's ``quirks``, declared in its folder
+under ``porto/mail/providers/``), not branches. A configuration problem (an option the
+provider does not offer, missing or refused credentials) fails the email at once with a plain
+reason: trying again for a day would not fix the settings.
 """
 
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, getaddresses
 
@@ -30,35 +30,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.translation import gettext as _
 
-from porto.mail.feedback.refresh.policies import policy_for
+from porto.mail.providers import PROVIDERS, policy_for
+from porto.mail.providers.base.provider import SendQuirks
 from porto.mail.sent_through import configured_provider
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
 ACCEPTED = {"queued", "sent", "scheduled", "unknown"}  # the provider took it
 REFUSED = {"rejected", "invalid"}
 
-
-@dataclass(frozen=True)
-class Quirks:
-    """What a provider's anymail backend accepts per message."""
-
-    metadata: bool = True  # anymail's ``metadata``
-    tracking_per_message: bool = True  # ``track_opens`` / ``track_clicks``
-
-
-QUIRKS: dict[str, Quirks] = {
-    "postmark": Quirks(),
-    "mailgun": Quirks(),
-    "sendgrid": Quirks(),
-    "mailjet": Quirks(),
-    "sparkpost": Quirks(),
-    # Tracking is configured at the provider: the SES configuration set, the Brevo account,
-    # the Resend domain, the Postal server.
-    "amazon_ses": Quirks(tracking_per_message=False),
-    "brevo": Quirks(tracking_per_message=False),
-    "resend": Quirks(tracking_per_message=False),
-    "postal": Quirks(metadata=False, tracking_per_message=False),
-}
 
 # Settings that no retry can fix: anymail's configuration errors and unsupported options,
 # boto3 (Amazon SES) without credentials or region, an address or value it cannot send.
@@ -77,8 +56,8 @@ CREDENTIAL_CODES = {"InvalidServerAPIKey", "AccessDenied", "ServerSuspended"}
 BUSY_CODES = {"RateLimited", "TooManyRequestsException", "Throttling", "ThrottlingException"}
 
 
-def quirks_for(provider: str) -> Quirks:
-    return QUIRKS.get(provider, Quirks())
+def quirks_for(provider: str) -> SendQuirks:
+    return PROVIDERS[provider].quirks if provider in PROVIDERS else SendQuirks()
 
 
 class ProviderTransport(Transport):
@@ -249,7 +228,7 @@ def first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def django_message(outbound: Outbound, quirks: Quirks) -> EmailMultiAlternatives:
+def django_message(outbound: Outbound, quirks: SendQuirks) -> EmailMultiAlternatives:
     source = outbound.message
     pending = {a.lower() for a in outbound.recipients}
     to = _addresses(source, "To", pending)

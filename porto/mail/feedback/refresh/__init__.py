@@ -1,1 +1,3 @@
-"""Update status: one status client per provider over ``base.StatusClient``."""
+"""Update status: ask the provider an email went through (its status client, in
+``porto/mail/providers/<name>/status.py``; the sandbox and own-mailbox clients here) and
+record the answers."""

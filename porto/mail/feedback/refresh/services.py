@@ -14,23 +14,16 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from porto.mail.feedback.refresh import (
-    brevo,
-    mailgun,
-    postal,
-    postmark,
-    resend,
-    sendgrid,
-    smtp,
-)
-from porto.mail.feedback.refresh.base import (
+from porto.mail.feedback.refresh.record import observations_record
+from porto.mail.feedback.refresh.smtp import SmtpClient
+from porto.mail.models import OutgoingEmail, Recipient, TransportName
+from porto.mail.providers import OWN_WAYS, PROVIDERS, policy_for
+from porto.mail.providers.base.status import (
     Lookup,
     RefreshFailed,
     RefreshRefused,
     StatusClient,
 )
-from porto.mail.feedback.refresh.policies import policy_for
-from porto.mail.models import OutgoingEmail, Recipient, TransportName
 
 logger = logging.getLogger(__name__)
 
@@ -44,29 +37,24 @@ POLL_SCHEDULE = (
 )
 
 
-# Status clients of apps built on top of mail (the sandbox reads its own inbox): registered
-# from their AppConfig.ready(), so that mail never imports them.
-REGISTERED_CLIENTS: dict[str, type[StatusClient]] = {}
+# Status clients of our own ways out: own SMTP here; apps built on top of mail (the sandbox
+# reads its own inbox) register theirs from their AppConfig.ready(), so mail never imports them.
+OWN_CLIENTS: dict[str, type[StatusClient]] = {"smtp": SmtpClient}
 
 
 def status_client_register(provider: str, client_class: type[StatusClient]) -> None:
-    REGISTERED_CLIENTS[provider] = client_class
+    OWN_CLIENTS[provider] = client_class
 
 
 def client_for(provider: str, session: requests.Session | None = None) -> StatusClient:
-    classes: dict[str, type[StatusClient]] = {
-        "postmark": postmark.PostmarkClient,
-        "mailgun": mailgun.MailgunClient,
-        "sendgrid": sendgrid.SendGridClient,
-        "brevo": brevo.BrevoClient,
-        "resend": resend.ResendClient,
-        "postal": postal.PostalClient,
-        "smtp": smtp.SmtpClient,
-        **REGISTERED_CLIENTS,
-    }
-    if provider not in classes:
+    client: StatusClient | None = None
+    if provider in PROVIDERS:
+        client = PROVIDERS[provider].status_client(observations_record, session=session)
+    elif provider in OWN_CLIENTS:
+        client = OWN_CLIENTS[provider](OWN_WAYS[provider], observations_record, session=session)
+    if client is None:
         raise RefreshRefused(no_api_reason(provider))
-    return classes[provider](session=session)
+    return client
 
 
 def no_api_reason(provider: str) -> str:
@@ -90,7 +78,7 @@ def refresh_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
     Reads only the email (and, for own SMTP, the company's email settings)."""
     provider = email.provider
     policy = policy_for(provider)
-    if not policy.has_api or provider not in SUPPORTED:
+    if not policy.has_api:
         return no_api_reason(provider)
     if email.handed_off_at is None:
         return _("This email has not been handed off yet: there is nothing to ask about.")
@@ -111,9 +99,6 @@ def refresh_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
             "reports of your own server from there."
         )
     return ""
-
-
-SUPPORTED = {"postmark", "mailgun", "sendgrid", "brevo", "resend", "postal", "sandbox", "smtp"}
 
 
 def imap_configured(email: OutgoingEmail) -> bool:

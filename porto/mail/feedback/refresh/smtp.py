@@ -4,7 +4,7 @@ delivery reports (``porto.mail.feedback.imap``)."""
 import datetime
 
 from porto.mail.feedback.imap import ImapScanError, imap_scan
-from porto.mail.feedback.refresh.base import Lookup, Observation, RefreshFailed, StatusClient
+from porto.mail.providers.base.status import Lookup, Observation, RefreshFailed, StatusClient
 
 
 class SmtpClient(StatusClient):

@@ -1,1 +1,0 @@
-"""One module per provider: mostly a translation table over ``base.Provider``."""
