@@ -21,6 +21,7 @@ from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_render
 from porto.mail.models import BulkJob, FileFormat
 from porto.mail.requests import bulk_send, recipient_language
+from porto.mail.status import status_choices
 from porto.web import selectors, services
 from porto.web.forms import SendForm
 
@@ -67,6 +68,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "rows": [(d, badges.get(d.pk)) for d in rows],
             "filters": filters,
             "kinds": DocumentKind.choices,
+            "email_statuses": status_choices(),
             "clients": Client.objects.filter(company=company).order_by("name"),
             "ubl_kinds": sorted(UBL_KINDS),
         },

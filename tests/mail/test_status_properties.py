@@ -143,9 +143,9 @@ def test_without_a_final_fact_in_transit_turns_unknown_when_the_window_closes(
     window = dt.timedelta(days=window_days)
     signs = [facts.accepted_at, facts.last_deferred_at, handed_off_at]
     last_sign = max(s for s in signs if s is not None)
-    assert status(facts, last_sign + window, handed_off_at, window) == Status.IN_TRANSIT
-    closed = last_sign + window + dt.timedelta(seconds=1)
-    assert status(facts, closed, handed_off_at, window) == Status.UNKNOWN
+    just_before = last_sign + window - dt.timedelta(seconds=1)
+    assert status(facts, just_before, handed_off_at, window) == Status.IN_TRANSIT
+    assert status(facts, last_sign + window, handed_off_at, window) == Status.UNKNOWN
 
 
 def expected_badge(statuses: list[Status]) -> Badge:
