@@ -4,11 +4,44 @@ status columns (or the facts) by hand: the point is that these paths keep them t
 
 import datetime as dt
 import secrets
+import uuid
 
 from porto.mail.delivery import begin_hand_off, claim
 from porto.mail.events import record_event
-from porto.mail.models import OutgoingEmail
+from porto.mail.models import OutgoingEmail, Recipient
 from porto.mail.status import Event, EventType
+
+
+def email_queued(
+    document,
+    *,
+    transport: str = "sandbox",
+    kinds: list[str] | tuple[str, ...] = ("to",),
+    track_opens: bool = False,
+    created_at: dt.datetime,
+) -> OutgoingEmail:
+    """A queued email of ``document`` to r0@klant.example, r1@… (one per kind), as the send
+    service leaves it in the outbox (rows only: the status columns keep their defaults)."""
+    email = OutgoingEmail.objects.create(
+        company=document.company,
+        document=document,
+        transport=transport,
+        from_name=document.company.name,
+        from_address="acme@send.porto.example",
+        subject=f"Invoice {document.number}",
+        body_text="Dear client, find the invoice attached.",
+        language="nl",
+        file_format="pdf",
+        track_opens=track_opens,
+        message_id=f"{uuid.uuid4().hex}@send.porto.example",
+        created_at=created_at,
+        next_attempt_at=created_at,
+    )
+    for position, kind in enumerate(kinds):
+        Recipient.objects.create(
+            email=email, kind=kind, position=position, address=f"r{position}@klant.example"
+        )
+    return email
 
 
 def hand_off(email: OutgoingEmail, at: dt.datetime, through: str = "") -> OutgoingEmail:

@@ -12,24 +12,26 @@ from django.utils import timezone
 
 from porto.mail.models import BulkJob, OutgoingEmail
 from porto.mail.requests import SendRequest, email_send
-from porto.mail.status import EventType
-from tests.factories import make_client, make_document, make_finalized
-from tests.mail.status_helpers import hand_off, record
+from porto.mail.status import EventType, Status
+from porto.web.selectors import OverviewFilters, document_overview, latest_badges
+from tests.factories import make_client, make_document, make_finalized, make_finalized_in_bulk
+from tests.mail.status_helpers import email_queued, hand_off, record
 from tests.web.conftest import prestore_pdf
 
 pytestmark = pytest.mark.django_db
 
 
-def sent(document, *events, to="compta@cafe-elysee.example", at=None, **fields):
-    """``document`` sent to ``to``: queued by the send service, handed off and answered at
-    ``at`` through the outbox's write paths, then ``events`` ((type, {fields}) pairs)."""
+def sent(document, *events, to="compta@cafe-elysee.example", at=None, through="", **fields):
+    """``document`` sent to ``to``: queued by the send service, handed off (through
+    ``through``) and answered at ``at`` through the outbox's write paths, then ``events``
+    ((type, {fields}) pairs)."""
     email = email_send(SendRequest(document=document, to=[to]))
     at = at or timezone.now()
     if fields:
         OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=at, **fields)
     else:
         OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=at)
-    email = hand_off(email, at)
+    email = hand_off(email, at, through=through)
     record(email, to, EventType.SENT, at)
     for type, extra in events:
         record(email, to, type, at, **extra)
@@ -102,6 +104,43 @@ def test_unknown_is_an_email_without_news_for_too_long(owner_client, four, compa
     assert f'href="/documents/{four["in_transit"].pk}/"' not in html
     assert f'href="/documents/{four["read"].pk}/"' not in html
     assert "badge-unknown" in html
+
+
+def test_an_email_past_its_providers_window_is_listed_under_unknown_not_in_transit(
+    owner_client, company, client_fr
+):
+    """The reported defect: SparkPost keeps events 10 days (a 9-day window), so after 12
+    days without news the badge says Unknown; the filter once used the 25-day refresh window
+    for every provider and listed it under In transit."""
+    document = make_finalized(company, client_fr)
+    prestore_pdf(document)
+    twelve_days_ago = timezone.now() - datetime.timedelta(days=12)
+    sent(document, at=twelve_days_ago, through="sparkpost", transport="provider")
+    in_transit = overview(owner_client, status="in_transit").content.decode()
+    unknown = overview(owner_client, status="unknown").content.decode()
+    assert f'href="/documents/{document.pk}/"' not in in_transit
+    assert f'href="/documents/{document.pk}/"' in unknown
+    assert '<span class="badge badge-unknown">Unknown</span>' in unknown
+
+
+@pytest.mark.parametrize("count", [10, 50])
+@pytest.mark.parametrize("status", ["", "in_transit", "unknown", "delivered"])
+def test_a_page_of_the_overview_is_three_queries_whatever_its_rows(
+    company, django_assert_num_queries, count, status
+):
+    now = timezone.now()
+    for number, document in enumerate(make_finalized_in_bulk(company, count)):
+        at = now - datetime.timedelta(days=40 if number % 2 else 1)
+        email = hand_off(email_queued(document, created_at=at), at)
+        record(email, "r0@klant.example", EventType.SENT, at)
+        if number % 3 == 0:
+            record(email, "r0@klant.example", EventType.DELIVERED, at)
+    with django_assert_num_queries(3):  # the documents, their latest emails, the recipients
+        rows = list(document_overview(company, OverviewFilters(status=status), now)[:50])
+        badges = latest_badges(rows, now)
+    assert rows and len(badges) == len(rows)
+    if status:
+        assert {row.badge.status for row in badges.values()} == {Status(status)}
 
 
 def test_the_failed_badge_shows_its_reason_on_keyboard_focus(owner_client, four):
