@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -56,10 +57,11 @@ def overview_filters(request: HttpRequest) -> selectors.OverviewFilters:
 def document_list(request: HttpRequest) -> HttpResponse:
     company = access.current_company(request)
     filters = overview_filters(request)
-    documents = selectors.document_overview(company, filters)
+    now = timezone.now()  # one clock for the filter and the badges
+    documents = selectors.document_overview(company, filters, now)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    badges = selectors.latest_badges(rows)
+    badges = selectors.latest_badges(rows, now)
     return render(
         request,
         "web/document_list.html",
