@@ -136,6 +136,7 @@ def make_email(
     from django.utils import timezone
 
     from porto.mail.models import Attachment, AttachmentBlob, OutgoingEmail, Recipient
+    from porto.mail.status_store import email_status_store
 
     n = next(_counter)
     handed_off_at = handed_off_at or timezone.now()
@@ -166,6 +167,7 @@ def make_email(
             provider_message_id=provider_message_id,
             accepted_at=handed_off_at,
         )
+    email_status_store(email.pk)  # the facts above are set by hand: store what they say
     for position, (filename, content) in enumerate(attachments):
         digest = hashlib.sha256(content).hexdigest()
         blob, _ = AttachmentBlob.objects.get_or_create(

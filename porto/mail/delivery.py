@@ -40,6 +40,7 @@ from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import DeliveryAttempt, DeliveryEvent, OutgoingEmail, Recipient
 from porto.mail.sent_through import sent_through_fields
 from porto.mail.status import Event, EventType
+from porto.mail.status_store import email_status_store
 from porto.mail.transports import Transports, transport_for
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
@@ -226,6 +227,7 @@ def begin_hand_off(
         OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
             handed_off_at=Coalesce("handed_off_at", now), **through
         )
+        email_status_store(email.pk)  # the hand-off starts the In transit window
     return attempt
 
 

@@ -10,6 +10,9 @@ merged when the recipient's provider message id becomes known (``events_link_unl
 An event only ever changes emails sent through its provider (``porto.mail.sent_through``): a
 Postmark event naming the Message-ID of an email sent through the company's own server, or
 through Brevo, is refused, logged and stored nowhere.
+
+After every merge the email's stored status is decided again (``porto.mail.status_store``),
+in the same transaction: the overview's filters never disagree with the facts.
 """
 
 import hashlib
@@ -23,6 +26,7 @@ from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import DeliveryEvent, Recipient
 from porto.mail.sent_through import sent_through_matches, way_of_source
 from porto.mail.status import Event, EventType, merge
+from porto.mail.status_store import email_status_store
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +139,8 @@ def record_event(
 
 
 def apply_events(recipient_id: int, events: list[Event]) -> Recipient:
-    """Merge ``events`` into the recipient's facts (row locked: merges never interleave)."""
+    """Merge ``events`` into the recipient's facts (row locked: merges never interleave), then
+    store the email's status."""
     recipient = Recipient.objects.select_for_update().get(pk=recipient_id)
     facts = recipient.facts()
     for event in events:
@@ -147,6 +152,7 @@ def apply_events(recipient_id: int, events: list[Event]) -> Recipient:
         changed.append("last_deferral_reason")
     if changed:
         recipient.save(update_fields=changed)
+    email_status_store(recipient.email_id)
     return recipient
 
 

@@ -21,7 +21,7 @@ from porto.documents.models import Document
 from porto.emailtexts.models import EmailText
 from porto.mail.keys import pixel_key_new
 from porto.mail.providers import policy_for, provider_of_backend
-from porto.mail.status import Facts, Failure, Status, shown_status
+from porto.mail.status import Facts, Failure, Status, shown_status, status_choices
 
 
 class TransportName(models.TextChoices):
@@ -125,12 +125,21 @@ class OutgoingEmail(models.Model):
     refresh_started_at = models.DateTimeField(null=True, blank=True)
     refresh_finished_at = models.DateTimeField(null=True, blank=True)
     refresh_error = models.TextField(blank=True)
+    # The badge without the clock (porto.mail.status.email_status), written only by
+    # porto.mail.status_store; the overview filters on it (In transit is Unknown from
+    # unknown_after on).
+    shown_status = models.CharField(
+        max_length=10, choices=status_choices(), default=Status.IN_TRANSIT.value
+    )
+    unknown_after = models.DateTimeField(null=True, blank=True)
+    some_failed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
             models.Index(fields=["company", "-created_at"]),
+            models.Index(fields=["shown_status", "unknown_after"], name="email_shown_status"),
         ]
 
     def __str__(self) -> str:

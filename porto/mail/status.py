@@ -6,12 +6,21 @@ Providers send events late, twice or out of order, so facts merge order-independ
 the facts and the clock alone. Any permutation of any multiset of events gives the same status.
 
 Precedence of the shown status: Read > Failed > Delivered > In transit > Unknown.
+
+The clock only ever turns In transit into Unknown, at one moment (``unknown_after``). So an
+email's status is stored without the clock (``email_status``: the status and that moment,
+written by ``porto.mail.status_store``) and read with it (``status_at``): the overview filters
+on the stored columns and shows the same badge as the timeline computes from the facts.
+The words of each status (label, CSS class, description) live here too, in ``STATUS_WORDS``.
 """
 
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy
 
 
 class EventType(StrEnum):
@@ -52,6 +61,57 @@ class Status(StrEnum):
     READ = "read"
     FAILED = "failed"
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    """How a status is shown: its word, its CSS modifier and what it means."""
+
+    label: Any  # a lazy translation
+    css: str
+    description: Any
+
+
+# The product's own words and definitions, as its help article gives them.
+STATUS_WORDS: dict[Status, StatusWords] = {
+    Status.IN_TRANSIT: StatusWords(
+        gettext_lazy("In transit"),
+        "in_transit",
+        gettext_lazy("The email is on its way and has not yet been delivered."),
+    ),
+    Status.DELIVERED: StatusWords(
+        gettext_lazy("Delivered"),
+        "delivered",
+        gettext_lazy("The email was successfully delivered to the recipient's mailbox."),
+    ),
+    Status.READ: StatusWords(
+        gettext_lazy("Read"),
+        "read",
+        gettext_lazy(
+            "The email was opened in the recipient's mailbox, confirming its delivery and viewing."
+        ),
+    ),
+    Status.FAILED: StatusWords(
+        gettext_lazy("Failed"),
+        "failed",
+        gettext_lazy(
+            "The email could not be delivered. More information may be available by hovering "
+            "over the status."
+        ),
+    ),
+    Status.UNKNOWN: StatusWords(
+        gettext_lazy("Unknown"),
+        "unknown",
+        gettext_lazy("It was not possible to determine the status of the email."),
+    ),
+}
+# The badge's flag when a To recipient failed but the badge shows another status.
+SOME_FAILED = gettext_lazy("a recipient failed")
+
+
+def status_choices() -> list[tuple[str, Any]]:
+    """(value, label) of the five statuses, in the order of the enum."""
+    return [(s.value, STATUS_WORDS[s].label) for s in Status]
 
 
 @dataclass(frozen=True)
@@ -165,6 +225,39 @@ def as_counted(facts: Facts, *, track_opens: bool) -> Facts:
     )
 
 
+def final_status(facts: Facts) -> Status | None:
+    """Read, Failed or Delivered when the (counted) facts prove it; None while waiting."""
+    if facts.human_open_at is not None:
+        return Status.READ
+    if facts.failure is not None:
+        return Status.FAILED
+    if facts.delivered_at is not None:
+        return Status.DELIVERED
+    return None
+
+
+def unknown_after(
+    facts: Facts,
+    *,
+    handed_off_at: datetime.datetime | None,
+    in_transit_for: datetime.timedelta,
+) -> datetime.datetime | None:
+    """The moment a recipient without a final fact turns from In transit into Unknown:
+    ``in_transit_for`` after its latest sign of life. None while the email is still in the
+    outbox (no sign of life yet): In transit until it leaves."""
+    last_sign = _latest(_latest(facts.accepted_at, facts.last_deferred_at), handed_off_at)
+    return None if last_sign is None else last_sign + in_transit_for
+
+
+def status_at(
+    status: Status, unknown_after: datetime.datetime | None, now: datetime.datetime
+) -> Status:
+    """A status decided without the clock, read at ``now``: the only place time matters."""
+    if status == Status.IN_TRANSIT and unknown_after is not None and unknown_after <= now:
+        return Status.UNKNOWN
+    return status
+
+
 def shown_status(
     facts: Facts,
     *,
@@ -181,17 +274,11 @@ def shown_status(
     still be asked; for the company's own SMTP server, a few days. ``track_opens`` is the
     email's open-tracking setting (see ``as_counted``).
     """
-    facts = as_counted(facts, track_opens=track_opens)
-    if facts.human_open_at is not None:
-        return Status.READ
-    if facts.failure is not None:
-        return Status.FAILED
-    if facts.delivered_at is not None:
-        return Status.DELIVERED
-    last_sign = _latest(_latest(facts.accepted_at, facts.last_deferred_at), handed_off_at)
-    if last_sign is None or now - last_sign <= in_transit_for:
-        return Status.IN_TRANSIT
-    return Status.UNKNOWN
+    final = final_status(as_counted(facts, track_opens=track_opens))
+    if final is not None:
+        return final
+    after = unknown_after(facts, handed_off_at=handed_off_at, in_transit_for=in_transit_for)
+    return status_at(Status.IN_TRANSIT, after, now)
 
 
 @dataclass(frozen=True)
@@ -200,6 +287,15 @@ class Badge:
 
     status: Status
     some_failed: bool = False
+
+    @property
+    def words(self) -> StatusWords:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def flag(self) -> Any:
+        """The note beside the word when a To recipient failed ("" when there is none)."""
+        return SOME_FAILED if self.some_failed and self.status != Status.FAILED else ""
 
 
 def document_badge(to_statuses: Iterable[Status]) -> Badge:
@@ -213,6 +309,43 @@ def document_badge(to_statuses: Iterable[Status]) -> Badge:
         if status in statuses:
             return Badge(status, some_failed=some_failed)
     return Badge(Status.UNKNOWN, some_failed=some_failed)
+
+
+@dataclass(frozen=True)
+class EmailStatus:
+    """An email's badge without the clock, as stored on the email: In transit until
+    ``unknown_after`` (None: for as long as it stays in the outbox), then Unknown."""
+
+    status: Status
+    unknown_after: datetime.datetime | None = None
+    some_failed: bool = False
+
+    def badge(self, now: datetime.datetime) -> Badge:
+        return Badge(status_at(self.status, self.unknown_after, now), self.some_failed)
+
+
+def email_status(
+    to_facts: Iterable[Facts],
+    *,
+    handed_off_at: datetime.datetime | None,
+    in_transit_for: datetime.timedelta,
+    track_opens: bool,
+) -> EmailStatus:
+    """The badge of ``document_badge`` over the To recipients' ``shown_status``, for every
+    ``now`` at once: while no final fact decides it, it is In transit until the last waiting
+    recipient turns Unknown."""
+    facts = list(to_facts)
+    finals = [final_status(as_counted(f, track_opens=track_opens)) for f in facts]
+    badge = document_badge([s or Status.IN_TRANSIT for s in finals])
+    if badge.status != Status.IN_TRANSIT:
+        return EmailStatus(badge.status, None, badge.some_failed)
+    waiting = [
+        unknown_after(f, handed_off_at=handed_off_at, in_transit_for=in_transit_for)
+        for f, final in zip(facts, finals, strict=True)
+        if final is None
+    ]
+    after = None if None in waiting else max(w for w in waiting if w is not None)
+    return EmailStatus(Status.IN_TRANSIT, after, badge.some_failed)
 
 
 class ReadOutlook(StrEnum):

@@ -21,6 +21,7 @@ from porto.mail.feedback.refresh.services import busy_refusal, refresh_refusal
 from porto.mail.models import Attachment, DeliveryEvent, OutgoingEmail, Recipient, TransportName
 from porto.mail.status import (
     FAILURE_TYPES,
+    STATUS_WORDS,
     Badge,
     EventType,
     Facts,
@@ -31,29 +32,9 @@ from porto.mail.status import (
     read_outlook,
 )
 
-STATUS_LABELS = {
-    Status.IN_TRANSIT: gettext_lazy("In transit"),
-    Status.DELIVERED: gettext_lazy("Delivered"),
-    Status.READ: gettext_lazy("Read"),
-    Status.FAILED: gettext_lazy("Failed"),
-    Status.UNKNOWN: gettext_lazy("Unknown"),
-}
-
-# The product's own definitions, as its help article gives them.
-STATUS_DEFINITIONS = {
-    Status.IN_TRANSIT: gettext_lazy("The email is on its way and has not yet been delivered."),
-    Status.DELIVERED: gettext_lazy(
-        "The email was successfully delivered to the recipient's mailbox."
-    ),
-    Status.READ: gettext_lazy(
-        "The email was opened in the recipient's mailbox, confirming its delivery and viewing."
-    ),
-    Status.FAILED: gettext_lazy(
-        "The email could not be delivered. More information may be available by hovering over "
-        "the status."
-    ),
-    Status.UNKNOWN: gettext_lazy("It was not possible to determine the status of the email."),
-}
+# The words of the statuses have one home: porto.mail.status.STATUS_WORDS.
+STATUS_LABELS = {status: words.label for status, words in STATUS_WORDS.items()}
+STATUS_DEFINITIONS = {status: words.description for status, words in STATUS_WORDS.items()}
 
 READ_OUTLOOK_SENTENCES = {
     ReadOutlook.OWN_SMTP: gettext_lazy(

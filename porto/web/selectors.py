@@ -4,7 +4,6 @@ each document's latest email status (a fixed number of queries per page)."""
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -15,9 +14,9 @@ from porto.documents import selectors as document_selectors
 from porto.documents.models import Document
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_for, email_texts_ensure_defaults
-from porto.mail.models import BulkJob, OutgoingEmail, Recipient, TransportName
+from porto.mail.models import BulkJob, OutgoingEmail, Recipient
 from porto.mail.requests import bulk_send, recipient_language
-from porto.mail.status import Badge, Status, document_badge
+from porto.mail.status import Badge, EmailStatus, Status
 
 EMAIL_STATUSES = [s.value for s in Status]
 
@@ -44,24 +43,24 @@ def default_text(document: Document) -> EmailText:
 
 @dataclass
 class EmailRow:
+    """An email as the overview shows it: its badge and why its recipients failed."""
+
     email: OutgoingEmail
     badge: Badge
-    recipients: list[tuple[Recipient, Status]]
+    failure_reasons: list[str]
 
     @property
-    def failure_reasons(self) -> list[str]:
-        return [r.failure_reason for r, s in self.recipients if s == Status.FAILED]
+    def tip_id(self) -> str:
+        """The id of the badge's tooltip (the failure reasons)."""
+        return f"email-{self.email.pk}-badge-tip"
 
 
-def email_rows(emails, now: datetime.datetime | None = None) -> list[EmailRow]:
-    """Status of each email (recipients prefetched): one badge from its To recipients."""
-    now = now or timezone.now()
-    rows = []
-    for email in emails:
-        recipients = [(r, r.status(now)) for r in email.recipients.all()]
-        to = [s for r, s in recipients if r.kind == Recipient.Kind.TO]
-        rows.append(EmailRow(email=email, badge=document_badge(to), recipients=recipients))
-    return rows
+def email_row(email: OutgoingEmail, now: datetime.datetime) -> EmailRow:
+    """The badge from the stored status (the same the filters read); the reasons from the
+    recipients (prefetched) that show Failed."""
+    stored = EmailStatus(Status(email.shown_status), email.unknown_after, email.some_failed)
+    reasons = [r.failure_reason for r in email.recipients.all() if r.status(now) == Status.FAILED]
+    return EmailRow(email=email, badge=stored.badge(now), failure_reasons=reasons)
 
 
 # The overview
@@ -75,61 +74,24 @@ def latest_email_subquery():
     )
 
 
-def _to_recipients(*conditions: Q, **filters) -> Exists:
-    return Exists(
-        Recipient.objects.filter(
-            *conditions, email_id=OuterRef("latest_email_id"), kind=Recipient.Kind.TO, **filters
-        )
-    )
-
-
-def _alive_since(cutoff: datetime.datetime) -> Q:
-    return (
-        Q(accepted_at__gte=cutoff)
-        | Q(last_deferred_at__gte=cutoff)
-        | Q(email__handed_off_at__gte=cutoff)
-        | Q(accepted_at__isnull=True, last_deferred_at__isnull=True, email__handed_off_at=None)
-    )
-
-
-# A human open counts only when the email was sent with open tracking on
-# (porto.mail.status.as_counted).
-COUNTED_READ = Q(human_open_at__isnull=False, email__track_opens=True)
+def stored_status_q(status: str, now: datetime.datetime) -> Q:
+    """Emails whose stored status reads as ``status`` at ``now`` (porto.mail.status.status_at):
+    In transit turns Unknown from ``unknown_after`` on."""
+    waiting = Q(shown_status=Status.IN_TRANSIT)
+    expired = waiting & Q(unknown_after__lte=now)
+    if status == Status.IN_TRANSIT:
+        return waiting & (Q(unknown_after__isnull=True) | Q(unknown_after__gt=now))
+    if status == Status.UNKNOWN:
+        return Q(shown_status=Status.UNKNOWN) | expired
+    return Q(shown_status=status)
 
 
 def email_status_filter(status: str, now: datetime.datetime) -> Q:
-    """The rules of porto.mail.status.shown_status and document_badge, as SQL on the latest
-    email's To recipients (so the filter agrees with the badge)."""
-    read = _to_recipients(COUNTED_READ)
-    not_failed = _to_recipients(failed_at__isnull=True) | read
-    all_failed = _to_recipients() & ~not_failed
-    delivered = _to_recipients(~COUNTED_READ, delivered_at__isnull=False, failed_at__isnull=True)
-    smtp_cutoff = now - datetime.timedelta(days=settings.PORTO_MAIL_SMTP_IN_TRANSIT_DAYS)
-    other_cutoff = now - datetime.timedelta(days=settings.PORTO_MAIL_REFRESH_WINDOW_DAYS)
-    waiting = {"delivered_at__isnull": True, "failed_at__isnull": True}
-    in_transit_q = Q(email__transport=TransportName.SMTP) & _alive_since(smtp_cutoff) | ~Q(
-        email__transport=TransportName.SMTP
-    ) & _alive_since(other_cutoff)
-    in_transit = Exists(
-        Recipient.objects.filter(
-            in_transit_q,
-            ~COUNTED_READ,
-            email_id=OuterRef("latest_email_id"),
-            kind=Recipient.Kind.TO,
-            **waiting,
-        )
+    """Documents whose latest email's badge reads ``status`` at ``now``."""
+    latest = OutgoingEmail.objects.filter(
+        stored_status_q(status, now), pk=OuterRef("latest_email_id")
     )
-    has_email = Q(latest_email_id__isnull=False)
-    if status == Status.READ:
-        return has_email & Q(read)
-    if status == Status.FAILED:
-        return has_email & Q(all_failed)
-    if status == Status.DELIVERED:
-        return has_email & ~Q(read) & ~Q(all_failed) & Q(delivered)
-    if status == Status.IN_TRANSIT:
-        return has_email & ~Q(read) & ~Q(all_failed) & ~Q(delivered) & Q(in_transit)
-    # Unknown: an email, and none of the above.
-    return has_email & ~Q(read) & ~Q(all_failed) & ~Q(delivered) & ~Q(in_transit)
+    return Q(Exists(latest))
 
 
 @dataclass(frozen=True)
@@ -142,13 +104,15 @@ class OverviewFilters:
     search: str = ""
 
 
-def document_overview(company: Company, filters: OverviewFilters) -> QuerySet[Document]:
+def document_overview(
+    company: Company, filters: OverviewFilters, now: datetime.datetime | None = None
+) -> QuerySet[Document]:
     document_status = "" if filters.status in EMAIL_STATUSES else filters.status
     documents = document_selectors.document_list(
         company, kind=filters.kind, status=document_status, search=filters.search
     ).annotate(latest_email_id=latest_email_subquery())
     if filters.status in EMAIL_STATUSES:
-        documents = documents.filter(email_status_filter(filters.status, timezone.now()))
+        documents = documents.filter(email_status_filter(filters.status, now or timezone.now()))
     if filters.client:
         documents = documents.filter(client_id=filters.client)
     if filters.date_from:
@@ -158,14 +122,19 @@ def document_overview(company: Company, filters: OverviewFilters) -> QuerySet[Do
     return documents
 
 
-def latest_badges(documents: list[Document]) -> dict[int, EmailRow]:
+def latest_badges(
+    documents: list[Document], now: datetime.datetime | None = None
+) -> dict[int, EmailRow]:
     """The latest email of each document on the page, with its status: two queries."""
+    now = now or timezone.now()
     ids: list[int] = [d.latest_email_id for d in documents if d.latest_email_id]  # type: ignore[attr-defined]
     emails = OutgoingEmail.objects.filter(pk__in=ids).prefetch_related("recipients")
+    rows = {}
     for email in emails:
         for recipient in email.recipients.all():
             recipient.email = email
-    return {row.email.document_id: row for row in email_rows(emails)}
+        rows[email.document_id] = email_row(email, now)
+    return rows
 
 
 # Bulk send

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +22,7 @@ from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_render
 from porto.mail.models import BulkJob, FileFormat
 from porto.mail.requests import bulk_send, recipient_language
+from porto.mail.status import status_choices
 from porto.web import selectors, services
 from porto.web.forms import SendForm
 
@@ -55,10 +57,11 @@ def overview_filters(request: HttpRequest) -> selectors.OverviewFilters:
 def document_list(request: HttpRequest) -> HttpResponse:
     company = access.current_company(request)
     filters = overview_filters(request)
-    documents = selectors.document_overview(company, filters)
+    now = timezone.now()  # one clock for the filter and the badges
+    documents = selectors.document_overview(company, filters, now)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    badges = selectors.latest_badges(rows)
+    badges = selectors.latest_badges(rows, now)
     return render(
         request,
         "web/document_list.html",
@@ -67,6 +70,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "rows": [(d, badges.get(d.pk)) for d in rows],
             "filters": filters,
             "kinds": DocumentKind.choices,
+            "email_statuses": status_choices(),
             "clients": Client.objects.filter(company=company).order_by("name"),
             "ubl_kinds": sorted(UBL_KINDS),
         },

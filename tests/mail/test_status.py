@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 
 from porto.mail.status import (
+    STATUS_WORDS,
     Badge,
+    EmailStatus,
     Event,
     EventType,
     Facts,
@@ -14,10 +16,12 @@ from porto.mail.status import (
     Status,
     as_counted,
     document_badge,
+    email_status,
     facts_from,
     merge,
     read_outlook,
     shown_status,
+    status_choices,
 )
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -163,8 +167,8 @@ class TestShownStatus:
     def test_without_a_final_fact_it_becomes_unknown_after_the_window(self):
         events = [ev(EventType.SENT, 1)]
         edge = at(1) + PROVIDER_WINDOW
-        assert status_of(events, now=edge) == Status.IN_TRANSIT
-        assert status_of(events, now=edge + dt.timedelta(seconds=1)) == Status.UNKNOWN
+        assert status_of(events, now=edge - dt.timedelta(seconds=1)) == Status.IN_TRANSIT
+        assert status_of(events, now=edge) == Status.UNKNOWN
 
     def test_a_late_deferral_keeps_it_in_transit_longer(self):
         events = [ev(EventType.SENT, 1), ev(EventType.DEFERRED, 60 * 24 * 20)]
@@ -204,6 +208,63 @@ class TestDocumentBadge:
             Status.UNKNOWN, some_failed=True
         )
         assert document_badge([Status.UNKNOWN]) == Badge(Status.UNKNOWN)
+
+
+class TestStoredEmailStatus:
+    """The email's badge decided without the clock (stored), then read at any time."""
+
+    def stored(self, *to_events, handed_off_at=T0, track_opens=True) -> EmailStatus:
+        return email_status(
+            [facts_from(events) for events in to_events],
+            handed_off_at=handed_off_at,
+            in_transit_for=PROVIDER_WINDOW,
+            track_opens=track_opens,
+        )
+
+    def test_waiting_recipients_keep_it_in_transit_until_the_last_window_closes(self):
+        stored = self.stored([ev(EventType.SENT, 1)], [ev(EventType.DEFERRED, 60)])
+        assert stored == EmailStatus(Status.IN_TRANSIT, at(60) + PROVIDER_WINDOW)
+        assert stored.badge(at(60) + PROVIDER_WINDOW - dt.timedelta(seconds=1)) == Badge(
+            Status.IN_TRANSIT
+        )
+        assert stored.badge(at(60) + PROVIDER_WINDOW) == Badge(Status.UNKNOWN)
+
+    def test_still_in_the_outbox_it_never_turns_unknown(self):
+        stored = self.stored([], handed_off_at=None)
+        assert stored == EmailStatus(Status.IN_TRANSIT, None)
+        assert stored.badge(at(60 * 24 * 365)).status == Status.IN_TRANSIT
+
+    def test_a_final_fact_has_no_window(self):
+        stored = self.stored([ev(EventType.DELIVERED, 2)], [ev(EventType.SENT, 1)])
+        assert stored == EmailStatus(Status.DELIVERED, None)
+
+    def test_a_failed_co_recipient_is_flagged_also_once_unknown(self):
+        stored = self.stored([ev(EventType.BOUNCED, 2)], [ev(EventType.SENT, 1)])
+        assert stored == EmailStatus(Status.IN_TRANSIT, at(1) + PROVIDER_WINDOW, True)
+        assert stored.badge(at(60 * 24 * 30)) == Badge(Status.UNKNOWN, some_failed=True)
+
+    def test_an_uncounted_open_is_delivered(self):
+        stored = self.stored([ev(EventType.OPENED, 2)], track_opens=False)
+        assert stored.status == Status.DELIVERED
+
+    def test_no_to_recipient_is_unknown(self):
+        assert self.stored() == EmailStatus(Status.UNKNOWN)
+
+
+class TestStatusWords:
+    def test_every_status_has_a_label_a_css_class_and_a_description(self):
+        assert set(STATUS_WORDS) == set(Status)
+        for status, words in STATUS_WORDS.items():
+            assert str(words.label) and str(words.description)
+            assert words.css == status.value  # the badge-<css> classes of porto.css
+
+    def test_the_badge_reads_its_words_and_flags_a_failed_recipient(self):
+        assert str(Badge(Status.DELIVERED).words.label) == "Delivered"
+        assert str(Badge(Status.DELIVERED, some_failed=True).flag) == "a recipient failed"
+        assert Badge(Status.FAILED, some_failed=True).flag == ""
+
+    def test_the_choices_follow_the_enum(self):
+        assert [value for value, _label in status_choices()] == [s.value for s in Status]
 
 
 class TestTrackingOff:

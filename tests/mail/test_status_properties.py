@@ -16,6 +16,7 @@ from porto.mail.status import (
     EventType,
     Status,
     document_badge,
+    email_status,
     facts_from,
     merge,
     shown_status,
@@ -143,9 +144,9 @@ def test_without_a_final_fact_in_transit_turns_unknown_when_the_window_closes(
     window = dt.timedelta(days=window_days)
     signs = [facts.accepted_at, facts.last_deferred_at, handed_off_at]
     last_sign = max(s for s in signs if s is not None)
-    assert status(facts, last_sign + window, handed_off_at, window) == Status.IN_TRANSIT
-    closed = last_sign + window + dt.timedelta(seconds=1)
-    assert status(facts, closed, handed_off_at, window) == Status.UNKNOWN
+    just_before = last_sign + window - dt.timedelta(seconds=1)
+    assert status(facts, just_before, handed_off_at, window) == Status.IN_TRANSIT
+    assert status(facts, last_sign + window, handed_off_at, window) == Status.UNKNOWN
 
 
 def expected_badge(statuses: list[Status]) -> Badge:
@@ -166,3 +167,29 @@ def expected_badge(statuses: list[Status]) -> Badge:
 def test_document_badge_follows_the_to_recipients_in_any_order(data, statuses):
     shuffled = data.draw(st.permutations(statuses))
     assert document_badge(shuffled) == document_badge(statuses) == expected_badge(statuses)
+
+
+@given(
+    to_histories=st.lists(multisets, max_size=4),
+    clock=clocks,
+    track_opens=st.booleans(),
+)
+def test_the_stored_email_status_read_at_any_time_is_the_badge_of_the_live_statuses(
+    to_histories, clock, track_opens
+):
+    now, handed_off_at, window = clock
+    facts = [facts_from(history) for history in to_histories]
+    live = document_badge(
+        shown_status(
+            f,
+            now=now,
+            handed_off_at=handed_off_at,
+            in_transit_for=window,
+            track_opens=track_opens,
+        )
+        for f in facts
+    )
+    stored = email_status(
+        facts, handed_off_at=handed_off_at, in_transit_for=window, track_opens=track_opens
+    )
+    assert stored.badge(now) == live

@@ -12,17 +12,29 @@ from django.utils import timezone
 
 from porto.mail.models import BulkJob, OutgoingEmail
 from porto.mail.requests import SendRequest, email_send
-from tests.factories import make_client, make_document, make_finalized
+from porto.mail.status import EventType, Status
+from porto.web.selectors import OverviewFilters, document_overview, latest_badges
+from tests.factories import make_client, make_document, make_finalized, make_finalized_in_bulk
+from tests.mail.status_helpers import email_queued, hand_off, record
 from tests.web.conftest import prestore_pdf
 
 pytestmark = pytest.mark.django_db
 
 
-def sent(document, to="compta@cafe-elysee.example", **facts) -> OutgoingEmail:
+def sent(document, *events, to="compta@cafe-elysee.example", at=None, through="", **fields):
+    """``document`` sent to ``to``: queued by the send service, handed off (through
+    ``through``) and answered at ``at`` through the outbox's write paths, then ``events``
+    ((type, {fields}) pairs)."""
     email = email_send(SendRequest(document=document, to=[to]))
-    now = timezone.now()
-    OutgoingEmail.objects.filter(pk=email.pk).update(handed_off_at=now, state="sent")
-    email.recipients.update(accepted_at=now, **facts)
+    at = at or timezone.now()
+    if fields:
+        OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=at, **fields)
+    else:
+        OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=at)
+    email = hand_off(email, at, through=through)
+    record(email, to, EventType.SENT, at)
+    for type, extra in events:
+        record(email, to, type, at, **extra)
     return email
 
 
@@ -55,11 +67,10 @@ def four(company, client_fr):
     for name in ("read", "failed", "delivered", "in_transit"):
         documents[name] = make_finalized(company, client_fr)
         prestore_pdf(documents[name])
-    now = timezone.now()
-    read = sent(documents["read"], delivered_at=now, human_open_at=now)
-    OutgoingEmail.objects.filter(pk=read.pk).update(track_opens=True)
-    sent(documents["failed"], failed_at=now, failure_reason="The mailbox does not exist (550)")
-    sent(documents["delivered"], delivered_at=now)
+    sent(documents["read"], (EventType.DELIVERED, {}), (EventType.OPENED, {}), track_opens=True)
+    bounce = {"reason": "The mailbox does not exist (550)", "code": "550 5.1.1"}
+    sent(documents["failed"], (EventType.BOUNCED, bounce))
+    sent(documents["delivered"], (EventType.DELIVERED, {}))
     sent(documents["in_transit"])
     documents["draft"] = make_document(company, client_fr)
     return documents
@@ -75,27 +86,77 @@ def test_the_email_status_filter_agrees_with_the_badge(owner_client, four, statu
 
 @pytest.mark.parametrize(("status", "listed"), [("read", False), ("delivered", True)])
 def test_an_open_of_an_email_sent_with_tracking_off_filters_as_delivered_not_read(
-    owner_client, four, status, listed
+    owner_client, company, client_fr, status, listed
 ):
-    OutgoingEmail.objects.filter(document=four["read"]).update(track_opens=False)
+    document = make_finalized(company, client_fr)
+    prestore_pdf(document)
+    sent(document, (EventType.DELIVERED, {}), (EventType.OPENED, {}), track_opens=False)
     html = overview(owner_client, status=status).content.decode()
-    assert (f'href="/documents/{four["read"].pk}/"' in html) == listed
+    assert (f'href="/documents/{document.pk}/"' in html) == listed
 
 
-def test_unknown_is_an_email_without_news_for_too_long(owner_client, four):
-    old = timezone.now() - datetime.timedelta(days=40)
-    email = four["in_transit"].emails.get()
-    OutgoingEmail.objects.filter(pk=email.pk).update(handed_off_at=old)
-    email.recipients.update(accepted_at=old)
+def test_unknown_is_an_email_without_news_for_too_long(owner_client, four, company, client_fr):
+    silent = make_finalized(company, client_fr)
+    prestore_pdf(silent)
+    sent(silent, at=timezone.now() - datetime.timedelta(days=40))
     html = overview(owner_client, status="unknown").content.decode()
-    assert f'href="/documents/{four["in_transit"].pk}/"' in html
+    assert f'href="/documents/{silent.pk}/"' in html
+    assert f'href="/documents/{four["in_transit"].pk}/"' not in html
     assert f'href="/documents/{four["read"].pk}/"' not in html
     assert "badge-unknown" in html
 
 
-def test_the_failed_badge_carries_its_reason(owner_client, four):
+def test_an_email_past_its_providers_window_is_listed_under_unknown_not_in_transit(
+    owner_client, company, client_fr
+):
+    """The reported defect: SparkPost keeps events 10 days (a 9-day window), so after 12
+    days without news the badge says Unknown; the filter once used the 25-day refresh window
+    for every provider and listed it under In transit."""
+    document = make_finalized(company, client_fr)
+    prestore_pdf(document)
+    twelve_days_ago = timezone.now() - datetime.timedelta(days=12)
+    sent(document, at=twelve_days_ago, through="sparkpost", transport="provider")
+    in_transit = overview(owner_client, status="in_transit").content.decode()
+    unknown = overview(owner_client, status="unknown").content.decode()
+    assert f'href="/documents/{document.pk}/"' not in in_transit
+    assert f'href="/documents/{document.pk}/"' in unknown
+    assert '<span class="badge badge-unknown">Unknown</span>' in unknown
+
+
+@pytest.mark.parametrize("count", [10, 50])
+@pytest.mark.parametrize("status", ["", "in_transit", "unknown", "delivered"])
+def test_a_page_of_the_overview_is_three_queries_whatever_its_rows(
+    company, django_assert_num_queries, count, status
+):
+    now = timezone.now()
+    for number, document in enumerate(make_finalized_in_bulk(company, count)):
+        at = now - datetime.timedelta(days=40 if number % 2 else 1)
+        email = hand_off(email_queued(document, created_at=at), at)
+        record(email, "r0@klant.example", EventType.SENT, at)
+        if number % 3 == 0:
+            record(email, "r0@klant.example", EventType.DELIVERED, at)
+    with django_assert_num_queries(3):  # the documents, their latest emails, the recipients
+        rows = list(document_overview(company, OverviewFilters(status=status), now)[:50])
+        badges = latest_badges(rows, now)
+    assert rows and len(badges) == len(rows)
+    if status:
+        assert {row.badge.status for row in badges.values()} == {Status(status)}
+
+
+def test_the_failed_badge_shows_its_reason_on_keyboard_focus(owner_client, four):
     html = overview(owner_client).content.decode()
-    assert 'title="The mailbox does not exist (550)"' in html
+    email = four["failed"].emails.get()
+    tip = f"email-{email.pk}-badge-tip"
+    assert f'<button type="button" class="badge badge-failed" aria-describedby="{tip}">' in html
+    assert f'<span role="tooltip" id="{tip}" class="badge-tip__body">' in html
+    assert "The mailbox does not exist (550)</span>" in html
+    assert "title=" not in html.split(tip)[0].rsplit("<button", 1)[1]
+
+
+def test_a_badge_without_reasons_is_no_stop_for_the_keyboard(owner_client, four):
+    html = overview(owner_client).content.decode()
+    assert '<span class="badge badge-delivered">Delivered</span>' in html
+    assert 'class="badge badge-delivered" tabindex' not in html
 
 
 def test_filters_by_client_period_and_search(owner_client, company, client_fr):
