@@ -16,6 +16,7 @@ from porto.documents.models import Document
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_for, email_texts_ensure_defaults
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient, TransportName
+from porto.mail.reasons import reason_render
 from porto.mail.requests import bulk_send, recipient_language
 from porto.mail.status import Badge, Status, document_badge
 
@@ -50,7 +51,7 @@ class EmailRow:
 
     @property
     def failure_reasons(self) -> list[str]:
-        return [r.failure_reason for r, s in self.recipients if s == Status.FAILED]
+        return [reason_render(r.failure_reason) for r, s in self.recipients if s == Status.FAILED]
 
 
 def email_rows(emails, now: datetime.datetime | None = None) -> list[EmailRow]:
@@ -203,23 +204,24 @@ def bulk_plan(company: Company, document_ids: list[int]) -> BulkPlan:
             )
             for e in emails.order_by("pk")
         ]
-        skipped = list(job.skipped)
+        skipped = [skip | {"reason": reason_render(skip["reason"])} for skip in job.skipped]
         transaction.set_rollback(True)
     return BulkPlan(sends=sends, skipped=skipped)
 
 
 def bulk_results(job: BulkJob) -> list[dict]:
-    """Every document of a bulk send: sent, failed with the reason, or skipped with why."""
+    """Every document of a bulk send: sent, failed with the reason, or skipped with why; the
+    reasons in the reader's language."""
     results = []
     emails = job.emails.select_related("document").prefetch_related("recipients").order_by("pk")
     for email in emails:
-        reasons = [r.failure_reason for r in email.recipients.all() if r.failure_reason]
+        reasons = [reason_render(r.failure_reason) for r in email.recipients.all()]
         results.append(
             {
                 "number": email.document.number,
                 "state": email.state,
                 "to": ", ".join(r.address for r in email.recipients.all()),
-                "reason": " ".join(reasons) or email.last_error,
+                "reason": " ".join(filter(None, reasons)) or reason_render(email.last_error),
             }
         )
     for skip in job.skipped:
@@ -228,7 +230,7 @@ def bulk_results(job: BulkJob) -> list[dict]:
                 "number": skip.get("number", ""),
                 "state": "skipped",
                 "to": "",
-                "reason": skip["reason"],
+                "reason": reason_render(skip["reason"]),
             }
         )
     return results

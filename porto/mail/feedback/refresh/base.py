@@ -17,8 +17,8 @@ import requests
 from django.utils.translation import gettext as _
 
 from porto.mail.events import record_event
-from porto.mail.feedback.reasons import Refusal, failure_describe
 from porto.mail.feedback.refresh.policies import Policy, RateLimit, policy_for
+from porto.mail.reasons import Refusal, failure_describe
 from porto.mail.status import Event, EventType
 
 TIMEOUT = 15  # seconds per HTTP request
