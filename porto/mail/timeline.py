@@ -343,7 +343,7 @@ def explanation(email: OutgoingEmail, recipient: Recipient, status: Status, held
     if held and status in (Status.IN_TRANSIT, Status.UNKNOWN):
         return held
     if recipient.complained_at and status in (Status.DELIVERED, Status.READ):
-        return _(COMPLAINED)
+        return reason_render(reason_stored(COMPLAINED))
     if status == Status.UNKNOWN and email.transport == TransportName.SMTP:
         return _("Your mail server accepted it; no delivery report came back.")
     if status == Status.UNKNOWN:

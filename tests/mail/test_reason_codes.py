@@ -27,6 +27,13 @@ MISSING_FR = "Le serveur du destinataire indique que la boîte mail n'existe pas
 MISSING_EN = "The recipient's server says the mailbox does not exist"
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A page requested in Dutch or French leaves that language active in this thread."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def reader(client, company):
     client.force_login(make_user(company, role="owner", username="reader"))

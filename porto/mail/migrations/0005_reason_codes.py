@@ -31,10 +31,15 @@ UNQUOTE = {
 
 def _run(statements: dict[str, str]):
     def run(apps, schema_editor):
-        template = statements[schema_editor.connection.vendor]
+        vendor = schema_editor.connection.vendor
         with schema_editor.connection.cursor() as cursor:
             for table, column in COLUMNS:
-                cursor.execute(template.format(table=table, column=column))
+                cursor.execute(statements[vendor].format(table=table, column=column))
+            if vendor == "postgresql":
+                # PostgreSQL refuses to ALTER a table with deferred foreign-key checks still
+                # pending from these UPDATEs in the same transaction: run the checks now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     return run
 
