@@ -12,6 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
+from hypothesis import given
+from hypothesis import strategies as st
 
 from porto.mail import reasons
 from porto.mail.delivery import email_deliver
@@ -266,3 +268,29 @@ def test_the_proof_pdf_of_a_legacy_row_shows_its_text(smtp_server, invoice, tmp_
     recipient.events.update(reason="Refused by an older version")
     email = OutgoingEmail.objects.get(pk=recipient.email_id)
     assert "Refused by an older version" in pdf_text(email_proof_pdf(email), tmp_path)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+stored_reasons = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {
+            "code": st.sampled_from([*reasons.SENTENCES, "not_a_code"]),
+            "params": st.dictionaries(
+                st.sampled_from(["server", "reason", "attempts", "where", "code", "problems"]),
+                json_values,
+            ),
+        }
+    ),
+)
+
+
+@given(stored=stored_reasons, language=st.sampled_from(["en", "nl", "fr"]))
+def test_any_stored_value_renders_as_text_without_raising(stored, language):
+    """A page must never break on a reason row, whatever a version or a hand wrote in it."""
+    with translation.override(language):
+        assert isinstance(reason_render(stored), str)
