@@ -270,6 +270,17 @@ def test_the_proof_pdf_of_a_legacy_row_shows_its_text(smtp_server, invoice, tmp_
     assert "Refused by an older version" in pdf_text(email_proof_pdf(email), tmp_path)
 
 
+def test_the_admin_shows_the_reason_in_the_staff_members_language(smtp_server, invoice, client):
+    recipient = refused_by_the_smtp_server(smtp_server, invoice)
+    staff = make_user(username="staff")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    url = reverse("admin:mail_outgoingemail_change", args=[recipient.email_id])
+    page = client.get(url, headers={"accept-language": "nl"}).content.decode()
+    assert escape(f"{MISSING_NL} (550 5.1.1 No such user here)") in page
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
