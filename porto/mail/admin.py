@@ -8,6 +8,7 @@ from porto.mail.models import (
     OutgoingEmail,
     Recipient,
 )
+from porto.mail.reasons import reason_render
 
 
 class RecipientInline(admin.TabularInline):
@@ -20,9 +21,13 @@ class RecipientInline(admin.TabularInline):
         "accepted_at",
         "delivered_at",
         "failed_at",
-        "failure_reason",
+        "failure",
     ]
     fields = list(readonly_fields)
+
+    @admin.display(description="failure reason")
+    def failure(self, recipient: Recipient) -> str:
+        return reason_render(recipient.failure_reason)
 
 
 class AttachmentInline(admin.TabularInline):

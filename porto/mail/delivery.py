@@ -29,7 +29,6 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
 
 from porto.documents.services import document_mark_sent
 from porto.mail import sources
@@ -38,6 +37,7 @@ from porto.mail.compose import Copy, copies_for
 from porto.mail.events import events_link_unlinked, record_event
 from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import DeliveryAttempt, DeliveryEvent, OutgoingEmail, Recipient
+from porto.mail.reasons import reason_render, reason_stored
 from porto.mail.sent_through import sent_through_fields
 from porto.mail.status import Event, EventType
 from porto.mail.status_store import email_status_store
@@ -115,9 +115,7 @@ def deliver_claimed(
         copies = copies_for(email, pending, envelope_apart=chosen.envelope_apart)
     except (ValueError, TypeError) as error:  # stored data no message can carry: not retried
         logger.exception("Email %s cannot be composed", email.pk)
-        return fail_all(
-            email, token, now, _("The email could not be built: %(reason)s") % {"reason": error}
-        )
+        return fail_all(email, token, now, reason_stored("build_failed", reason=str(error)))
     answered_at = now
     through = sent_through_fields(email)  # once per email, whatever the number of copies
     for copy in copies:
@@ -203,7 +201,7 @@ def attach_document_files(email: OutgoingEmail, token: str, now: datetime.dateti
     try:
         files = list(sources.document_files(email.document, email.file_format))
     except ValidationError as error:
-        reason = " ".join(error.messages)
+        reason = reason_stored("document_files_failed", reason=" ".join(error.messages))
         fail_all(email, token, now, reason, code="document")
         return False
     with transaction.atomic():
@@ -306,7 +304,7 @@ def result_for(results, recipient: Recipient) -> RecipientResult:
     return results.get(recipient.address) or RecipientResult(
         accepted=False,
         permanent=False,
-        reason=_("The transport gave no answer for this address; trying again later."),
+        reason=reason_stored("no_answer_for_address"),
     )
 
 
@@ -336,10 +334,12 @@ def record_result(
 
 
 def summary(results) -> str:
+    """The attempt's log line (``DeliveryAttempt.detail``), in the worker's language."""
     if isinstance(results, TransportError):
-        return results.message
+        return reason_render(results.message)
     return "; ".join(
-        f"{address}: {'accepted' if r.accepted else r.reason}" for address, r in results.items()
+        f"{address}: {'accepted' if r.accepted else reason_render(r.reason)}"
+        for address, r in results.items()
     )
 
 
@@ -368,14 +368,13 @@ def give_up(email: OutgoingEmail, now: datetime.datetime) -> bool:
     return now + retry_delay(email.attempts) > started + retry_for
 
 
-def gave_up_reason(email: OutgoingEmail, last: str) -> str:
-    return _("Gave up after %(attempts)d attempts: %(reason)s") % {
-        "attempts": email.attempts,
-        "reason": last or _("no answer"),
-    }
+def gave_up_reason(email: OutgoingEmail, last: object) -> dict:
+    return reason_stored(
+        "gave_up", attempts=email.attempts, reason=last or reason_stored("no_answer")
+    )
 
 
-def schedule_retry(email: OutgoingEmail, token: str, now: datetime.datetime, reason: str) -> str:
+def schedule_retry(email: OutgoingEmail, token: str, now: datetime.datetime, reason: object) -> str:
     """Queue the email again at its next attempt time. Waking it then is the caller's part
     (``porto.mail.tasks`` plans a deferred wake-up; otherwise the sweeper wakes it when due)."""
     OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
@@ -408,13 +407,17 @@ def finish(
     email: OutgoingEmail, token: str, now: datetime.datetime, recipients: list[Recipient]
 ) -> str:
     accepted = any(r.accepted_at is not None for r in recipients)
-    failures = [f"{r.address}: {r.failure_reason}" for r in recipients if r.failed_at]
+    failures = [
+        reason_stored("address_failed", address=r.address, reason=r.failure_reason)
+        for r in recipients
+        if r.failed_at
+    ]
     updated = OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
         state=State.SENT if accepted else State.FAILED,
         finished_at=now,
         lease_token="",
         lease_until=None,
-        last_error="\n".join(failures),
+        last_error=failures,
     )
     if updated and accepted:
         document_mark_sent(email.document)
@@ -422,7 +425,7 @@ def finish(
 
 
 def fail_recipients(
-    email: OutgoingEmail, recipients: list[Recipient], now: datetime.datetime, reason: str
+    email: OutgoingEmail, recipients: list[Recipient], now: datetime.datetime, reason: object
 ) -> None:
     for recipient in recipients:
         record_event(
@@ -435,7 +438,7 @@ def fail_recipients(
 
 
 def fail_all(
-    email: OutgoingEmail, token: str, now: datetime.datetime, reason: str, code: str = ""
+    email: OutgoingEmail, token: str, now: datetime.datetime, reason: object, code: str = ""
 ) -> str:
     with transaction.atomic():
         waiting = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
@@ -467,18 +470,9 @@ def unexpected_failures(pending: list[Recipient]) -> int:
     return max(per_recipient.values(), default=0)
 
 
-UNEXPECTED_RETRY = N_(
-    "Sending failed because of an unexpected error (%(reason)s); trying again later."
-)
-UNEXPECTED_FINAL = N_(
-    "Sending failed %(attempts)d times because of an unexpected error (%(reason)s); stopped "
-    "trying. Check the addresses, or ask support for help."
-)
-
-
-def unexpected_reason(error: Exception, failures: int, final: bool) -> str:
-    template = UNEXPECTED_FINAL if final else UNEXPECTED_RETRY
-    return _(template) % {"reason": type(error).__name__, "attempts": failures}
+def unexpected_reason(error: Exception, failures: int, final: bool) -> dict:
+    code = "unexpected_final" if final else "unexpected_retry"
+    return reason_stored(code, reason=type(error).__name__, attempts=failures)
 
 
 def stop_unexpected(
@@ -495,7 +489,9 @@ def stop_unexpected(
 def email_mark_failed(email_id: int, reason: str) -> None:
     """The last guard of the worker's loop (porto.mail.guard): keep the reason on the email,
     and stop an email that keeps failing this way."""
-    OutgoingEmail.objects.filter(pk=email_id).update(last_error=reason)
+    OutgoingEmail.objects.filter(pk=email_id).update(
+        last_error=reason_stored("worker_failed", reason=reason)
+    )
     OutgoingEmail.objects.filter(
         pk=email_id,
         state=State.SENDING,

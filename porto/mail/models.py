@@ -45,7 +45,8 @@ class BulkJob(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     requested = models.PositiveIntegerField(default=0)
-    # [{"document": id, "number": "2026-00042", "reason": "..."}] for documents not queued.
+    # [{"document": id, "number": "2026-00042", "reason": {"code": ..., "params": ...}}] for
+    # documents not queued (porto.mail.reasons; rows from before codes hold plain text).
     skipped = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -115,7 +116,9 @@ class OutgoingEmail(models.Model):
     first_attempt_at = models.DateTimeField(null=True, blank=True)
     handed_off_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    # Stored reasons (porto.mail.reasons): a code with parameters, a list of them, or the
+    # plain text of rows from before codes. Shown with reason_render.
+    last_error = models.JSONField(default=str, blank=True)
     # Written at hand-off: which way the email went ("smtp", "sandbox" or the anymail
     # provider's name) and through which account (SMTP host and user, provider account).
     # Provider events and Update status only ever concern emails sent through them.
@@ -195,12 +198,12 @@ class Recipient(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     failure_code = models.CharField(max_length=40, blank=True)
-    failure_reason = models.TextField(blank=True)
+    failure_reason = models.JSONField(default=str, blank=True)  # a stored reason
     human_open_at = models.DateTimeField(null=True, blank=True)
     machine_open_at = models.DateTimeField(null=True, blank=True)
     complained_at = models.DateTimeField(null=True, blank=True)
     # The latest temporary problem, shown while the email waits for a retry.
-    last_deferral_reason = models.TextField(blank=True)
+    last_deferral_reason = models.JSONField(default=str, blank=True)  # a stored reason
 
     FACT_FIELDS = (
         "accepted_at",
@@ -335,7 +338,7 @@ class DeliveryEvent(models.Model):
     at = models.DateTimeField()
     permanent = models.BooleanField(default=True)
     machine = models.BooleanField(default=False)
-    reason = models.TextField(blank=True)
+    reason = models.JSONField(default=str, blank=True)  # a stored reason (porto.mail.reasons)
     code = models.CharField(max_length=40, blank=True)
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
     recipient_address = models.CharField(max_length=254, blank=True)

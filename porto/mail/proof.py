@@ -8,6 +8,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from porto.mail.models import DeliveryAttempt, DeliveryEvent, OutgoingEmail
+from porto.mail.reasons import reason_render
 
 
 def proof_context(email: OutgoingEmail) -> dict:
@@ -23,7 +24,7 @@ def proof_context(email: OutgoingEmail) -> dict:
         "recipients": list(email.recipients.all()),
         "attachments": list(email.attachments.select_related("blob").defer("blob__content")),
         "attempts": [(a, answer_lines(a)) for a in attempts],
-        "events": list(events),
+        "events": [(event, reason_render(event.reason)) for event in events],
         "made_at": timezone.now(),
     }
 
@@ -33,7 +34,7 @@ def answer_lines(attempt: DeliveryAttempt) -> list[str]:
     lines = []
     for address, result in (attempt.answer or {}).items():
         verdict = "accepted" if result.get("accepted") else "refused"
-        reply = " ".join(str(result.get(k) or "") for k in ("code", "reason")).strip()
+        reply = f"{result.get('code') or ''} {reason_render(result.get('reason'))}".strip()
         ids = result.get("provider_message_id") or ""
         lines.append(" ".join(p for p in (address, verdict, reply, ids) if p))
     return lines

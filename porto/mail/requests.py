@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from porto.mail.models import (
     Recipient,
     TransportName,
 )
+from porto.mail.reasons import reason_stored
 from porto.mail.tasks import wake_on_commit
 from porto.mail.transports.smtp import SmtpTransport
 
@@ -442,17 +443,32 @@ def bulk_send(company: Company, document_ids: list[int], created_by=None) -> Bul
     for document_id in dict.fromkeys(document_ids):
         document = documents.get(document_id)
         if document is None:
-            skipped.append(_skip(document_id, "", _("This document does not exist.")))
+            skipped.append(_skip(document_id, "", reason_stored("document_missing")))
             continue
         try:
             planned.append(_bulk_plan(document, email_settings, identity, texts))
-        except ValidationError as error:
-            skipped.append(_skip(document.pk, document.number, " ".join(error.messages)))
+        except ValidationError:
+            reason = _bulk_refusal(document, email_settings, identity, texts)
+            skipped.append(_skip(document.pk, document.number, reason))
     return _write_bulk(company, created_by, planned, skipped, len(document_ids), email_settings)
 
 
-def _skip(document_id: int, number: str, reason: str) -> dict:
+def _skip(document_id: int, number: str, reason: dict) -> dict:
     return {"document": document_id, "number": number, "reason": reason}
+
+
+def _bulk_refusal(document: Document, email_settings, identity: Identity, texts: dict) -> dict:
+    """Why ``document`` cannot be sent, as a stored reason. The checks word their problems
+    themselves (with their own parameters), so the words are kept in every language: the
+    bulk results show them in the reader's, whoever asked for the send."""
+    problems = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            try:
+                _bulk_plan(document, email_settings, identity, texts)
+            except ValidationError as error:
+                problems[language] = " ".join(error.messages)
+    return reason_stored("document_not_sendable", problems=problems)
 
 
 def _bulk_documents(company: Company, document_ids: list[int]) -> dict[int, Document]:

@@ -15,8 +15,9 @@ The words of each status (label, CSS class, description) live here too, in ``STA
 """
 
 import datetime
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -127,15 +128,19 @@ class Event:
     at: datetime.datetime
     permanent: bool = True
     machine: bool = False
-    reason: str = ""
+    # A stored reason: JSON (a code with parameters, or plain text); a dict cannot be hashed.
+    reason: Any = field(default="", hash=False)
     code: str = ""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Failure:
     at: datetime.datetime
     code: str
-    reason: str
+    reason: Any
+
+    def order_key(self) -> tuple[datetime.datetime, str, str]:
+        return (self.at, self.code, json.dumps(self.reason, sort_keys=True))
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,10 @@ def _latest(a, b):
     return max(a, b)
 
 
+def _earliest_failure(a: Failure | None, b: Failure) -> Failure:
+    return b if a is None else min(a, b, key=Failure.order_key)
+
+
 def is_hard_failure(event: Event) -> bool:
     return event.type in FAILURE_TYPES and event.permanent
 
@@ -191,7 +200,7 @@ def merge(facts: Facts, event: Event) -> Facts:
         changes["last_deferred_at"] = _latest(facts.last_deferred_at, event.at)
     if is_hard_failure(event):
         failure = Failure(at=event.at, code=event.code, reason=event.reason)
-        changes["failure"] = _earliest(facts.failure, failure)
+        changes["failure"] = _earliest_failure(facts.failure, failure)
     if event.type in DELIVERY_PROOF_TYPES:
         changes["delivered_at"] = _earliest(facts.delivered_at, event.at)
     if event.type in {EventType.OPENED, EventType.CLICKED}:

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from porto.documents.models import Document
 from porto.mail.feedback.classify import held_detail
-from porto.mail.feedback.reasons import COMPLAINED, held_reason, reason_render
 from porto.mail.feedback.refresh.services import busy_refusal, refresh_refusal
 from porto.mail.models import Attachment, DeliveryEvent, OutgoingEmail, Recipient, TransportName
+from porto.mail.reasons import COMPLAINED, held_reason, reason_render, reason_stored
 from porto.mail.status import (
     FAILURE_TYPES,
     STATUS_WORDS,
@@ -281,7 +281,7 @@ def recipient_notes(email: OutgoingEmail, recipient: Recipient) -> list[Note]:
     notes = [Note(e.at, delay_text(e)) for e in delays]
     notes += [Note(e.at, held_text(detail)) for e in events if (detail := held_of(e)) is not None]
     if recipient.complained_at:
-        notes.append(Note(recipient.complained_at, _(COMPLAINED)))
+        notes.append(Note(recipient.complained_at, reason_render(reason_stored(COMPLAINED))))
     if recipient.human_open_at and not email.track_opens:
         notes.append(Note(recipient.human_open_at, _("Opened, not counted: open tracking was off")))
     return sorted(
@@ -324,7 +324,7 @@ def explanation(email: OutgoingEmail, recipient: Recipient, status: Status, held
     if held and status in (Status.IN_TRANSIT, Status.UNKNOWN):
         return held
     if recipient.complained_at and status in (Status.DELIVERED, Status.READ):
-        return _(COMPLAINED)
+        return reason_render(reason_stored(COMPLAINED))
     if status == Status.UNKNOWN and email.transport == TransportName.SMTP:
         return _("Your mail server accepted it; no delivery report came back.")
     if status == Status.UNKNOWN:

@@ -15,6 +15,7 @@ from porto.documents.models import Document
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_for, email_texts_ensure_defaults
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient
+from porto.mail.reasons import reason_render
 from porto.mail.requests import bulk_send, recipient_language
 from porto.mail.status import Badge, EmailStatus, Status
 
@@ -59,7 +60,11 @@ def email_row(email: OutgoingEmail, now: datetime.datetime) -> EmailRow:
     """The badge from the stored status (the same the filters read); the reasons from the
     recipients (prefetched) that show Failed."""
     stored = EmailStatus(Status(email.shown_status), email.unknown_after, email.some_failed)
-    reasons = [r.failure_reason for r in email.recipients.all() if r.status(now) == Status.FAILED]
+    reasons = [
+        reason_render(r.failure_reason)
+        for r in email.recipients.all()
+        if r.status(now) == Status.FAILED
+    ]
     return EmailRow(email=email, badge=stored.badge(now), failure_reasons=reasons)
 
 
@@ -172,23 +177,24 @@ def bulk_plan(company: Company, document_ids: list[int]) -> BulkPlan:
             )
             for e in emails.order_by("pk")
         ]
-        skipped = list(job.skipped)
+        skipped = [skip | {"reason": reason_render(skip["reason"])} for skip in job.skipped]
         transaction.set_rollback(True)
     return BulkPlan(sends=sends, skipped=skipped)
 
 
 def bulk_results(job: BulkJob) -> list[dict]:
-    """Every document of a bulk send: sent, failed with the reason, or skipped with why."""
+    """Every document of a bulk send: sent, failed with the reason, or skipped with why; the
+    reasons in the reader's language."""
     results = []
     emails = job.emails.select_related("document").prefetch_related("recipients").order_by("pk")
     for email in emails:
-        reasons = [r.failure_reason for r in email.recipients.all() if r.failure_reason]
+        reasons = [reason_render(r.failure_reason) for r in email.recipients.all()]
         results.append(
             {
                 "number": email.document.number,
                 "state": email.state,
                 "to": ", ".join(r.address for r in email.recipients.all()),
-                "reason": " ".join(reasons) or email.last_error,
+                "reason": " ".join(filter(None, reasons)) or reason_render(email.last_error),
             }
         )
     for skip in job.skipped:
@@ -197,7 +203,7 @@ def bulk_results(job: BulkJob) -> list[dict]:
                 "number": skip.get("number", ""),
                 "state": "skipped",
                 "to": "",
-                "reason": skip["reason"],
+                "reason": reason_render(skip["reason"]),
             }
         )
     return results

@@ -11,6 +11,7 @@ from porto.documents.models import Document, DocumentKind
 from porto.emailsettings.selectors import email_settings_for
 from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
+from porto.mail.reasons import reason_render
 from porto.mail.requests import bulk_send
 from tests.factories import (
     make_client,
@@ -83,12 +84,15 @@ def test_documents_that_cannot_be_sent_are_reported_with_the_reason(
     ids = [good.pk, no_address.pk, draft.pk, no_ubl.pk, quote.pk, foreign.pk]
     job = bulk_send(company, ids)
 
-    reasons = {entry["document"]: entry["reason"] for entry in job.skipped}
+    reasons = {entry["document"]: reason_render(entry["reason"]) for entry in job.skipped}
     assert set(reasons) == {no_address.pk, draft.pk, no_ubl.pk, foreign.pk}
     assert reasons[no_address.pk] == (
+        "This document cannot be sent: "
         "The client has no default email address: add one to the client, then send."
     )
-    assert reasons[draft.pk] == "Invoice is still a draft: finalize it before sending."
+    assert reasons[draft.pk] == (
+        "This document cannot be sent: Invoice is still a draft: finalize it before sending."
+    )
     assert "private person" in reasons[no_ubl.pk]
     assert reasons[foreign.pk] == "This document does not exist."  # another company's: not told
     assert job.counts()["skipped"] == 4
@@ -123,7 +127,7 @@ def test_a_document_file_that_cannot_be_made_fails_the_email_with_the_reason(
     assert email_deliver(email_id) == "failed"
     assert job.counts()["failed"] == 1
     email = OutgoingEmail.objects.get(pk=email_id)
-    assert "BR-CO-15" in email.last_error
+    assert "BR-CO-15" in reason_render(email.last_error)
     assert smtp_server.received == []
 
 
@@ -172,7 +176,7 @@ def test_a_bulk_job_of_another_company_is_not_mixed_in(company, other_company):
     mine = make_finalized(company, make_client(company))
     job = bulk_send(other_company, [mine.pk])
     assert job.skipped == [
-        {"document": mine.pk, "number": "", "reason": "This document does not exist."}
+        {"document": mine.pk, "number": "", "reason": {"code": "document_missing", "params": {}}}
     ]
     assert OutgoingEmail.objects.count() == 0
 

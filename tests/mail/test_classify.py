@@ -21,6 +21,7 @@ from porto.mail.feedback.classify import (
     tracking_events_parse,
     webhook_events_classify,
 )
+from porto.mail.reasons import reason_render
 from porto.mail.status import EventType, Status, facts_from, shown_status
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -76,7 +77,9 @@ class TestPostmark:
     def test_hard_bounce_fails_with_the_reason_in_plain_words(self):
         item = one("postmark", "bounce_hard")
         assert item.event.type == EventType.BOUNCED and item.event.permanent
-        assert item.event.reason.startswith(MAILBOX_MISSING + " (550 5.1.1 The email account")
+        assert reason_render(item.event.reason).startswith(
+            MAILBOX_MISSING + " (550 5.1.1 The email account"
+        )
         assert item.event.code == "550 5.1.1"
         assert item.dedupe_key == "postmark:4323372036854775807:niemand@klant.example"
         # record_event(source=..., provider_event_id=...) prefixes the source itself.
@@ -86,7 +89,7 @@ class TestPostmark:
         assert anymail_types("postmark", "bounce_soft") == ["bounced"]
         item = one("postmark", "bounce_soft")
         assert item.event.type == EventType.BOUNCED and not item.event.permanent
-        assert item.event.reason.startswith(MAILBOX_FULL)
+        assert reason_render(item.event.reason).startswith(MAILBOX_FULL)
 
     def test_a_mail_client_open_is_human(self):
         item = one("postmark", "open")
@@ -100,7 +103,7 @@ class TestPostmark:
     def test_spam_complaint(self):
         item = one("postmark", "spam_complaint")
         assert item.event.type == EventType.COMPLAINED
-        assert item.event.reason == "The recipient marked the email as spam"
+        assert reason_render(item.event.reason) == "The recipient marked the email as spam"
 
     def test_a_suppression_change_says_nothing_about_this_email(self):
         assert anymail_types("postmark", "subscription_change") == ["unsubscribed"]
@@ -124,12 +127,14 @@ class TestMailgun:
         item = one("mailgun", "failed_permanent")
         assert item.event.type == EventType.BOUNCED and item.event.permanent
         assert item.event.code == "550 5.1.1"
-        assert item.event.reason.startswith(MAILBOX_MISSING + " (550 5.1.1 The email account")
+        assert reason_render(item.event.reason).startswith(
+            MAILBOX_MISSING + " (550 5.1.1 The email account"
+        )
 
     def test_temporary_failure_is_a_deferral(self):
         item = one("mailgun", "failed_temporary")
         assert item.event.type == EventType.DEFERRED
-        assert item.event.reason.startswith(TRY_LATER + " (451 4.7.1 Greylisting")
+        assert reason_render(item.event.reason).startswith(TRY_LATER + " (451 4.7.1 Greylisting")
 
     def test_the_bot_flag_makes_an_open_automatic(self):
         item = one("mailgun", "opened_apple_bot")
@@ -183,16 +188,19 @@ class TestSendGrid:
 
     def test_deferral_reason(self):
         deferred = events("sendgrid", "events")[1].event
-        assert deferred.reason == f"{MAILBOX_FULL} (400 4.2.2 Mailbox full, try again later)"
+        assert (
+            reason_render(deferred.reason)
+            == f"{MAILBOX_FULL} (400 4.2.2 Mailbox full, try again later)"
+        )
 
     def test_bounce_is_hard_blocked_is_temporary_dropped_is_a_rejection(self):
         hard, blocked, dropped = events("sendgrid", "bounces")
         assert hard.event.type == EventType.BOUNCED and hard.event.permanent
         assert hard.event.code == "550 5.1.1"
         assert blocked.event.type == EventType.BOUNCED and not blocked.event.permanent
-        assert "policy decision" in blocked.event.reason
+        assert "policy decision" in reason_render(blocked.event.reason)
         assert dropped.event.type == EventType.REJECTED and dropped.event.permanent
-        assert dropped.event.reason.startswith("The provider refused to send it")
+        assert reason_render(dropped.event.reason).startswith("The provider refused to send it")
 
     def test_a_machine_open_flag_sent_as_a_string_counts(self):
         body = json.loads(payload("sendgrid", "events"))
@@ -208,14 +216,14 @@ class TestAmazonSes:
         item = one("amazon_ses", "bounce_permanent")
         assert item.recipient == "niemand@klant.example"
         assert item.event.type == EventType.BOUNCED and item.event.permanent
-        assert item.event.reason == f"{MAILBOX_MISSING} (550 5.1.1 user unknown)"
+        assert reason_render(item.event.reason) == f"{MAILBOX_MISSING} (550 5.1.1 user unknown)"
         assert item.message_id == self.MESSAGE_ID
         assert item.event.at == utc(2026, 3, 2, 9, 0, 5, 321000)
 
     def test_transient_bounce_is_temporary(self):
         item = one("amazon_ses", "bounce_transient")
         assert not item.event.permanent
-        assert item.event.reason == f"{MAILBOX_FULL} (452 4.2.2 Mailbox full)"
+        assert reason_render(item.event.reason) == f"{MAILBOX_FULL} (452 4.2.2 Mailbox full)"
 
     def test_delivery_delay_is_a_deferral_for_the_delayed_recipient_only(self):
         assert anymail_types("amazon_ses", "delivery_delay") == ["unknown", "unknown"]
@@ -256,8 +264,8 @@ class TestBrevo:
 
     def test_soft_bounce_is_temporary_hard_bounce_is_final(self):
         soft, hard = one("brevo", "soft_bounce").event, one("brevo", "hard_bounce").event
-        assert not soft.permanent and soft.reason.startswith(MAILBOX_FULL)
-        assert hard.permanent and hard.reason.startswith(MAILBOX_MISSING)
+        assert not soft.permanent and reason_render(soft.reason).startswith(MAILBOX_FULL)
+        assert hard.permanent and reason_render(hard.reason).startswith(MAILBOX_MISSING)
         assert hard.code == "550 5.5.0"
 
     def test_proxy_open_is_automatic_unique_opened_is_human(self):
@@ -297,7 +305,10 @@ class TestResend:
         assert anymail_types("resend", "email_failed") == ["unknown"]
         item = one("resend", "email_failed")
         assert item.event.type == EventType.FAILED and item.event.permanent
-        assert item.event.reason == "The provider could not send the email (reached_daily_quota)"
+        assert (
+            reason_render(item.event.reason)
+            == "The provider could not send the email (reached_daily_quota)"
+        )
 
     def test_bounce_type_tells_soft_from_hard(self):
         assert one("resend", "email_bounced_permanent").event.permanent
@@ -330,7 +341,9 @@ class TestPostal:
 
     def test_hard_fail_reason(self):
         item = one("postal", "message_delivery_failed")
-        assert item.event.reason.startswith(MAILBOX_MISSING + " (550 5.1.1 <niemand@klant.example>")
+        assert reason_render(item.event.reason).startswith(
+            MAILBOX_MISSING + " (550 5.1.1 <niemand@klant.example>"
+        )
         assert item.message_id == "12346"
 
     def test_message_loaded_is_an_open_although_anymail_says_unknown(self):
@@ -371,7 +384,10 @@ class TestMailjet:
         assert items[0].message_id == "19421777396190490"
         assert len({i.dedupe_key for i in items}) == 5
         assert all(i.dedupe_key.startswith("mailjet:sha256:") for i in items)
-        assert items[2].event.reason == f"{MAILBOX_FULL} (quota exceeded: 452 4.2.2 Mailbox full)"
+        assert (
+            reason_render(items[2].event.reason)
+            == f"{MAILBOX_FULL} (quota exceeded: 452 4.2.2 Mailbox full)"
+        )
 
 
 class TestDedupe:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from porto.mail.events import events_link_unlinked, record_event
 from porto.mail.models import DeliveryEvent, OutgoingEmail, Recipient
+from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Event, EventType, Status
 
@@ -103,7 +104,7 @@ def test_an_early_event_is_kept_and_linked_once_the_provider_id_is_known(email):
     Recipient.objects.filter(email=email).update(provider_message_id="pm-123")
     assert events_link_unlinked(list(Recipient.objects.select_related("email"))) == 1
     recipient = Recipient.objects.get(email=email)
-    assert recipient.failure_reason == "Mailbox unknown"
+    assert reason_render(recipient.failure_reason) == "Mailbox unknown"
     assert recipient.status(at(3)) == Status.FAILED
 
 

@@ -16,6 +16,7 @@ from porto.emailsettings.services import email_settings_update
 from porto.emailtexts.services import email_text_for, email_text_update
 from porto.mail.delivery import email_deliver
 from porto.mail.models import Attachment, OutgoingEmail, Recipient
+from porto.mail.reasons import reason_render
 from porto.mail.requests import NewAttachment, SendRequest, email_send
 from tests.factories import make_client, make_finalized
 from tests.mail.conftest import small_pdf
@@ -254,7 +255,7 @@ def test_a_stored_recipient_address_that_could_split_a_header_fails_the_email_un
     assert email_deliver(email.pk) == "failed"
     assert smtp_server.received == []
     [recipient] = email.recipients.all()
-    assert "cannot be used as an email address" in recipient.failure_reason
+    assert "cannot be used as an email address" in reason_render(recipient.failure_reason)
 
 
 @pytest.mark.parametrize("attack", [f"office@acme.example\r\nBcc: {SPY}", f"a@b.example, {SPY}"])

@@ -12,6 +12,7 @@ from porto.emailsettings.selectors import email_settings_for
 from porto.mail.feedback.imap import ImapScanError, imap_scan
 from porto.mail.feedback.refresh.services import email_refresh, refresh_refusal
 from porto.mail.models import DeliveryEvent, ImapCursor, Recipient
+from porto.mail.reasons import reason_render
 from porto.mail.status import Status
 from tests.factories import make_client, make_company, make_email, make_finalized
 from tests.mail.imapd import Folder, ImapTestServer, Mailbox
@@ -123,8 +124,10 @@ def test_a_dsn_makes_the_recipient_failed_with_the_reason(server, sent, imap_com
     assert (result.read, result.recorded, result.ignored) == (1, 1, 0)
     gone = Recipient.objects.select_related("email").get(email=sent, address="gone@klant.example")
     assert gone.status(NOW) == Status.FAILED
-    assert gone.failure_reason.startswith("The recipient's server says the mailbox does not exist")
-    assert "550 5.1.1" in gone.failure_reason
+    assert reason_render(gone.failure_reason).startswith(
+        "The recipient's server says the mailbox does not exist"
+    )
+    assert "550 5.1.1" in reason_render(gone.failure_reason)
     assert gone.failed_at == datetime.datetime(2026, 11, 20, 14, 19, 58, tzinfo=datetime.UTC)
     ok = Recipient.objects.select_related("email").get(email=sent, address="ok@klant.example")
     assert ok.status(NOW) == Status.IN_TRANSIT
@@ -155,7 +158,7 @@ def test_a_non_standard_bounce_through_flufl_bounce(server, sent, imap_company):
     assert imap_scan(imap_company, now=NOW).recorded == 1
     gone = Recipient.objects.select_related("email").get(email=sent, address="gone@klant.example")
     assert gone.status(NOW) == Status.FAILED
-    assert "5.1.1" in gone.failure_reason
+    assert "5.1.1" in reason_render(gone.failure_reason)
 
 
 def test_messages_are_not_read_twice(server, sent, imap_company):

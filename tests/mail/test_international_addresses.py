@@ -12,6 +12,7 @@ from porto.emailsettings.selectors import email_settings_for
 from porto.emailsettings.services import email_settings_update, smtp_test_send
 from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
+from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, bulk_send, email_send
 from porto.sandbox.models import SandboxMessage
 from tests.factories import make_client, make_finalized
@@ -155,8 +156,8 @@ def test_bulk_send_skips_a_client_whose_address_the_provider_cannot_carry(settin
     document = make_finalized(company, client)
     job = bulk_send(company, [document.pk])
     assert not OutgoingEmail.objects.exists()
-    assert [s["reason"] for s in job.skipped] == [
-        f"{JOSE} has accents or other non-ASCII letters before the @, which Porto's sending "
+    assert [reason_render(s["reason"]) for s in job.skipped] == [
+        f"This document cannot be sent: {JOSE} has accents or other non-ASCII letters before the @, which Porto's sending "
         "service cannot deliver: use another address."
     ]
 
@@ -170,8 +171,8 @@ def test_a_server_that_stopped_offering_smtputf8_fails_the_email_with_a_plain_re
     assert email_deliver(email.pk) == "failed"
     assert ascii_server.received == []
     [recipient] = email.recipients.all()
-    assert "(SMTPUTF8)" in recipient.failure_reason
-    assert "UnicodeEncodeError" not in recipient.failure_reason
+    assert "(SMTPUTF8)" in reason_render(recipient.failure_reason)
+    assert "UnicodeEncodeError" not in reason_render(recipient.failure_reason)
 
 
 def test_settings_refuse_a_reply_to_with_a_utf8_local_part(company):

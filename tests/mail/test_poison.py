@@ -12,6 +12,7 @@ from django.db import connection
 from porto.mail.delivery import email_deliver
 from porto.mail.feedback.webhooks import webhook_process, webhooks_sweep
 from porto.mail.models import InboundWebhook, OutgoingEmail
+from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.tasks import deliver_emails, process_webhook
 
@@ -122,7 +123,7 @@ def test_the_worker_delivers_the_rest_of_a_batch_when_one_email_raises(
     outcomes = deliver_emails.call([first.pk, second.pk])
     assert outcomes == {str(first.pk): "error", str(second.pk): "sent"}
     first.refresh_from_db()
-    assert "RuntimeError: poison row" in first.last_error
+    assert "RuntimeError: poison row" in reason_render(first.last_error)
     [received] = smtp_server.received
     assert received.rcpt_tos == ["boss@cafe-elysee.example"]
     monkeypatch.setattr(delivery, "claim", real_claim)

@@ -6,6 +6,7 @@ import datetime
 
 from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
+from porto.mail.reasons import reason_render
 from porto.mail.requests import NewAttachment, SendRequest, email_send
 from tests.mail.conftest import ok_from_postmark as ok
 from tests.mail.conftest import small_pdf
@@ -82,7 +83,7 @@ def test_a_provider_outage_is_retried(postmark, invoice):
     postmark.replies.append((503, {"ErrorCode": 100, "Message": "Maintenance"}))
     assert email_deliver(email.pk) == "retry"
     email.refresh_from_db()
-    assert "not reachable or busy" in email.last_error
+    assert "not reachable or busy" in reason_render(email.last_error)
     postmark.replies.append(ok("compta@cafe-elysee.example", "id-2"))
     assert email_deliver(email.pk, now=email.next_attempt_at + datetime.timedelta(seconds=1)) == (
         "sent"
@@ -101,8 +102,10 @@ def test_a_refused_request_fails_with_the_providers_reason(postmark, invoice):
     email.refresh_from_db()
     assert email.state == OutgoingEmail.State.FAILED
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason.startswith("The email provider refused the email (HTTP 422)")
-    assert "Invalid 'From' address" in recipient.failure_reason
+    assert reason_render(recipient.failure_reason).startswith(
+        "The email provider refused the email (HTTP 422)"
+    )
+    assert "Invalid 'From' address" in reason_render(recipient.failure_reason)
 
 
 def test_a_wrong_api_key_fails_the_email_at_once(postmark, invoice):
@@ -110,4 +113,4 @@ def test_a_wrong_api_key_fails_the_email_at_once(postmark, invoice):
     postmark.replies.append((401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."}))
     assert email_deliver(email.pk) == "failed"
     email.refresh_from_db()
-    assert "Postmark refused Porto's credentials (HTTP 401)" in email.last_error
+    assert "Postmark refused Porto's credentials (HTTP 401)" in reason_render(email.last_error)

@@ -15,6 +15,7 @@ from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import OutgoingEmail, Recipient
 from porto.mail.providers import PROVIDERS
 from porto.mail.providers.base.provider import SendQuirks
+from porto.mail.reasons import reason_render
 from porto.mail.requests import NewAttachment, SendRequest, email_send
 from tests.mail.conftest import small_pdf
 from tests.mail.provider_api import FAKES, FakeApi, api_start
@@ -168,7 +169,7 @@ def test_refused_credentials_fail_the_email_at_once(api, invoice):
     assert email_deliver(email.pk) == "failed"
     email.refresh_from_db()
     assert email.state == OutgoingEmail.State.FAILED and email.attempts == 1
-    reason = Recipient.objects.get(email=email, address=TO).failure_reason
+    reason = reason_render(Recipient.objects.get(email=email, address=TO).failure_reason)
     assert "refused Porto's credentials" in reason and "This email was not sent" in reason
 
 
@@ -177,7 +178,7 @@ def test_a_provider_outage_is_retried(api, invoice):
     email = send_invoice(invoice)
     assert email_deliver(email.pk) == "retry"
     email.refresh_from_db()
-    assert "not reachable or busy" in email.last_error
+    assert "not reachable or busy" in reason_render(email.last_error)
     assert email_deliver(email.pk, now=email.next_attempt_at + datetime.timedelta(seconds=1)) == (
         "sent"
     )
@@ -213,7 +214,7 @@ def test_missing_settings_fail_the_email_at_once(use_provider, invoice, provider
     api = use_provider(provider, drop=missing)
     email = send_invoice(invoice)
     assert email_deliver(email.pk) == "failed"
-    reason = Recipient.objects.get(email=email, address=TO).failure_reason
+    reason = reason_render(Recipient.objects.get(email=email, address=TO).failure_reason)
     assert reason.startswith(f"Porto's settings for {label} are incomplete")
     assert missing in reason
     assert api.calls == []
@@ -235,7 +236,7 @@ def test_amazon_ses_without_credentials_fails_at_once(use_provider, settings, in
     }
     email = send_invoice(invoice)
     assert email_deliver(email.pk) == "failed"
-    reason = Recipient.objects.get(email=email, address=TO).failure_reason
+    reason = reason_render(Recipient.objects.get(email=email, address=TO).failure_reason)
     assert reason.startswith("Porto's settings for Amazon SES are incomplete")
     assert api.calls == []
 
@@ -255,7 +256,7 @@ def test_an_option_the_provider_does_not_offer_fails_at_once(
     monkeypatch.setitem(PROVIDERS, provider, as_before)
     email = send_invoice(invoice)
     assert email_deliver(email.pk) == "failed"
-    reason = Recipient.objects.get(email=email, address=TO).failure_reason
+    reason = reason_render(Recipient.objects.get(email=email, address=TO).failure_reason)
     assert reason.startswith("Porto's settings for") and feature in reason
     assert api.calls == []
 
@@ -267,11 +268,14 @@ def test_an_option_the_provider_does_not_offer_fails_at_once(
         ("fr", "Les réglages de Porto pour Postmark sont incomplets ou erronés"),
     ],
 )
-def test_the_configuration_reason_is_in_the_workers_language(
+def test_the_configuration_reason_is_shown_in_the_readers_language(
     use_provider, invoice, language, words
 ):
     use_provider("postmark", drop="POSTMARK_SERVER_TOKEN")
     email = send_invoice(invoice)
+    assert email_deliver(email.pk) == "failed"  # the worker speaks English
+    stored = Recipient.objects.get(email=email, address=TO).failure_reason
+    assert stored["code"] == "provider_settings"
+    assert stored["params"]["provider"] == "Postmark"
     with translation.override(language):
-        assert email_deliver(email.pk) == "failed"
-    assert words in Recipient.objects.get(email=email, address=TO).failure_reason
+        assert words in reason_render(stored)

@@ -2,7 +2,13 @@
 
 import pytest
 
-from porto.mail.feedback.reasons import Refusal, failure_describe, server_text_clean, smtp_code
+from porto.mail.reasons import (
+    Refusal,
+    failure_describe,
+    reason_render,
+    server_text_clean,
+    smtp_code,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,7 +32,7 @@ from porto.mail.feedback.reasons import Refusal, failure_describe, server_text_c
 )
 def test_leads_and_codes(text, refusal, lead, code):
     reason, found = failure_describe(text, refusal=refusal)
-    assert lead in reason
+    assert lead in reason_render(reason)
     assert found == code
 
 
@@ -41,19 +47,23 @@ def test_leads_and_codes(text, refusal, lead, code):
 )
 def test_provider_rejections_use_anymail_reject_reason(reject_reason, lead):
     reason, _ = failure_describe("", refusal=Refusal.REJECTION, reject_reason=reject_reason)
-    assert lead in reason
+    assert lead in reason_render(reason)
 
 
 def test_a_real_bounce_is_not_called_a_suppression_because_of_reject_reason():
     reason, _ = failure_describe("", refusal=Refusal.BOUNCE, reject_reason="bounced")
-    assert "refused the email" in reason
+    assert "refused the email" in reason_render(reason)
 
 
 def test_the_server_words_follow_the_lead_with_missing_codes_added():
     reason, code = failure_describe(
         "5.1.1 The account does not exist", refusal=Refusal.BOUNCE, basic_code=550
     )
-    assert reason == (
+    assert reason == {
+        "code": "mailbox_missing",
+        "params": {"server": "550 5.1.1 The account does not exist"},
+    }
+    assert reason_render(reason) == (
         "The recipient's server says the mailbox does not exist "
         "(550 5.1.1 The account does not exist)"
     )

@@ -24,6 +24,7 @@ from porto.mail.providers.base.status import (
     RefreshFailed,
     RefreshRefused,
 )
+from porto.mail.reasons import reason_render
 from porto.mail.status import Status
 from porto.sandbox.services import sandbox_message_receive
 from tests.factories import make_email, make_user
@@ -68,8 +69,10 @@ def test_postmark_message_details(settings, invoice):
         "marie@cafe.example": Status.FAILED,
     }
     marie = Recipient.objects.get(email=email, address="marie@cafe.example")
-    assert marie.failure_reason.startswith("The recipient's server says the mailbox does not exist")
-    assert "550 5.1.1" in marie.failure_reason
+    assert reason_render(marie.failure_reason).startswith(
+        "The recipient's server says the mailbox does not exist"
+    )
+    assert "550 5.1.1" in reason_render(marie.failure_reason)
     assert session.calls[0]["headers"]["X-Postmark-Server-Token"] == "server-token"
     # Asking again records nothing new: the same events have the same keys.
     assert email_refresh(email.pk, now=LATER, session=session) == 0
@@ -112,7 +115,7 @@ def test_sendgrid_deferred_then_bounced(settings, invoice):
     email_refresh(email.pk, now=LATER, session=session)
     jean = Recipient.objects.get(email=email)
     assert jean.status(LATER) == Status.FAILED
-    assert jean.failure_reason.startswith("The recipient's mailbox is full")
+    assert reason_render(jean.failure_reason).startswith("The recipient's mailbox is full")
     assert jean.last_deferred_at is not None
     assert session.calls[0]["headers"]["Authorization"] == "Bearer SG.key"
 
@@ -135,8 +138,10 @@ def test_sparkpost_events_by_transmission(settings, invoice):
         "marie@cafe.example": Status.FAILED,
     }
     marie = Recipient.objects.get(email=email, address="marie@cafe.example")
-    assert marie.failure_reason.startswith("The recipient's server says the mailbox does not exist")
-    assert "550 5.1.1" in marie.failure_reason
+    assert reason_render(marie.failure_reason).startswith(
+        "The recipient's server says the mailbox does not exist"
+    )
+    assert "550 5.1.1" in reason_render(marie.failure_reason)
     call = session.calls[0]
     assert call["headers"]["Authorization"] == "sp-key"
     # anymail's message id is the transmission id; the search covers the whole retention.

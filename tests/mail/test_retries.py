@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from porto.emailsettings.selectors import email_settings_for
 from porto.mail.delivery import claim, email_deliver, retry_delay
 from porto.mail.models import DeliveryAttempt, OutgoingEmail
+from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.mail.tasks import deliver_emails, outbox_sweep
@@ -40,7 +41,7 @@ def test_a_451_is_retried_with_growing_delays_until_the_server_accepts(smtp_serv
         assert email_deliver(email.pk, now=now) == "retry"
         email.refresh_from_db()
         assert email.state == State.QUEUED
-        assert "try again later" in email.last_error
+        assert "try again later" in reason_render(email.last_error)
         delays.append(email.next_attempt_at - now)
         assert email_deliver(email.pk, now=now) == "not-due"  # not before its time
         now = later(email)
@@ -58,7 +59,7 @@ def test_a_lost_connection_is_retried_and_succeeds_when_the_server_recovers(smtp
     email = queue(invoice)
     assert email_deliver(email.pk) == "retry"
     email.refresh_from_db()
-    assert "closed the connection" in email.last_error
+    assert "closed the connection" in reason_render(email.last_error)
     assert smtp_server.received == []
     assert email_deliver(email.pk, now=later(email)) == "sent"
     assert len(smtp_server.received) == 1
@@ -69,7 +70,7 @@ def test_a_server_that_is_down_is_retried(settings, invoice):
     email = queue(invoice)
     assert email_deliver(email.pk) == "retry"
     email.refresh_from_db()
-    assert "Nothing answers at 127.0.0.1:1" in email.last_error
+    assert "Nothing answers at 127.0.0.1:1" in reason_render(email.last_error)
     server = SmtpTestServer(Rules())
     server.start()
     try:
@@ -96,8 +97,12 @@ def test_retries_stop_after_the_configured_time_with_the_last_reason(
     email.refresh_from_db()
     assert email.state == State.FAILED
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason.startswith(f"Gave up after {email.attempts} attempts:")
-    assert "asked to try again later (451 4.3.0 Try again later)" in recipient.failure_reason
+    assert reason_render(recipient.failure_reason).startswith(
+        f"Gave up after {email.attempts} attempts:"
+    )
+    assert "asked to try again later (451 4.3.0 Try again later)" in reason_render(
+        recipient.failure_reason
+    )
     assert recipient.status(now) == Status.FAILED
     invoice.refresh_from_db()
     assert invoice.sent_at is None
@@ -109,7 +114,7 @@ def test_a_550_fails_at_once_with_a_readable_reason(smtp_server, invoice):
     assert email_deliver(email.pk) == "failed"
     email.refresh_from_db()
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason == (
+    assert reason_render(recipient.failure_reason) == (
         "The recipient's server says the mailbox does not exist (550 5.1.1 No such user)"
     )
     assert recipient.failure_code == "550"
@@ -125,7 +130,7 @@ def test_a_5xx_at_data_fails_every_recipient_at_once(smtp_server, invoice):
     assert email_deliver(email.pk) == "failed"
     [recipient] = email.recipients.all()
     assert "refused the message itself (554 5.7.1 Message rejected as spam)" in (
-        recipient.failure_reason
+        reason_render(recipient.failure_reason)
     )
 
 
@@ -150,8 +155,8 @@ def test_one_of_three_recipients_refused_gives_per_recipient_outcomes(smtp_serve
         "boss@cafe-elysee.example": (True, ""),
     }
     email.refresh_from_db()
-    assert "nobody@klant.invalid: The recipient's server says the mailbox does not exist" in (
-        email.last_error
+    assert "For nobody@klant.invalid: The recipient's server says the mailbox does not exist" in (
+        reason_render(email.last_error)
     )
     invoice.refresh_from_db()
     assert invoice.sent_at is not None
@@ -189,7 +194,8 @@ def test_a_refused_login_fails_at_once_with_a_readable_reason(company, invoice):
         assert email.transport == "smtp"
         assert email_deliver(email.pk) == "failed"
         [recipient] = email.recipients.all()
-        assert recipient.failure_reason == (
+        assert reason_render(recipient.failure_reason) == (
+            "Sending through your SMTP server failed: "
             "Your SMTP server refused the login (535): check the username and password."
         )
         assert server.received == []
@@ -352,7 +358,7 @@ def test_an_email_that_cannot_be_built_fails_instead_of_looping(smtp_server, inv
     email.recipients.update(address="jan@example.com\r\nBcc: x@evil.example")
     assert email_deliver(email.pk) == "failed"
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason.startswith("The email could not be built:")
+    assert reason_render(recipient.failure_reason).startswith("The email could not be built:")
     assert smtp_server.received == []
 
 

@@ -5,6 +5,7 @@ received is reported back as delivered through record_event."""
 import datetime
 
 from porto.mail.delivery import email_deliver
+from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.sandbox.models import SandboxMessage
@@ -28,7 +29,7 @@ def test_every_outcome_through_the_sandbox(sandbox, invoice, company):
 
     recipients = {r.address: r for r in email.recipients.all()}
     refused = recipients["nobody@klant.invalid"]
-    assert refused.failure_reason.startswith(
+    assert reason_render(refused.failure_reason).startswith(
         "The recipient's server says the mailbox does not exist (550 5.1.1"
     )
     assert refused.status(now) == Status.FAILED

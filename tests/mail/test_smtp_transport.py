@@ -9,6 +9,7 @@ import pytest
 from porto.emailsettings.selectors import email_settings_for
 from porto.lib.smtp import Security, SmtpConfig
 from porto.mail.delivery import email_deliver
+from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.transports.smtp import xtext
 from tests.mail.smtpd import Rules, SmtpTestServer
@@ -71,7 +72,8 @@ def test_an_unknown_host_fails_with_a_readable_reason(company, invoice):
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     assert email_deliver(email.pk) == "failed"
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason == (
+    assert reason_render(recipient.failure_reason) == (
+        "Sending through your SMTP server failed: "
         "The SMTP host smtp.does-not-exist.invalid could not be found: check the host name."
     )
 
@@ -83,7 +85,9 @@ def test_starttls_refused_by_a_server_without_it_fails_with_a_readable_reason(
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     assert email_deliver(email.pk) == "failed"
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason.startswith("127.0.0.1 does not offer STARTTLS on port")
+    assert reason_render(recipient.failure_reason).startswith(
+        "Sending through your SMTP server failed: 127.0.0.1 does not offer STARTTLS on port"
+    )
 
 
 def test_implicit_tls_against_a_plain_server_fails_with_a_readable_reason(
@@ -93,10 +97,11 @@ def test_implicit_tls_against_a_plain_server_fails_with_a_readable_reason(
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     assert email_deliver(email.pk) == "failed"
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason.startswith(
+    assert reason_render(recipient.failure_reason).startswith(
+        "Sending through your SMTP server failed: "
         f"The TLS handshake with 127.0.0.1:{smtp_server.port_number} failed"
     )
-    assert recipient.failure_reason.endswith("check the port and security setting.")
+    assert reason_render(recipient.failure_reason).endswith("check the port and security setting.")
 
 
 @pytest.fixture
@@ -132,7 +137,8 @@ def test_a_hanging_server_times_out_and_is_retried(settings, company, invoice, s
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     assert email_deliver(email.pk) == "retry"
     email.refresh_from_db()
-    assert email.last_error == (
+    assert reason_render(email.last_error) == (
+        "Sending through your SMTP server failed: "
         f"Could not talk to 127.0.0.1:{silent_server}: Connection unexpectedly closed: timed out"
     )
 

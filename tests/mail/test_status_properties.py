@@ -6,6 +6,7 @@ in time order.
 """
 
 import datetime as dt
+import json
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,7 +49,14 @@ events = st.builds(
     at=instants,
     permanent=st.booleans(),  # False: a soft bounce / temporary failure
     machine=st.booleans(),  # True: an image proxy or scanner open
-    reason=st.sampled_from(["", "mailbox does not exist", "mailbox full"]),
+    reason=st.sampled_from(
+        [
+            "",
+            "mailbox does not exist",  # plain text, as rows stored before reason codes
+            {"code": "mailbox_missing", "params": {"server": "550 5.1.1 User unknown"}},
+            {"code": "mailbox_full", "params": {"server": "552 5.2.2 Over quota"}},
+        ]
+    ),
     code=st.sampled_from(["", "550 5.1.1", "452 4.2.2"]),
 )
 
@@ -58,7 +66,14 @@ multisets = st.lists(events, max_size=14)
 def time_order(evs):
     return sorted(
         set(evs),
-        key=lambda e: (e.at, e.type.value, e.permanent, e.machine, e.code, e.reason),
+        key=lambda e: (
+            e.at,
+            e.type.value,
+            e.permanent,
+            e.machine,
+            e.code,
+            json.dumps(e.reason, sort_keys=True),
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from porto.mail import delivery
 from porto.mail.delivery import email_deliver
 from porto.mail.models import OutgoingEmail
+from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.mail.transports.base import Outbound, RecipientResult, Transport
@@ -66,7 +67,7 @@ def test_an_unexpected_transport_error_fails_the_email_after_three_attempts(smtp
     assert email.state == State.FAILED
     assert email.attempts == 3
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason == (
+    assert reason_render(recipient.failure_reason) == (
         "Sending failed 3 times because of an unexpected error (UnicodeEncodeError); stopped "
         "trying. Check the addresses, or ask support for help."
     )
@@ -78,7 +79,7 @@ def test_while_retrying_an_unexpected_error_the_email_shows_a_plain_reason(smtp_
     email = queue(invoice)
     assert email_deliver(email.pk, transport=EncodingTransport()) == "retry"
     email.refresh_from_db()
-    assert email.last_error == (
+    assert reason_render(email.last_error) == (
         "Sending failed because of an unexpected error (UnicodeEncodeError); trying again later."
     )
 
@@ -90,12 +91,18 @@ def test_while_retrying_an_unexpected_error_the_email_shows_a_plain_reason(smtp_
         ("fr", "L'envoi a échoué 3 fois à cause d'une erreur inattendue (UnicodeEncodeError)"),
     ],
 )
-def test_the_unexpected_failure_reason_is_translated(smtp_server, invoice, language, expected):
+def test_the_unexpected_failure_reason_is_stored_as_a_code_and_shown_in_the_readers_language(
+    smtp_server, invoice, language, expected
+):
     email = queue(invoice)
-    with translation.override(language):
-        deliver_until_final(email, EncodingTransport())
+    deliver_until_final(email, EncodingTransport())  # the worker speaks English
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason.startswith(expected)
+    assert recipient.failure_reason == {
+        "code": "unexpected_final",
+        "params": {"reason": "UnicodeEncodeError", "attempts": 3},
+    }
+    with translation.override(language):
+        assert reason_render(recipient.failure_reason).startswith(expected)
 
 
 def test_one_unexpected_error_then_a_working_transport_delivers_the_email(smtp_server, invoice):
@@ -117,6 +124,8 @@ def test_an_unexpected_error_before_the_hand_off_fails_the_email_after_three_att
     email.refresh_from_db()
     assert email.state == State.FAILED
     [recipient] = email.recipients.all()
-    assert recipient.failure_reason.startswith("Sending failed 3 times because of an unexpected")
-    assert "(KeyError)" in recipient.failure_reason
+    assert reason_render(recipient.failure_reason).startswith(
+        "Sending failed 3 times because of an unexpected"
+    )
+    assert "(KeyError)" in reason_render(recipient.failure_reason)
     assert smtp_server.received == []

@@ -8,6 +8,7 @@ import pytest
 
 from porto.mail.feedback import webhooks
 from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
+from porto.mail.reasons import reason_render
 from porto.mail.status import Status
 from tests.mail.conftest import ok_from_postmark
 
@@ -78,7 +79,7 @@ class TestPostmark:
         assert response.status_code == 200 and response.json() == {"received": 1}
         failed = recipient("niemand@klant.example")
         assert failed.status(SOON) == Status.FAILED
-        assert failed.failure_reason.startswith(
+        assert reason_render(failed.failure_reason).startswith(
             "The recipient's server says the mailbox does not exist (550 5.1.1"
         )
         stored = InboundWebhook.objects.get()

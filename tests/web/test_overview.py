@@ -208,7 +208,7 @@ def test_bulk_pages_are_404_for_an_outsider(owner_client, four, outsider):
     stranger.post(reverse("bulk_start"), {"documents": [four["delivered"].pk]})
     theirs = BulkJob.objects.exclude(pk=job.pk).get()
     assert theirs.emails.count() == 0
-    assert theirs.skipped[0]["reason"] == "This document does not exist."
+    assert theirs.skipped[0]["reason"] == {"code": "document_missing", "params": {}}
 
 
 def test_bulk_without_selection_says_so(owner_client, company):

@@ -29,9 +29,9 @@ from flufl.bounce import all_failures
 
 from porto.lib.smtp import Security, default_ssl_context
 from porto.mail.events import record_event
-from porto.mail.feedback.reasons import Refusal, failure_describe
 from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import ImapCursor, OutgoingEmail
+from porto.mail.reasons import Refusal, failure_describe
 from porto.mail.sources import email_settings_for
 from porto.mail.status import Event, EventType
 

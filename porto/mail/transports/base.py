@@ -8,10 +8,12 @@ A problem with the whole hand-off (connection lost, login refused, provider down
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, *, permanent: bool, code: str = "") -> None:
+    # ``message``: a stored reason (porto.mail.reasons), rendered only when shown.
+    def __init__(self, message: Any, *, permanent: bool, code: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
@@ -23,7 +25,7 @@ class RecipientResult:
     accepted: bool
     permanent: bool = True  # for a refusal: will trying again help?
     code: str = ""
-    reason: str = ""
+    reason: Any = ""  # a stored reason (porto.mail.reasons)
     provider_message_id: str = ""
 
 

@@ -28,10 +28,10 @@ from botocore.exceptions import (
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.utils.translation import gettext as _
 
 from porto.mail.providers import PROVIDERS, policy_for
 from porto.mail.providers.base.provider import SendQuirks
+from porto.mail.reasons import reason_stored
 from porto.mail.sent_through import configured_provider
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
@@ -80,20 +80,18 @@ class ProviderTransport(Transport):
 
 def send_failure(error: Exception, provider: str) -> TransportError:
     """The TransportError for what anymail (or boto3) raised: permanent unless time helps."""
-    label = policy_for(provider).label
+    label = str(policy_for(provider).label)
     if is_configuration_error(error):
         return configuration_failure(error, label)
     if isinstance(error, UNSENDABLE_ERRORS):
         return TransportError(
-            _("%(provider)s cannot send this email as Porto built it: %(reason)s")
-            % {"provider": label, "reason": first_line(error)},
+            reason_stored("provider_unsendable", provider=label, reason=first_line(error)),
             permanent=True,
         )
     if isinstance(error, AnymailAPIError):
         return api_failure(error, label)
     return TransportError(
-        _("The email provider could not be used (%(reason)s); trying again later.")
-        % {"reason": first_line(error)},
+        reason_stored("provider_unusable", reason=first_line(error)),
         permanent=False,
     )
 
@@ -106,11 +104,7 @@ def is_configuration_error(error: Exception) -> bool:
 
 def configuration_failure(error: Exception, label: str) -> TransportError:
     return TransportError(
-        _(
-            "Porto's settings for %(provider)s are incomplete or wrong (%(reason)s): the server "
-            "administrator must fix them. This email was not sent; send it again afterwards."
-        )
-        % {"provider": label, "reason": first_line(error)},
+        reason_stored("provider_settings", provider=label, reason=first_line(error)),
         permanent=True,
         code="configuration",
     )
@@ -130,7 +124,7 @@ def recipient_result(status) -> RecipientResult:
         return RecipientResult(
             accepted=False,
             permanent=False,
-            reason=_("The email provider did not report on this address; trying again later."),
+            reason=reason_stored("provider_no_report"),
         )
     if status.status in ACCEPTED:
         return RecipientResult(
@@ -141,18 +135,13 @@ def recipient_result(status) -> RecipientResult:
             accepted=False,
             permanent=True,
             code=status.status,
-            reason=_(
-                "The email provider refused this address (%(status)s): it bounced or complained "
-                "before, or it is not a valid address."
-            )
-            % {"status": status.status},
+            reason=reason_stored("provider_refused_address", status=status.status),
         )
     return RecipientResult(
         accepted=False,
         permanent=False,
         code=status.status,
-        reason=_("The email provider could not send to this address (%(status)s).")
-        % {"status": status.status},
+        reason=reason_stored("provider_not_sent_to_address", status=status.status),
     )
 
 
@@ -162,24 +151,18 @@ def api_failure(error: AnymailAPIError, label: str) -> TransportError:
     code = str(error_part(body).get("code") or error_part(body).get("Code") or "")
     if status in CREDENTIAL_STATUSES or code in CREDENTIAL_CODES:
         return TransportError(
-            _(
-                "%(provider)s refused Porto's credentials (%(reason)s): the API key in the server "
-                "settings must be fixed. This email was not sent; send it again afterwards."
-            )
-            % {"provider": label, "reason": code or f"HTTP {status}"},
+            reason_stored("provider_credentials", provider=label, reason=code or f"HTTP {status}"),
             permanent=True,
             code=str(status or code),
         )
     if status is None or status == 429 or status >= 500 or code in BUSY_CODES:
         return TransportError(
-            _("The email provider is not reachable or busy (%(reason)s); trying again later.")
-            % {"reason": code or status or first_line(error)},
+            reason_stored("provider_busy", reason=str(code or status or first_line(error))),
             permanent=False,
             code=str(status or ""),
         )
     return TransportError(
-        _("The email provider refused the email (HTTP %(code)d): %(reason)s")
-        % {"code": status, "reason": provider_message(error, body)},
+        reason_stored("provider_refused_email", code=status, reason=provider_message(error, body)),
         permanent=True,
         code=str(status),
     )

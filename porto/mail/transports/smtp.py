@@ -15,18 +15,11 @@ import ssl
 from functools import cache
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from porto.lib.headers import envelope_address, message_needs_smtputf8, needs_smtputf8
-from porto.lib.smtp import (
-    SmtpConfig,
-    SmtpFailure,
-    default_ssl_context,
-    describe_recipient_refusal,
-    reply_text,
-    smtp_open,
-)
+from porto.lib.smtp import SmtpConfig, SmtpFailure, default_ssl_context, reply_text, smtp_open
 from porto.mail.compose import as_bytes
+from porto.mail.reasons import Refusal, failure_describe, reason_stored
 from porto.mail.sources import email_settings_for
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
@@ -73,7 +66,9 @@ class SmtpTransport(Transport):
             return smtp_open(self.config, context)
         except SmtpFailure as failure:
             raise TransportError(
-                failure.message, permanent=failure.permanent, code=str(failure.code or "")
+                reason_stored("smtp_session_failed", reason=failure.message),
+                permanent=failure.permanent,
+                code=str(failure.code or ""),
             ) from failure
 
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
@@ -83,15 +78,13 @@ class SmtpTransport(Transport):
         except smtplib.SMTPServerDisconnected as error:
             self._drop(session)
             raise TransportError(
-                _("%(where)s closed the connection before accepting the email; trying again later.")
-                % {"where": self.where},
+                reason_stored("smtp_disconnected", where=self.where),
                 permanent=False,
             ) from error
         except (TimeoutError, OSError) as error:
             self._drop(session)
             raise TransportError(
-                _("The connection to %(where)s failed (%(reason)s); trying again later.")
-                % {"where": self.where, "reason": error},
+                reason_stored("smtp_connection_failed", where=self.where, reason=str(error)),
                 permanent=False,
             ) from error
         except BaseException:
@@ -169,12 +162,13 @@ def hand_off(session: smtplib.SMTP, outbound: Outbound, where: str) -> dict[str,
 
 
 def refusal(code: int, reply: bytes | str) -> RecipientResult:
-    return RecipientResult(
-        accepted=False,
-        permanent=code >= 500,
-        code=str(code),
-        reason=describe_recipient_refusal(code, reply),
+    permanent = code >= 500
+    reason, _code = failure_describe(
+        reply_text(reply),
+        refusal=Refusal.BOUNCE if permanent else Refusal.DELAY,
+        basic_code=code,
     )
+    return RecipientResult(accepted=False, permanent=permanent, code=str(code), reason=reason)
 
 
 def session_offers_smtputf8(session: smtplib.SMTP) -> bool:
@@ -187,14 +181,7 @@ def _smtputf8(session: smtplib.SMTP, outbound: Outbound, where: str) -> bool:
     addresses = [outbound.sender, *outbound.recipients]
     needed = message_needs_smtputf8(outbound.message) or any(map(needs_smtputf8, addresses))
     if needed and not session_offers_smtputf8(session):
-        raise TransportError(
-            _(
-                "%(where)s does not accept addresses with accents or other non-ASCII letters "
-                "before the @ (SMTPUTF8): use another address for this recipient."
-            )
-            % {"where": where},
-            permanent=True,
-        )
+        raise TransportError(reason_stored("smtp_no_smtputf8", where=where), permanent=True)
     return needed
 
 
@@ -214,8 +201,9 @@ def _mail_from(
     if code != 250:
         session.rset()
         raise TransportError(
-            _("The SMTP server refused the sender address %(sender)s (%(code)d %(reply)s).")
-            % {"sender": outbound.sender, "code": code, "reply": reply_text(reply)},
+            reason_stored(
+                "smtp_sender_refused", sender=outbound.sender, code=code, reply=reply_text(reply)
+            ),
             permanent=code >= 500,
             code=str(code),
         )
@@ -229,8 +217,7 @@ def _data(session: smtplib.SMTP, data: bytes, where: str) -> tuple[int, bytes | 
         code, reply = error.smtp_code, error.smtp_error
     if code != 250:
         raise TransportError(
-            _("%(where)s refused the message itself (%(code)d %(reply)s).")
-            % {"where": where, "code": code, "reply": reply_text(reply)},
+            reason_stored("smtp_message_refused", where=where, code=code, reply=reply_text(reply)),
             permanent=code >= 500,
             code=str(code),
         )

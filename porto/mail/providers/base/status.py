@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import requests
 from django.utils.translation import gettext as _
 
-from porto.mail.feedback.reasons import Refusal, failure_describe
+from porto.mail.reasons import Refusal, failure_describe
 from porto.mail.status import FAILURE_TYPES, Event, EventType
 
 TIMEOUT = 15  # seconds per HTTP request

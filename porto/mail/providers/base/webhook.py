@@ -21,8 +21,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from porto.mail.feedback.pixel import classify_open
-from porto.mail.feedback.reasons import COMPLAINED, Refusal, failure_describe
 from porto.mail.message_ids import message_id_normalise
+from porto.mail.reasons import COMPLAINED, Refusal, failure_describe, reason_stored
 from porto.mail.status import FAILURE_TYPES, Event, EventType
 
 # Events that say nothing about whether this email reached this recipient.
@@ -191,7 +191,8 @@ class WebhookParser:
         self, kind: Kind, at: dt.datetime, tracking: AnymailTrackingEvent, detail: Mapping
     ) -> Event:
         assert kind.type is not None
-        reason, code, machine = "", "", False
+        reason: Any = ""  # a stored reason (porto.mail.reasons)
+        code, machine = "", False
         if kind.type in FAILURE_TYPES or kind.type == EventType.DEFERRED:
             basic, enhanced = self.codes(detail)
             reason, code = failure_describe(
@@ -204,7 +205,7 @@ class WebhookParser:
         elif kind.type in (EventType.OPENED, EventType.CLICKED):
             machine, reason = self._open(kind, tracking, detail)
         elif kind.type == EventType.COMPLAINED:
-            reason = _(COMPLAINED)
+            reason = reason_stored(COMPLAINED)
         return Event(kind.type, at, kind.permanent, machine, reason, code)
 
     def _open(
