@@ -1,5 +1,7 @@
-// The send pop-up: chips, Cc/Bcc toggle, email text switch, format check, attachments with
-// the limits, submit once, focus kept inside the dialog and given back to the Send button.
+// The send pop-up: chips, Cc/Bcc toggle, email text switch, format check, attachments, submit
+// once, focus kept inside the dialog and given back to the Send button. The limits and their
+// messages come from the server (porto.mail.send.limits, rendered as #send-limits), so the
+// browser refuses the same input with the same words as the server.
 (function () {
   "use strict";
   var dialog = document.getElementById("send-dialog");
@@ -15,10 +17,13 @@
   var files = new DataTransfer();
   var filled = { subject: subject.value, body: body.value };
   var currentText = textSelect.value;
+  var limits = JSON.parse(document.getElementById("send-limits").textContent);
 
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (_m, key) { return values[key]; });
+  // The server's messages use Python's %(name)s / %(name)d placeholders.
+  function message(key, values) {
+    return limits.messages[key].replace(/%\((\w+)\)[sd]/g, function (_m, name) { return String(values[name]); });
   }
+  function chars(text) { return Array.from(text).length; }  // code points, as Python counts
   function size(bytes) {
     return bytes >= 1048576 ? (bytes / 1048576).toFixed(2) + " MB" : Math.round(bytes / 1024) + " KB";
   }
@@ -115,16 +120,44 @@
   });
 
   // Attachments: picker and drag-and-drop, limits checked here and again on the server.
+  function extensionOf(name) { var dot = name.lastIndexOf("."); return dot < 0 ? "" : name.slice(dot).toLowerCase(); }
   function fileProblems() {
-    var problems = [], total = 0;
-    var maxFiles = +form.dataset.maxFiles, maxFile = +form.dataset.maxFileBytes, maxTotal = +form.dataset.maxTotalBytes;
-    if (files.files.length > maxFiles) problems.push(fmt(form.dataset.msgTooMany, { count: files.files.length }));
-    Array.prototype.forEach.call(files.files, function (f) {
-      total += f.size;
-      if (f.size > maxFile) problems.push(fmt(form.dataset.msgTooBig, { name: f.name, size: size(f.size) }));
+    var problems = [], total = 0, list = Array.prototype.slice.call(files.files);
+    if (list.length > limits.max_attachments) problems.push(message("too_many_attachments", { count: list.length, max: limits.max_attachments }));
+    list.forEach(function (f) { total += f.size; });
+    if (total > limits.max_total_bytes) problems.push(message("attachments_too_big", { size: size(total), max: limits.max_total_size }));
+    list.forEach(function (f) {
+      var ext = extensionOf(f.name);
+      if (limits.blocked_extensions.indexOf(ext) >= 0) problems.push(message("blocked_extension", { name: f.name, ext: ext }));
+      else if (f.size > limits.max_attachment_bytes) problems.push(message("attachment_too_big", { name: f.name, size: size(f.size), max: limits.max_attachment_size }));
     });
-    if (total > maxTotal) problems.push(fmt(form.dataset.msgTotal, { size: size(total) }));
     return problems;
+  }
+  function recipientProblems() {
+    var to = Array.prototype.map.call(chips.querySelectorAll("input"), function (i) { return i.value.trim(); });
+    var copies = [document.getElementById("id_cc").value, document.getElementById("id_bcc").value].join(",").split(/[,;]/);
+    var all = {};
+    to.concat(copies).forEach(function (a) { a = a.trim().toLowerCase(); if (a) all[a] = true; });
+    var count = Object.keys(all).length, problems = [];
+    if (!to.filter(Boolean).length) problems.push(message("no_recipient", {}));
+    if (count > limits.max_recipients) problems.push(message("too_many_recipients", { max: limits.max_recipients, count: count }));
+    return problems;
+  }
+  function textProblems(text, emptyKey, longKey, max) {
+    text = text.trim();
+    if (!text) return [message(emptyKey, {})];
+    if (chars(text) > max) return [message(longKey, { count: chars(text), max: max })];
+    return [];
+  }
+  function problems() {
+    var found = {
+      to: recipientProblems(),
+      subject: textProblems(subject.value, "no_subject", "subject_too_long", limits.max_subject_chars),
+      body: textProblems(body.value.replace(/\r\n/g, "\n"), "no_body", "body_too_long", limits.max_body_chars),
+      attachments: fileProblems()
+    };
+    Object.keys(found).forEach(function (name) { if (!found[name].length) delete found[name]; });
+    return found;
   }
   function renderFiles() {
     fileInput.files = files.files;
@@ -175,8 +208,8 @@
     event.preventDefault();
     if (submit.disabled) return;
     clearErrors();
-    var problems = fileProblems();
-    if (problems.length) { showErrors({ attachments: problems }); return; }
+    var found = problems();
+    if (Object.keys(found).length) { showErrors(found); return; }
     submit.disabled = true;
     fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
