@@ -24,8 +24,9 @@
     return limits.messages[key].replace(/%\((\w+)\)[sd]/g, function (_m, name) { return String(values[name]); });
   }
   function chars(text) { return Array.from(text).length; }  // code points, as Python counts
-  function size(bytes) {
-    return bytes >= 1048576 ? (bytes / 1048576).toFixed(2) + " MB" : Math.round(bytes / 1024) + " KB";
+  function size(bytes) {  // as porto.mail.send.limits.human_size
+    if (bytes >= 1048576) return limits.units.MB.replace("%(size)s", (bytes / 1048576).toFixed(2));
+    return limits.units.KB.replace("%(size)s", String(Math.round(bytes / 1024)));
   }
   function errorsFor(name) { return form.querySelector('[data-errors-for="' + name + '"]'); }
   function clearErrors() {

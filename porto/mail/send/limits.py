@@ -2,6 +2,8 @@
 renders ``browser_limits``) read them here, so every door refuses the same input with the same
 words. Imports nothing of ours: ``porto.mail.checks`` reads these too."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -47,16 +49,27 @@ def limit_message(key: str, **values: object) -> str:
     return str(MESSAGES[key]) % values
 
 
+UNITS: dict[str, Promise] = {
+    "MB": _("%(size)s MB"),
+    "KB": _("%(size)s KB"),
+}
+
+
 def human_size(size: int) -> str:
     """A file's size as the pop-up shows it (send.js ``size`` writes the same)."""
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.2f} MB"
-    return f"{size / 1024:.0f} KB"
+        return str(UNITS["MB"]) % {"size": _half_up(Decimal(size) / 1024 / 1024, "0.01")}
+    return str(UNITS["KB"]) % {"size": _half_up(Decimal(size) / 1024, "1")}
+
+
+def _half_up(value: Decimal, step: str) -> Decimal:
+    # Halves round up, as JavaScript's toFixed and Math.round do: both sides print one size.
+    return value.quantize(Decimal(step), rounding=ROUND_HALF_UP)
 
 
 def size_limit(size: int) -> str:
     """A limit in whole megabytes: "5 MB"."""
-    return f"{size // (1024 * 1024)} MB"
+    return str(UNITS["MB"]) % {"size": size // (1024 * 1024)}
 
 
 def browser_limits() -> dict:
@@ -72,4 +85,5 @@ def browser_limits() -> dict:
         "max_total_size": size_limit(MAX_TOTAL_BYTES),
         "blocked_extensions": sorted(BLOCKED_EXTENSIONS),
         "messages": {key: str(message) for key, message in MESSAGES.items()},
+        "units": {key: str(unit) for key, unit in UNITS.items()},
     }
