@@ -104,6 +104,7 @@
         if (data.errors) return;
         subject.value = data.subject; body.value = data.body;
         filled = { subject: data.subject, body: data.body };
+        renderPreview();
         currentText = textSelect.value;
       });
   });
@@ -177,6 +178,7 @@
       li.appendChild(remove); list.appendChild(li);
     });
     errorsFor("attachments").textContent = fileProblems().join(" ");
+    renderPreview();
   }
   function addFiles(list) { Array.prototype.forEach.call(list, function (f) { files.items.add(f); }); renderFiles(); }
   fileInput.addEventListener("change", function () {
@@ -190,8 +192,8 @@
 
   // Preview: what the recipient will read (text only; the HTML part is made from it).
   var preview = document.getElementById("send-preview");
+  // Kept up to date while closed too, so opening it shows the current state at once.
   function renderPreview() {
-    if (!preview.open) return;
     var to = Array.prototype.map.call(chips.querySelectorAll("input"), function (i) { return i.value; });
     var format = form.querySelector('input[name="file_format"]:checked');
     var names = [format ? format.parentElement.textContent.trim() : ""];
@@ -203,6 +205,9 @@
   }
   preview.addEventListener("toggle", renderPreview);
   form.addEventListener("input", renderPreview);
+  form.addEventListener("change", renderPreview);
+  form.addEventListener("click", function () { window.setTimeout(renderPreview); });
+  renderPreview();
 
   // Submit once: disabled while sending; the idempotency key makes a second POST harmless.
   form.addEventListener("submit", function (event) {
