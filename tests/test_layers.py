@@ -63,9 +63,6 @@ MAIL_MODELS_MAY_IMPORT = {
 # Modules a task module may be imported by: the callers that enqueue (views, commands) and
 # other task modules.
 ENQUEUE_CALLERS_SUFFIXES = ("views", "tracking_views")
-# Services that still enqueue, being changed to return their rows to the caller (the send
-# path work); drop an entry then (test_the_enqueue_exceptions_are_still_needed fails).
-STILL_ENQUEUING = {"porto.mail.requests"}
 
 
 @dataclass(frozen=True)
@@ -407,15 +404,8 @@ def test_tasks_are_on_top_no_service_imports_a_task_module(graph):
         if module not in TASK_MODULES
         and not module.rsplit(".", 1)[-1].endswith(ENQUEUE_CALLERS_SUFFIXES)
         and ".management.commands." not in module
-        and module not in STILL_ENQUEUING
     }
     assert services == {}
-
-
-def test_the_enqueue_exceptions_are_still_needed(graph):
-    assert {module for module in STILL_ENQUEUING if graph[module] & TASK_MODULES} == (
-        STILL_ENQUEUING
-    )
 
 
 @pytest.mark.parametrize(
@@ -424,6 +414,7 @@ def test_the_enqueue_exceptions_are_still_needed(graph):
         ("porto.mail.delivery", "porto.mail.tasks"),
         ("porto.mail.feedback.webhooks", "porto.mail.tasks"),
         ("porto.mail.feedback.refresh.services", "porto.mail.feedback.tasks"),
+        ("porto.mail.requests", "porto.mail.tasks"),
     ],
 )
 def test_the_services_named_in_the_layering_issue_do_not_reach_their_tasks(

@@ -1,5 +1,6 @@
-"""Reads for the pages: the send pop-up's choices, a document's emails and the overview with
-each document's latest email status (a fixed number of queries per page)."""
+"""Reads for the pages: a document's emails, the overview with each document's latest email
+status (a fixed number of queries per page) and the bulk send's summary. The send pop-up's
+defaults are ``porto.mail.send.defaults.send_defaults``."""
 
 import datetime
 from dataclasses import dataclass
@@ -12,31 +13,12 @@ from django.utils import timezone
 from porto.accounts.models import Company
 from porto.documents import selectors as document_selectors
 from porto.documents.models import Document
-from porto.emailtexts.models import EmailText
-from porto.emailtexts.services import email_text_for, email_texts_ensure_defaults
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient
 from porto.mail.reasons import reason_render
-from porto.mail.requests import bulk_send, recipient_language
+from porto.mail.requests import bulk_send
 from porto.mail.status import Badge, EmailStatus, Status
 
 EMAIL_STATUSES = [s.value for s in Status]
-
-
-# The send pop-up
-
-
-def send_texts(document: Document) -> list[EmailText]:
-    """The company's texts for the document's kind, every language."""
-    email_texts_ensure_defaults(document.company)
-    return list(
-        EmailText.objects.filter(company=document.company, kind=document.kind).order_by(
-            "language", "-is_default", "name"
-        )
-    )
-
-
-def default_text(document: Document) -> EmailText:
-    return email_text_for(document.company, document.kind, recipient_language(document))
 
 
 # A document's emails
@@ -160,8 +142,8 @@ class BulkPlan:
 
 def bulk_plan(company: Company, document_ids: list[int]) -> BulkPlan:
     """What ``bulk_send`` would do, without doing it: the service plans inside a transaction
-    that is rolled back (no row stays, no wake-up fires), so the summary and the real send
-    follow the same rules."""
+    that is rolled back (no row stays; the service never enqueues), so the summary and the
+    real send follow the same rules."""
     with transaction.atomic():
         try:
             job = bulk_send(company, document_ids)

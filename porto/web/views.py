@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,12 +18,13 @@ from porto.accounts import access
 from porto.clients.models import Client
 from porto.documents.models import UBL_KINDS, Document, DocumentKind
 from porto.documents.rendering.files import document_files
-from porto.emailsettings.selectors import email_settings_for
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_render
-from porto.mail.models import BulkJob, FileFormat
-from porto.mail.requests import bulk_send, recipient_language
+from porto.mail.models import BulkJob
+from porto.mail.requests import SendRequest, bulk_send, recipient_language
+from porto.mail.send.defaults import SendDefaults, send_defaults
 from porto.mail.status import status_choices
+from porto.mail.tasks import wake_on_commit
 from porto.web import selectors, services
 from porto.web.forms import SendForm
 
@@ -82,36 +84,23 @@ def _document(request: HttpRequest, pk: int) -> Document:
     return access.company_object_or_404(request, queryset.prefetch_related("lines"), pk=pk)
 
 
-def send_form(document: Document, data=None, files=None) -> SendForm:
-    texts = selectors.send_texts(document)
-    form = SendForm(data, files, document=document, texts=texts)
-    if data is None:
-        form.initial.update(send_initial(document))
-    return form
-
-
-def send_initial(document: Document) -> dict:
-    text = selectors.default_text(document)
-    rendered = email_text_render(text, document, recipient_language(document))
-    settings_format = email_settings_for(document.company).default_format
+def send_initial(defaults: SendDefaults) -> dict:
     return {
-        "email_text": text.pk,
-        "subject": rendered.subject,
-        "body": rendered.body_text,
-        "file_format": settings_format if document.kind in UBL_KINDS else FileFormat.PDF,
+        "email_text": defaults.email_text_id,
+        "subject": defaults.subject,
+        "body": defaults.body,
+        "file_format": defaults.file_format,
     }
 
 
-def detail_context(document: Document, form: SendForm) -> dict:
-    client = document.client
-    addresses = list(client.emails.all()) if client else []
-    to = form.data.getlist("to") if form.is_bound else [a.address for a in addresses[:1]]  # type: ignore[attr-defined]
+def detail_context(document: Document, form: SendForm, defaults: SendDefaults) -> dict:
+    to = form.data.getlist("to") if form.is_bound else defaults.to  # type: ignore[attr-defined]
     return {
         "document": document,
         "totals": document.compute_totals(),
         "form": form,
+        "send": defaults,
         "to_chips": to,
-        "addresses": addresses,
         "ubl": document.kind in UBL_KINDS,
     }
 
@@ -119,7 +108,9 @@ def detail_context(document: Document, form: SendForm) -> dict:
 @login_required
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(request, pk)
-    context = detail_context(document, send_form(document))
+    defaults = send_defaults(document, request.user)
+    form = SendForm(document=document, initial=send_initial(defaults))
+    context = detail_context(document, form, defaults)
     context["open_send"] = request.GET.get("send") == "1"
     return render(request, "web/document_detail.html", context)
 
@@ -128,18 +119,30 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def deliver_on_commit(email_ids: list[int]) -> None:
+    """The pages' one wake-up of delivery: after the commit of the rows it wakes for."""
+    wake_on_commit(email_ids)
+
+
+def email_send_and_deliver(key: str, send_request: SendRequest) -> None:
+    with transaction.atomic():
+        email, sent_now = services.email_send_once(key, send_request)
+        if sent_now and email is not None:
+            deliver_on_commit([email.pk])
+
+
 @login_required
 @require_POST
 def document_send(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(request, pk)
-    form = send_form(document, request.POST, request.FILES)
+    form = SendForm(request.POST, request.FILES, document=document)
     if form.is_valid():
         try:
-            services.email_send_once(
+            email_send_and_deliver(
                 form.cleaned_data["idempotency_key"], form.send_request(request.user)
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form.add_problems(error)
     if form.is_valid():
         target = reverse("document", args=[document.pk])
         if wants_json(request):
@@ -148,7 +151,8 @@ def document_send(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(target)
     if wants_json(request):
         return JsonResponse({"ok": False, "errors": form.errors}, status=400)
-    context = detail_context(document, form) | {"open_send": True}
+    defaults = send_defaults(document, request.user)
+    context = detail_context(document, form, defaults) | {"open_send": True}
     return render(request, "web/document_detail.html", context, status=400)
 
 
@@ -217,7 +221,9 @@ def bulk_summary(request: HttpRequest) -> HttpResponse:
 def bulk_start(request: HttpRequest) -> HttpResponse:
     company = access.current_company(request)
     try:
-        job = bulk_send(company, selected_ids(request), created_by=request.user)
+        with transaction.atomic():
+            job = bulk_send(company, selected_ids(request), created_by=request.user)
+            deliver_on_commit(list(job.emails.values_list("pk", flat=True)))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("documents")

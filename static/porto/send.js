@@ -1,5 +1,7 @@
-// The send pop-up: chips, Cc/Bcc toggle, email text switch, format check, attachments with
-// the limits, submit once, focus kept inside the dialog and given back to the Send button.
+// The send pop-up: chips, Cc/Bcc toggle, email text switch, format check, attachments, submit
+// once, focus kept inside the dialog and given back to the Send button. The limits and their
+// messages come from the server (porto.mail.send.limits, rendered as #send-limits), so the
+// browser refuses the same input with the same words as the server.
 (function () {
   "use strict";
   var dialog = document.getElementById("send-dialog");
@@ -15,12 +17,16 @@
   var files = new DataTransfer();
   var filled = { subject: subject.value, body: body.value };
   var currentText = textSelect.value;
+  var limits = JSON.parse(document.getElementById("send-limits").textContent);
 
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (_m, key) { return values[key]; });
+  // The server's messages use Python's %(name)s / %(name)d placeholders.
+  function message(key, values) {
+    return limits.messages[key].replace(/%\((\w+)\)[sd]/g, function (_m, name) { return String(values[name]); });
   }
-  function size(bytes) {
-    return bytes >= 1048576 ? (bytes / 1048576).toFixed(2) + " MB" : Math.round(bytes / 1024) + " KB";
+  function chars(text) { return Array.from(text).length; }  // code points, as Python counts
+  function size(bytes) {  // as porto.mail.send.limits.human_size
+    if (bytes >= 1048576) return limits.units.MB.replace("%(size)s", (bytes / 1048576).toFixed(2));
+    return limits.units.KB.replace("%(size)s", String(Math.round(bytes / 1024)));
   }
   function errorsFor(name) { return form.querySelector('[data-errors-for="' + name + '"]'); }
   function clearErrors() {
@@ -98,6 +104,7 @@
         if (data.errors) return;
         subject.value = data.subject; body.value = data.body;
         filled = { subject: data.subject, body: data.body };
+        renderPreview();
         currentText = textSelect.value;
       });
   });
@@ -115,16 +122,44 @@
   });
 
   // Attachments: picker and drag-and-drop, limits checked here and again on the server.
+  function extensionOf(name) { var dot = name.lastIndexOf("."); return dot < 0 ? "" : name.slice(dot).toLowerCase(); }
   function fileProblems() {
-    var problems = [], total = 0;
-    var maxFiles = +form.dataset.maxFiles, maxFile = +form.dataset.maxFileBytes, maxTotal = +form.dataset.maxTotalBytes;
-    if (files.files.length > maxFiles) problems.push(fmt(form.dataset.msgTooMany, { count: files.files.length }));
-    Array.prototype.forEach.call(files.files, function (f) {
-      total += f.size;
-      if (f.size > maxFile) problems.push(fmt(form.dataset.msgTooBig, { name: f.name, size: size(f.size) }));
+    var problems = [], total = 0, list = Array.prototype.slice.call(files.files);
+    if (list.length > limits.max_attachments) problems.push(message("too_many_attachments", { count: list.length, max: limits.max_attachments }));
+    list.forEach(function (f) { total += f.size; });
+    if (total > limits.max_total_bytes) problems.push(message("attachments_too_big", { size: size(total), max: limits.max_total_size }));
+    list.forEach(function (f) {
+      var ext = extensionOf(f.name);
+      if (limits.blocked_extensions.indexOf(ext) >= 0) problems.push(message("blocked_extension", { name: f.name, ext: ext }));
+      else if (f.size > limits.max_attachment_bytes) problems.push(message("attachment_too_big", { name: f.name, size: size(f.size), max: limits.max_attachment_size }));
     });
-    if (total > maxTotal) problems.push(fmt(form.dataset.msgTotal, { size: size(total) }));
     return problems;
+  }
+  function recipientProblems() {
+    var to = Array.prototype.map.call(chips.querySelectorAll("input"), function (i) { return i.value.trim(); });
+    var copies = [document.getElementById("id_cc").value, document.getElementById("id_bcc").value].join(",").split(/[,;]/);
+    var all = {};
+    to.concat(copies).forEach(function (a) { a = a.trim().toLowerCase(); if (a) all[a] = true; });
+    var count = Object.keys(all).length, problems = [];
+    if (!to.filter(Boolean).length) problems.push(message("no_recipient", {}));
+    if (count > limits.max_recipients) problems.push(message("too_many_recipients", { max: limits.max_recipients, count: count }));
+    return problems;
+  }
+  function textProblems(text, emptyKey, longKey, max) {
+    text = text.trim();
+    if (!text) return [message(emptyKey, {})];
+    if (chars(text) > max) return [message(longKey, { count: chars(text), max: max })];
+    return [];
+  }
+  function problems() {
+    var found = {
+      to: recipientProblems(),
+      subject: textProblems(subject.value, "no_subject", "subject_too_long", limits.max_subject_chars),
+      body: textProblems(body.value.replace(/\r\n/g, "\n"), "no_body", "body_too_long", limits.max_body_chars),
+      attachments: fileProblems()
+    };
+    Object.keys(found).forEach(function (name) { if (!found[name].length) delete found[name]; });
+    return found;
   }
   function renderFiles() {
     fileInput.files = files.files;
@@ -143,6 +178,7 @@
       li.appendChild(remove); list.appendChild(li);
     });
     errorsFor("attachments").textContent = fileProblems().join(" ");
+    renderPreview();
   }
   function addFiles(list) { Array.prototype.forEach.call(list, function (f) { files.items.add(f); }); renderFiles(); }
   fileInput.addEventListener("change", function () {
@@ -156,8 +192,8 @@
 
   // Preview: what the recipient will read (text only; the HTML part is made from it).
   var preview = document.getElementById("send-preview");
+  // Kept up to date while closed too, so opening it shows the current state at once.
   function renderPreview() {
-    if (!preview.open) return;
     var to = Array.prototype.map.call(chips.querySelectorAll("input"), function (i) { return i.value; });
     var format = form.querySelector('input[name="file_format"]:checked');
     var names = [format ? format.parentElement.textContent.trim() : ""];
@@ -169,14 +205,17 @@
   }
   preview.addEventListener("toggle", renderPreview);
   form.addEventListener("input", renderPreview);
+  form.addEventListener("change", renderPreview);
+  form.addEventListener("click", function () { window.setTimeout(renderPreview); });
+  renderPreview();
 
   // Submit once: disabled while sending; the idempotency key makes a second POST harmless.
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (submit.disabled) return;
     clearErrors();
-    var problems = fileProblems();
-    if (problems.length) { showErrors({ attachments: problems }); return; }
+    var found = problems();
+    if (Object.keys(found).length) { showErrors(found); return; }
     submit.disabled = true;
     fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {

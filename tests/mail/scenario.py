@@ -8,9 +8,12 @@ import sys
 
 
 def seed(count: int) -> dict:
+    from django.db import transaction
+
     from porto.documents.models import RenderedFile
     from porto.documents.rendering.files import rendered_file_store
     from porto.mail.requests import bulk_send
+    from porto.mail.tasks import wake_on_commit
     from tests.factories import make_company, make_finalized_in_bulk
     from tests.mail.conftest import small_pdf
 
@@ -18,7 +21,9 @@ def seed(count: int) -> dict:
     documents = make_finalized_in_bulk(company, count, clients=30)
     for document in documents:  # pre-rendered files: each document its own bytes
         rendered_file_store(document, RenderedFile.Format.PDF, small_pdf(document.number))
-    job = bulk_send(company, [d.pk for d in documents])
+    with transaction.atomic():  # as the bulk send page does: rows and wake-ups commit together
+        job = bulk_send(company, [d.pk for d in documents])
+        wake_on_commit(list(job.emails.values_list("pk", flat=True)))
     return {"job": job.pk, "queued": job.counts()["queued"]}
 
 

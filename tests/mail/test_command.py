@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django_tasks_db.models import DBTaskResult
 
 from porto.documents.models import DocumentKind
 from porto.mail.models import OutgoingEmail
@@ -17,6 +18,17 @@ def test_the_command_queues_the_document(invoice, capsys):
         "compta@cafe-elysee.example"
     ]
     assert f"Queued email {email.pk}" in capsys.readouterr().out
+
+
+def test_the_command_wakes_delivery_once_after_the_commit(
+    invoice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("send_document", invoice.number, "--to", "compta@cafe-elysee.example")
+    email = OutgoingEmail.objects.get()
+    assert len(callbacks) == 1
+    [task] = DBTaskResult.objects.all()
+    assert task.args_kwargs["args"] == [[email.pk]]
 
 
 def test_the_command_lists_every_problem(company):

@@ -3,6 +3,7 @@ problem with nothing written."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from porto.clients.models import ClientEmail
@@ -10,6 +11,7 @@ from porto.documents.models import DocumentKind
 from porto.mail.checks import MAX_ATTACHMENT_BYTES
 from porto.mail.models import Attachment, AttachmentBlob, OutgoingEmail, Recipient
 from porto.mail.requests import NewAttachment, SendRequest, email_send
+from porto.mail.tasks import wake_on_commit
 from tests.factories import make_document, make_finalized
 from tests.mail.conftest import small_pdf
 
@@ -25,10 +27,10 @@ def refused(request: SendRequest) -> list[str]:
     return caught.value.messages
 
 
-def test_a_valid_request_writes_rows_attachments_and_the_task_in_one_go(
+def test_a_valid_request_writes_rows_and_attachments_and_enqueues_nothing(
     invoice, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         email = email_send(
             SendRequest(
                 document=invoice,
@@ -39,6 +41,16 @@ def test_a_valid_request_writes_rows_attachments_and_the_task_in_one_go(
     assert email.state == OutgoingEmail.State.QUEUED
     assert [a.filename for a in email.attachments.all()][1:] == ["photo.png"]
     assert email.attachments.count() == 2
+    assert callbacks == []
+    assert DBTaskResult.objects.count() == 0  # the caller wakes delivery, not the service
+
+
+def test_the_caller_wakes_delivery_with_the_rows_in_one_transaction(
+    invoice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
+        wake_on_commit([email.pk])
     [task] = DBTaskResult.objects.all()
     assert task.task_path == "porto.mail.tasks.deliver_emails"
     assert task.args_kwargs["args"] == [[email.pk]]

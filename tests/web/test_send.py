@@ -175,7 +175,9 @@ def test_a_draft_has_no_send_form_and_cannot_be_sent(owner_client, company, clie
     assert b"send-dialog" not in page.content
     response = send(owner_client, draft)
     assert response.status_code == 400
-    assert "Finalize the document" in " ".join(response.json()["errors"]["file_format"])
+    assert response.json()["errors"]["__all__"] == [
+        "Invoice is still a draft: finalize it before sending."
+    ]
 
 
 def test_the_page_prefills_the_clients_default_address_and_text(owner_client, invoice):

@@ -2,10 +2,12 @@
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from porto.documents.models import Document
-from porto.mail.models import FileFormat
+from porto.mail.models import FileFormat, OutgoingEmail
 from porto.mail.requests import SendRequest, email_send
+from porto.mail.tasks import wake_on_commit
 
 
 class Command(BaseCommand):
@@ -23,7 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args, number: str, to, cc, format, company, **options) -> None:
         document = find_document(number, company)
         try:
-            email = email_send(SendRequest(document=document, to=to, cc=cc, file_format=format))
+            email = send_and_deliver(
+                SendRequest(document=document, to=to, cc=cc, file_format=format)
+            )
         except ValidationError as error:
             raise CommandError(
                 "Not sent:\n" + "\n".join(f"- {m}" for m in error.messages)
@@ -34,6 +38,14 @@ class Command(BaseCommand):
                 f"(Message-ID <{email.message_id}>)."
             )
         )
+
+
+def send_and_deliver(request: SendRequest) -> OutgoingEmail:
+    """The rows and their wake-up commit together."""
+    with transaction.atomic():
+        email = email_send(request)
+        wake_on_commit([email.pk])
+    return email
 
 
 def find_document(number: str, company: str | None) -> Document:

@@ -1,0 +1,89 @@
+"""The limits of one email, in one table. The checks, the send form and the browser (the pop-up
+renders ``browser_limits``) read them here, so every door refuses the same input with the same
+words. Imports nothing of ours: ``porto.mail.checks`` reads these too."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+MAX_RECIPIENTS = 50
+MAX_SUBJECT_CHARS = 255
+MAX_BODY_CHARS = 20_000
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_TOTAL_BYTES = 25 * 1024 * 1024
+
+# Extensions refused whatever the content: they can run programs or scripts when opened.
+BLOCKED_EXTENSIONS = {
+    ".exe", ".com", ".bat", ".cmd", ".scr", ".pif", ".msi", ".msp", ".js", ".jse", ".vbs",
+    ".vbe", ".wsf", ".wsh", ".ps1", ".psm1", ".jar", ".app", ".dmg", ".sh", ".lnk", ".hta",
+    ".cpl", ".reg", ".iso", ".img", ".apk", ".html", ".htm", ".svg", ".docm", ".xlsm",
+    ".pptm",
+}  # fmt: skip
+
+# The messages of the limits, with %(name)s placeholders that Python and send.js both fill.
+MESSAGES: dict[str, Promise] = {
+    "no_recipient": _("Add at least one recipient in To."),
+    "too_many_recipients": _(
+        "An email can have at most %(max)d recipients; this one has %(count)d."
+    ),
+    "no_subject": _("Give the email a subject."),
+    "subject_too_long": _("The subject has %(count)d characters; keep it under %(max)d."),
+    "no_body": _("Write a message: the body cannot be empty."),
+    "body_too_long": _("The message has %(count)d characters; it can have at most %(max)d."),
+    "too_many_attachments": _(
+        "You added %(count)d attachments; an email can have at most %(max)d."
+    ),
+    "attachment_too_big": _("%(name)s is %(size)s; an attachment can be at most %(max)s."),
+    "attachments_too_big": _(
+        "The attachments add up to %(size)s; together they can be at most %(max)s."
+    ),
+    "blocked_extension": _(
+        "%(name)s cannot be attached: %(ext)s files can run programs or scripts."
+    ),
+}
+
+
+def limit_message(key: str, **values: object) -> str:
+    return str(MESSAGES[key]) % values
+
+
+UNITS: dict[str, Promise] = {
+    "MB": _("%(size)s MB"),
+    "KB": _("%(size)s KB"),
+}
+
+
+def human_size(size: int) -> str:
+    """A file's size as the pop-up shows it (send.js ``size`` writes the same)."""
+    if size >= 1024 * 1024:
+        return str(UNITS["MB"]) % {"size": _half_up(Decimal(size) / 1024 / 1024, "0.01")}
+    return str(UNITS["KB"]) % {"size": _half_up(Decimal(size) / 1024, "1")}
+
+
+def _half_up(value: Decimal, step: str) -> Decimal:
+    # Halves round up, as JavaScript's toFixed and Math.round do: both sides print one size.
+    return value.quantize(Decimal(step), rounding=ROUND_HALF_UP)
+
+
+def size_limit(size: int) -> str:
+    """A limit in whole megabytes: "5 MB"."""
+    return str(UNITS["MB"]) % {"size": size // (1024 * 1024)}
+
+
+def browser_limits() -> dict:
+    """The limits and their messages in the current language, for ``json_script``."""
+    return {
+        "max_recipients": MAX_RECIPIENTS,
+        "max_subject_chars": MAX_SUBJECT_CHARS,
+        "max_body_chars": MAX_BODY_CHARS,
+        "max_attachments": MAX_ATTACHMENTS,
+        "max_attachment_bytes": MAX_ATTACHMENT_BYTES,
+        "max_total_bytes": MAX_TOTAL_BYTES,
+        "max_attachment_size": size_limit(MAX_ATTACHMENT_BYTES),
+        "max_total_size": size_limit(MAX_TOTAL_BYTES),
+        "blocked_extensions": sorted(BLOCKED_EXTENSIONS),
+        "messages": {key: str(message) for key, message in MESSAGES.items()},
+        "units": {key: str(unit) for key, unit in UNITS.items()},
+    }
