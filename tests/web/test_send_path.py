@@ -122,7 +122,7 @@ def test_a_draft_is_refused_with_one_message_at_every_door(owner_client, company
     assert through_the_service(draft, {}) == expected
     assert through_the_page(owner_client, draft, {}) == expected
     job = bulk_send(company, [draft.pk])
-    assert [s["reason"] for s in job.skipped] == expected["__all__"]
+    assert [s["reason"]["params"]["problems"]["en"] for s in job.skipped] == expected["__all__"]
 
 
 def test_bulk_send_skips_a_bad_default_address_with_the_single_sends_message(company):
@@ -131,7 +131,7 @@ def test_bulk_send_skips_a_bad_default_address_with_the_single_sends_message(com
     prestore_pdf(document)
     single = send_problems(SendRequest(document=document, to=["compta@cafe-elysee"]))
     job = bulk_send(company, [document.pk])
-    assert [s["reason"] for s in job.skipped] == single["to"]
+    assert [s["reason"]["params"]["problems"]["en"] for s in job.skipped] == single["to"]
     assert not job.emails.exists()
 
 
