@@ -22,6 +22,7 @@ from porto.emailtexts.services import email_text_render
 from porto.mail.models import BulkJob, FileFormat
 from porto.mail.requests import bulk_send, recipient_language
 from porto.web import selectors, services
+from porto.web.email_views import timeline_context
 from porto.web.forms import SendForm
 
 PAGE_SIZE = 50
@@ -102,7 +103,7 @@ def detail_context(document: Document, form: SendForm) -> dict:
     client = document.client
     addresses = list(client.emails.all()) if client else []
     to = form.data.getlist("to") if form.is_bound else [a.address for a in addresses[:1]]  # type: ignore[attr-defined]
-    return {
+    return timeline_context(document) | {
         "document": document,
         "totals": document.compute_totals(),
         "form": form,
