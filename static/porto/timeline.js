@@ -56,14 +56,14 @@
     if (region && parts.length) { region.textContent = parts.join(" "); }
   }
 
-  function replace(html) {
+  function replace(html, remembered) {
     var current = section();
     if (!current) { return; }
     var holder = document.createElement("div");
     holder.innerHTML = html;
     var fresh = holder.querySelector("#mail-timeline");
     if (!fresh) { return; }
-    var spot = focusSpot(current);
+    var spot = remembered || focusSpot(current);
     var before = statuses(current);
     current.replaceWith(fresh);
     restoreFocus(fresh, spot);
@@ -92,11 +92,14 @@
     event.preventDefault();
     var button = form.querySelector("button");
     if (button.disabled) { return; }
+    var spot = focusSpot(section());  // before disabling the button takes the focus away
     button.disabled = true;  // a second click while the first is on its way asks nothing
     fetch(form.action, {
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" }
-    }).then(function (r) { return r.text(); }).then(replace).catch(function () { form.submit(); });
+    }).then(function (r) { return r.text(); })
+      .then(function (html) { replace(html, spot); })
+      .catch(function () { form.submit(); });
   });
 
   // Escape hides the details of the badge under the pointer or the focus; leaving shows
