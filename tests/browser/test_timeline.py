@@ -16,12 +16,6 @@ from tests.factories import make_client, make_company, make_email, make_finalize
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def no_worker(settings):
-    """Update status queues a task; no worker runs it here."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-
-
 @pytest.fixture
 def document():
     company = make_company("Acme BV")
