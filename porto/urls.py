@@ -10,7 +10,6 @@ urlpatterns = [
     path("settings/email/", include("porto.emailsettings.urls")),
     path("settings/email-texts/", include("porto.emailtexts.urls")),
     path("sandbox/", include("porto.sandbox.urls")),
-    path("emails/", include("porto.mail.urls")),
     path("", include("porto.mail.webhook_urls")),
     path("", include("porto.web.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from porto.web import views
+from porto.web import email_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,4 +27,11 @@ urlpatterns = [
     path("clients/", views.client_list, name="clients"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("company/switch/", views.company_switch, name="company_switch"),
+    path("emails/<int:pk>/update-status/", email_views.email_refresh, name="email_refresh"),
+    path("emails/<int:pk>/proof.pdf", email_views.email_proof, name="email_proof"),
+    path(
+        "emails/documents/<int:pk>/timeline/",
+        email_views.document_timeline,
+        name="document_timeline",
+    ),
 ]

@@ -26,6 +26,7 @@ from porto.mail.send.defaults import SendDefaults, send_defaults
 from porto.mail.status import status_choices
 from porto.mail.tasks import wake_on_commit
 from porto.web import selectors, services
+from porto.web.email_views import timeline_context
 from porto.web.forms import SendForm
 
 PAGE_SIZE = 50
@@ -95,7 +96,7 @@ def send_initial(defaults: SendDefaults) -> dict:
 
 def detail_context(document: Document, form: SendForm, defaults: SendDefaults) -> dict:
     to = form.data.getlist("to") if form.is_bound else defaults.to  # type: ignore[attr-defined]
-    return {
+    return timeline_context(document) | {
         "document": document,
         "totals": document.compute_totals(),
         "form": form,

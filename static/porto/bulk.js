@@ -1,10 +1,21 @@
 // Bulk send progress: polls the job's counts until nothing is left in the outbox, then lists
-// every document's result.
+// every document's result. A screen reader hears the start and the end once each, not the
+// counts every second.
 (function () {
   "use strict";
   var root = document.getElementById("bulk-job");
   if (!root) return;
   var bar = document.getElementById("bulk-progress");
+  var announced = root.querySelector("#bulk-announce");
+  function announce(text) {
+    var line = document.createElement("p");
+    line.textContent = text;
+    announced.appendChild(line);
+  }
+  function doneText(c) {
+    return root.dataset.announceDone.replace("%(sent)s", c.sent)
+      .replace("%(failed)s", c.failed).replace("%(skipped)s", c.skipped);
+  }
   var labels = { sent: root.dataset.labelSent, failed: root.dataset.labelFailed, skipped: root.dataset.labelSkipped };
   function show(data) {
     var c = data.counts;
@@ -15,6 +26,7 @@
     bar.max = c.requested; bar.value = c.sent + c.failed + c.skipped;
     if (!data.done) return false;
     document.getElementById("bulk-done").hidden = false;
+    announce(doneText(c));
     var body = document.getElementById("bulk-results");
     body.textContent = "";
     data.results.forEach(function (r) {
@@ -33,5 +45,6 @@
       .then(function (data) { if (!show(data)) setTimeout(poll, 1000); })
       .catch(function () { setTimeout(poll, 3000); });
   }
+  announce(root.dataset.announceStart);
   poll();
 })();

@@ -69,7 +69,7 @@
     var label = document.createElement("span"); label.textContent = address;
     var hidden = document.createElement("input"); hidden.type = "hidden"; hidden.name = "to"; hidden.value = address;
     var remove = document.createElement("button"); remove.type = "button"; remove.className = "chip-remove";
-    remove.setAttribute("aria-label", opener.dataset.removeLabel ? opener.dataset.removeLabel + " " + address : "× " + address);
+    remove.setAttribute("aria-label", opener.dataset.removeLabel + " " + address);
     remove.textContent = "×";
     li.append(label, hidden, remove);
     chips.appendChild(li);
@@ -169,7 +169,7 @@
       var li = document.createElement("li");
       li.textContent = f.name + " (" + size(f.size) + ") ";
       var remove = document.createElement("button");
-      remove.type = "button"; remove.textContent = "×"; remove.setAttribute("aria-label", "× " + f.name);
+      remove.type = "button"; remove.textContent = "×"; remove.setAttribute("aria-label", opener.dataset.removeLabel + " " + f.name);
       remove.addEventListener("click", function () {
         var next = new DataTransfer();
         Array.prototype.forEach.call(files.files, function (g, i) { if (i !== index) next.items.add(g); });

@@ -1,10 +1,13 @@
-"""The email views of the document page: Update status, the timeline fragment (polled by the
-page), and the proof of sending. Each: access check, one service call, render."""
+"""The email pages of a document: its timeline (drawn on the document page and polled by it),
+Update status, and the proof of sending. Each: access check, one selector or service call,
+render. The webhooks and the tracking pixel are not pages: they live in ``porto.mail``."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +19,18 @@ from porto.mail.feedback.tasks import refresh_on_commit
 from porto.mail.models import OutgoingEmail
 from porto.mail.proof import email_proof_pdf
 from porto.mail.providers.base.status import RefreshRefused
+from porto.mail.timeline import document_timeline as timeline_of
+
+TIMELINE_TEMPLATE = "web/timeline.html"
+
+
+def timeline_context(document: Document) -> dict:
+    """What the timeline template needs: the entries and how often the page asks again."""
+    return {
+        "document": document,
+        "timeline": timeline_of(document, timezone.now()),
+        "timeline_refresh_seconds": settings.PORTO_TIMELINE_REFRESH_SECONDS,
+    }
 
 
 def _email_or_404(request: HttpRequest, pk: int) -> OutgoingEmail:
@@ -25,6 +40,10 @@ def _email_or_404(request: HttpRequest, pk: int) -> OutgoingEmail:
 
 def _is_fetch(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _asked() -> str:
+    return _("Porto is asking for the latest status; it shows here in a moment.")
 
 
 @login_required
@@ -38,8 +57,7 @@ def email_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     except RefreshRefused as refused:
         notice = refused.message
     if _is_fetch(request):
-        context = {"document": email.document, "notice": notice, "notice_email": email.pk}
-        return render(request, "mail/timeline.html", context, status=409 if notice else 200)
+        return _refreshed_timeline(request, email, notice)
     if notice:
         messages.error(request, notice)
     else:
@@ -47,15 +65,20 @@ def email_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("document", email.document_id)
 
 
-def _asked() -> str:
-    return _("Porto is asking for the latest status; it shows here in a moment.")
+def _refreshed_timeline(request: HttpRequest, email: OutgoingEmail, notice: str) -> HttpResponse:
+    context = timeline_context(email.document) | {
+        "notice": notice or _asked(),
+        "notice_refused": bool(notice),
+        "notice_email": email.pk,
+    }
+    return render(request, TIMELINE_TEMPLATE, context, status=409 if notice else 200)
 
 
 @login_required
 @require_GET
 def document_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     document = access.company_object_or_404(request, Document.objects.all(), pk=pk)
-    return render(request, "mail/timeline.html", {"document": document})
+    return render(request, TIMELINE_TEMPLATE, timeline_context(document))
 
 
 @login_required

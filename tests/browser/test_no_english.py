@@ -1,0 +1,276 @@
+"""No English on any page for a user who reads Dutch (then French).
+
+The user's browser asks for nl-BE (fr-BE) and the language cookie says nl (fr). The test walks
+every page of the app — the overview and each filter, a document whose timeline holds
+delivered, read, failed, unknown and in-transit emails with the send pop-up open and its error
+messages shown, the bulk summary and job, clients, a client, email settings, email texts and
+one text, the sandbox inbox and a message in it, the login page and the 404 page — collects
+every text node and every attribute a person sees or hears (title, aria-label, placeholder,
+alt, value of buttons, tooltips, messages the scripts show later) and fails with the list of
+English it found, page by page. Text marked with another ``lang`` (a client's email in the
+client's language) is not the page's language and is skipped. See tests/browser/english.py for
+what counts as English."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from porto.clients.models import Client
+from porto.documents.models import Document, DocumentKind, DocumentLine
+from porto.emailsettings.selectors import email_settings_for
+from porto.mail.events import record_event
+from porto.mail.models import OutgoingEmail
+from porto.mail.status import Event, EventType
+from porto.sandbox.models import SandboxMessage
+from tests.browser.english import EnglishDetector, project_catalog
+from tests.factories import (
+    make_client,
+    make_company,
+    make_document,
+    make_email,
+    make_finalized,
+    make_user,
+)
+from tests.mail.conftest import prestore_pdf
+from tests.web.worker import run_worker
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "s3cret-pass!"
+
+# Every text node and every attribute a person sees or hears, with where it was found. Text
+# under an element whose lang differs from the page's is another language on purpose.
+COLLECT = """() => {
+  const pageLang = document.documentElement.lang;
+  const out = [];
+  const foreign = el => { const l = el.closest('[lang]'); return l && l.lang !== pageLang; };
+  const skip = el => el.closest('script, style, template, code, noscript') || foreign(el);
+  const where = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    if (text && !skip(n.parentElement)) out.push([where(n.parentElement), text]);
+  }
+  const spoken = ['title', 'aria-label', 'aria-description', 'placeholder', 'alt'];
+  document.querySelectorAll('*').forEach(el => {
+    if (skip(el)) return;
+    for (const attr of el.attributes) {
+      const said = spoken.includes(attr.name) ||
+        /^data-(msg|label|announce|remove|confirm)/.test(attr.name) || /-label$/.test(attr.name) ||
+        (attr.name === 'value' && el.matches('input[type=submit], input[type=button]'));
+      if (said && attr.value.trim()) out.push([where(el) + '@' + attr.name, attr.value.trim()]);
+    }
+  });
+  out.push(['title', document.title]);
+  return out;
+}"""
+
+
+def data_strings() -> list[str]:
+    """The test's own data, shown as the user typed it: never a translation question."""
+    strings: list[str] = []
+    for client in Client.objects.all():
+        strings += [client.name, client.street, client.city, client.contact_name]
+    strings += DocumentLine.objects.values_list("description", flat=True)
+    strings += Document.objects.values_list("title", flat=True)
+    strings += OutgoingEmail.objects.values_list("subject", flat=True)
+    strings += SandboxMessage.objects.values_list("subject", flat=True)
+    return [s for s in strings if s]
+
+
+class Walk:
+    def __init__(self, page, base_url: str, detector_for):
+        self.page, self.base_url, self.detector_for = page, base_url, detector_for
+        self.found: dict[tuple[str, str], list[str]] = {}
+        self.visited: list[str] = []
+
+    def check(self, name: str) -> None:
+        self.visited.append(name)
+        assert self.page.evaluate("document.documentElement.lang") in ("nl", "fr"), name
+        detector = self.detector_for()
+        for where, text in self.page.evaluate(COLLECT):
+            why = detector.english_in(text)
+            if why:
+                self.found.setdefault((text[:200], why), []).append(f"{name} ({where})")
+
+    def report(self) -> str:
+        return "\n".join(
+            f"{text!r} [{why}] on {len(pages)} page(s): {', '.join(pages[:3])}"
+            for (text, why), pages in sorted(self.found.items())
+        )
+
+    def visit(self, name: str, path: str, status: int = 200) -> None:
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.status == status, (name, path)
+        self.check(name)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return project_catalog()
+
+
+@pytest.fixture
+def world(settings):
+    """A Belgian company with Dutch and French clients, every kind of document, and a
+    timeline with an email in every status."""
+    settings.PORTO_SANDBOX_ENABLED = True
+    company = make_company("Studio Lindeboom BV")
+    settings_row = email_settings_for(company)
+    settings_row.track_opens = True
+    settings_row.save()
+    user = make_user(company, username="lotte")
+    kroon = make_client(
+        company,
+        language="nl",
+        name="Brasserie De Kroon BV",
+        emails=("boekhouding@dekroon.example",),
+    )
+    elysee = make_client(
+        company, language="fr", name="Café Élysée SPRL", emails=("compta@cafe-elysee.example",)
+    )
+    gone = make_client(
+        company, language="nl", name="Verdwenen NV", emails=("niemand@verdwenen.invalid",)
+    )
+    invoice = make_finalized(company, kroon, lines=[("3", "85", "S", "21"), ("1", "40", "S", "6")])
+    documents = [
+        invoice,
+        make_finalized(company, elysee, kind=DocumentKind.QUOTE),
+        make_finalized(company, gone),
+        make_finalized(company, kroon, kind=DocumentKind.OTHER, title="Leveringsbon"),
+    ]
+    make_finalized(company, elysee, kind=DocumentKind.CREDIT_NOTE, corrects=invoice)
+    make_document(company, kroon)
+    for document in documents:
+        prestore_pdf(document)
+    timeline_of_every_status(invoice)
+    return {"user": user, "company": company, "invoice": invoice, "client": kroon}
+
+
+def timeline_of_every_status(invoice) -> None:
+    now = timezone.now()
+    ago = datetime.timedelta
+
+    def email(to, when, **fields):
+        return make_email(
+            invoice,
+            handed_off_at=now - when,
+            to=(to,),
+            language="nl",
+            subject=f"Factuur {invoice.number} van Studio Lindeboom BV",
+            **fields,
+        )
+
+    def event(sent, to, type_, when, **fields):
+        record_event(
+            source="sandbox",
+            event=Event(type_, now - when, **fields),
+            message_id=sent.message_id,
+            recipient=to,
+        )
+
+    email("transit@dekroon.example", ago(minutes=10))
+    delivered = email("delivered@dekroon.example", ago(hours=5))
+    event(delivered, "delivered@dekroon.example", EventType.DELIVERED, ago(hours=5))
+    read = email("read@dekroon.example", ago(hours=4), track_opens=True)
+    event(read, "read@dekroon.example", EventType.DELIVERED, ago(hours=4))
+    event(read, "read@dekroon.example", EventType.OPENED, ago(hours=3))
+    failed = email("weg@dekroon.invalid", ago(hours=2))
+    event(
+        failed,
+        "weg@dekroon.invalid",
+        EventType.BOUNCED,
+        ago(hours=2),
+        reason="The recipient's server says the mailbox does not exist (550 5.1.1 User unknown)",
+        code="550 5.1.1",
+    )
+    email("stil@dekroon.example", ago(days=5), transport="smtp")
+
+
+def new_page(browser, live_server, language: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=f"{language}-BE")
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+def send_popup_errors(walk: Walk, invoice) -> None:
+    page = walk.page
+    page.goto(walk.base_url + reverse("document", args=[invoice.pk]) + "?send=1")
+    dialog = page.locator("#send-dialog")
+    dialog.wait_for()
+    walk.check("document with the send pop-up open")
+    for remove in dialog.locator("#to-chips li button").all():
+        remove.click()
+    dialog.locator("#id_subject").fill("")
+    dialog.locator("button[type=submit]").last.click()
+    page.wait_for_function(
+        "document.querySelector('[data-errors-for=to]').textContent.trim() !== ''"
+    )
+    walk.check("send pop-up with its error messages")
+    dialog.locator("#new-address").fill("geen-adres")
+    dialog.locator("#new-address-add").click()
+    walk.check("send pop-up with an invalid address")
+
+
+def bulk_pages(walk: Walk) -> None:
+    page = walk.page
+    page.goto(walk.base_url + reverse("documents"))
+    page.locator("thead input[type=checkbox]").check()
+    page.locator("#bulk-send").click()
+    page.locator("#bulk-summary-count").wait_for()
+    walk.check("bulk summary")
+    page.locator("form[action$='/bulk/send/'] button[type=submit]").click()
+    page.locator("#bulk-progress").wait_for()
+    run_worker()
+    page.locator("#bulk-done").wait_for()
+    walk.check("bulk job, done")
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_no_english_on_any_page(browser, live_server, sandbox, world, catalog, language):
+    context, page = new_page(browser, live_server, language)
+    walk = Walk(page, live_server.url, lambda: EnglishDetector(catalog, language, data_strings()))
+    try:
+        walk.visit("login", reverse("login"))
+        log_in_as(page, live_server, world["user"].username)
+        walk.check("overview")
+        for status in ("draft", "finalized", "sent", "in_transit", "delivered", "read"):
+            walk.visit(f"overview, status {status}", f"{reverse('documents')}?status={status}")
+        for status in ("failed", "unknown"):
+            walk.visit(f"overview, status {status}", f"{reverse('documents')}?status={status}")
+        for kind in DocumentKind.values:
+            walk.visit(f"overview, kind {kind}", f"{reverse('documents')}?kind={kind}")
+        walk.visit("overview, client", f"{reverse('documents')}?client={world['client'].pk}")
+        walk.visit("overview, nothing found", f"{reverse('documents')}?q=zzzz-niets")
+        walk.visit("document with its timeline", reverse("document", args=[world["invoice"].pk]))
+        tips = page.locator(".mail-tip__body")
+        assert tips.count() >= 4, "the timeline holds every status"
+        send_popup_errors(walk, world["invoice"])
+        bulk_pages(walk)
+        walk.visit("clients", reverse("clients"))
+        walk.visit("client", reverse("client", args=[world["client"].pk]))
+        walk.visit("email settings", reverse("email_settings"))
+        walk.visit("email texts", reverse("email_texts"))
+        page.locator("table.email-texts a").first.click()
+        page.wait_for_load_state()
+        walk.check("an email text")
+        walk.visit("sandbox inbox", reverse("sandbox:inbox"))
+        message = SandboxMessage.objects.order_by("pk").first()
+        assert message is not None, "the bulk send left messages in the sandbox"
+        walk.visit("sandbox message", reverse("sandbox:message", args=[message.pk]))
+        walk.visit("404", "/documents/999999/", status=404)
+    finally:
+        context.close()
+    assert len(walk.visited) > 25
+    assert not walk.found, f"English on the {language} pages:\n{walk.report()}"
+
+
+def log_in_as(page, live_server, username: str) -> None:
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    page.wait_for_url(f"{live_server.url}{reverse('documents')}*")
