@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOWHERE = "postgres://nobody@127.0.0.1:1/nothing"
 
 pytestmark = [
+    pytest.mark.processes,
     pytest.mark.skipif(shutil.which("make") is None, reason="needs make"),
     pytest.mark.skipif(
         os.environ.get("DATABASE_URL", "").startswith("postgres"),
