@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from hypothesis import settings as hypothesis_settings
 
 from porto.sandbox.smtp_server import SandboxServer
@@ -13,14 +14,25 @@ hypothesis_settings.register_profile("porto", deadline=None)
 hypothesis_settings.load_profile("porto")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are made in almost every test; the production hasher would dominate the run.
+    The usual hashers stay listed so passwords hashed before this fixture still check."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *django_settings.PASSWORD_HASHERS,
+    ]
+
+
+# The factory leaves the slug empty and full_clean() refuses that; the fixtures give one.
 @pytest.fixture
 def company(db):
-    return make_company("Acme BV")
+    return make_company("Acme BV", slug="acme-bv")
 
 
 @pytest.fixture
 def other_company(db):
-    return make_company("Other Company NV")
+    return make_company("Other Company NV", slug="other-company-nv")
 
 
 @pytest.fixture

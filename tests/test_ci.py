@@ -10,7 +10,7 @@ import pytest
 
 from tests import services
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NOWHERE = "postgres://nobody@127.0.0.1:1/nothing"
 
 pytestmark = [
