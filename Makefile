@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # The database name follows the checkout, so two checkouts can run their tests at once.
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/porto_$(notdir $(CURDIR))
 
-.PHONY: run test install lint typecheck migrations-check test-sqlite test-postgres bench clean
+.PHONY: run test install lint typecheck migrations-check test-sqlite test-postgres test-processes bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,12 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py serve
 
-test: install lint typecheck migrations-check test-sqlite test-postgres
+# The SQLite and PostgreSQL passes run side by side (their output is shown as each ends); the
+# tests that start real processes (servers, workers) run after them, alone, so their timings
+# are not squeezed by the passes.
+test: install lint typecheck migrations-check
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	@$(MAKE) --no-print-directory test-processes
 
 lint:
 	$(VENV)/bin/ruff check .
@@ -36,18 +41,24 @@ migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite:
-	$(VENV)/bin/pytest -m "not postgres"
+	PORTO_MEDIA_ROOT=var/test-media/sqlite $(VENV)/bin/pytest -m "not postgres and not processes"
 
-# The same suite on PostgreSQL, plus the tests that need it (concurrency, SKIP LOCKED).
+# The tests that touch the database again on PostgreSQL, plus the tests that need it
+# (concurrency, SKIP LOCKED); tests that never touch the database run in the SQLite pass only.
 # With CI=true an unreachable PostgreSQL fails the run; elsewhere it is skipped with a reason.
 test-postgres:
 	@if $(PY) -m tests.services postgres "$(POSTGRES_TEST_URL)"; then \
-		DATABASE_URL="$(POSTGRES_TEST_URL)" $(VENV)/bin/pytest -m "not browser"; \
+		DATABASE_URL="$(POSTGRES_TEST_URL)" PORTO_MEDIA_ROOT=var/test-media/postgres \
+			$(VENV)/bin/pytest -m "not browser and not processes"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(POSTGRES_TEST_URL) is unreachable: CI needs it." >&2; exit 1; \
 	else \
 		echo "SKIPPED the PostgreSQL pass: no server at $(POSTGRES_TEST_URL) (set POSTGRES_TEST_URL)."; \
 	fi
+
+# Real processes: `serve`, the workers under kills, RQ on Redis, the sandbox command, make.
+test-processes:
+	$(VENV)/bin/pytest -m processes
 
 bench: install
 	$(PY) -m bench

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from porto.documents.rendering import rules, validation
-from tests.factories import make_company
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -56,9 +55,3 @@ def without_rules(settings, tmp_path):
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def company(db):
-    # The shared fixture's make_company() runs full_clean() before save() fills in the slug.
-    return make_company("Acme BV", slug="acme-bv")

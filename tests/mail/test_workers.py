@@ -20,6 +20,8 @@ import pytest
 from tests.mail.smtpd import Rules, SmtpTestServer
 from tests.services import REDIS_URL, require, require_redis
 
+pytestmark = pytest.mark.processes
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TEST_REDIS_URL = os.environ.get("PORTO_TEST_REDIS_URL", REDIS_URL.rsplit("/", 1)[0] + "/11")

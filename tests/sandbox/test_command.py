@@ -14,6 +14,8 @@ from django.core.management import CommandError, call_command
 
 from tests.sandbox.helpers import build_email
 
+pytestmark = pytest.mark.processes
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 

@@ -20,9 +20,12 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 STOPS_WITHIN = 10.0  # seconds: SIGTERM to every child stopped (children get 5 s, then SIGKILL)
 CHILDREN = ("runserver", "db_worker", "mail_sweeper", "sandbox_smtp")
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="runs in the SQLite pass"
-)
+pytestmark = [
+    pytest.mark.processes,
+    pytest.mark.skipif(
+        os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="runs in the SQLite pass"
+    ),
+]
 
 
 def environment(var: Path) -> dict[str, str]:

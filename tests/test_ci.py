@@ -10,10 +10,11 @@ import pytest
 
 from tests import services
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NOWHERE = "postgres://nobody@127.0.0.1:1/nothing"
 
 pytestmark = [
+    pytest.mark.processes,
     pytest.mark.skipif(shutil.which("make") is None, reason="needs make"),
     pytest.mark.skipif(
         os.environ.get("DATABASE_URL", "").startswith("postgres"),

@@ -17,10 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The app under test always runs on its own SQLite file, so the PostgreSQL pass would only
 # repeat this (slow) check.
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="runs its own SQLite app; the SQLite pass runs it",
-)
+pytestmark = [
+    pytest.mark.processes,
+    pytest.mark.skipif(
+        os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="runs its own SQLite app; the SQLite pass runs it",
+    ),
+]
 
 
 def free_port() -> int:

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from porto.emailsettings.models import EmailSettings
 from porto.emailsettings.selectors import email_settings_for
-from tests.settings_texts.conftest import PASSWORD, USERNAME
+from tests.emailsettings.conftest import PASSWORD, USERNAME
 
 pytestmark = pytest.mark.django_db
 

@@ -16,29 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.factories import make_company
-
 USERNAME = "mailbox@acme.example"
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
-
-
-# The shared factory leaves the slug empty and full_clean() refuses that; give one here.
-@pytest.fixture
-def company(db):
-    return make_company("Acme BV", slug="acme-bv")
-
-
-@pytest.fixture
-def other_company(db):
-    return make_company("Other Company NV", slug="other-company-nv")
 
 
 def free_port() -> int:

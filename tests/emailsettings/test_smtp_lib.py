@@ -4,7 +4,7 @@ import pytest
 
 from porto.lib import smtp
 from porto.lib.smtp import Security, SmtpConfig, SmtpFailure, Step
-from tests.settings_texts.conftest import PASSWORD, USERNAME, free_port, running_smtp_server
+from tests.emailsettings.conftest import PASSWORD, USERNAME, free_port, running_smtp_server
 
 
 def config_for(server, **fields) -> SmtpConfig:

@@ -5,7 +5,7 @@ import pytest
 from porto.emailsettings.models import EmailSettings, Method
 from porto.emailsettings.services import smtp_test_send
 from porto.lib.smtp import Step
-from tests.settings_texts.conftest import (
+from tests.emailsettings.conftest import (
     PASSWORD,
     USERNAME,
     RecordingHandler,
