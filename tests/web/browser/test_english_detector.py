@@ -3,7 +3,7 @@ words, and leave Dutch, French, names and a mail server's quoted reply alone."""
 
 import pytest
 
-from tests.browser.english import EnglishDetector, project_catalog
+from tests.web.browser.english import EnglishDetector, project_catalog
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ one text, the sandbox inbox and a message in it, the login page and the 404 page
 every text node and every attribute a person sees or hears (title, aria-label, placeholder,
 alt, value of buttons, tooltips, messages the scripts show later) and fails with the list of
 English it found, page by page. Text marked with another ``lang`` (a client's email in the
-client's language) is not the page's language and is skipped. See tests/browser/english.py for
+client's language) is not the page's language and is skipped. See tests/web/browser/english.py for
 what counts as English."""
 
 import datetime
@@ -24,7 +24,7 @@ from porto.mail.events import record_event
 from porto.mail.models import OutgoingEmail
 from porto.mail.status import Event, EventType
 from porto.sandbox.models import SandboxMessage
-from tests.browser.english import EnglishDetector, project_catalog
+from tests.web.browser.english import EnglishDetector, project_catalog
 from tests.factories import (
     make_client,
     make_company,
