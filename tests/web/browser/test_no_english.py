@@ -24,7 +24,6 @@ from porto.mail.events import record_event
 from porto.mail.models import OutgoingEmail
 from porto.mail.status import Event, EventType
 from porto.sandbox.models import SandboxMessage
-from tests.web.browser.english import EnglishDetector, project_catalog
 from tests.factories import (
     make_client,
     make_company,
@@ -34,6 +33,7 @@ from tests.factories import (
     make_user,
 )
 from tests.mail.conftest import prestore_pdf
+from tests.web.browser.english import EnglishDetector, project_catalog
 from tests.web.worker import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
