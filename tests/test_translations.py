@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
+from django.urls import reverse
 
 BASE_DIR = Path(settings.BASE_DIR)
 LANGUAGES = ("nl", "fr")
@@ -251,3 +252,15 @@ def test_checker_finds_a_catalogue_outside_locale(tmp_path):
 def test_checker_refuses_a_second_locale_path(tmp_path):
     assert locale_paths_problems([tmp_path / "locale"], tmp_path) == []
     assert locale_paths_problems([tmp_path / "locale", tmp_path / "locale" / "web"], tmp_path)
+
+
+def test_the_sandbox_inbox_in_dutch_has_no_english_and_names_languages_in_their_own(
+    owner_client, settings
+):
+    settings.PORTO_SANDBOX_ENABLED = True
+    owner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    page = owner_client.get(reverse("sandbox:inbox")).content.decode()
+    assert '<html lang="nl">' in page
+    assert "Testinbox" in page and "Nog geen e-mails ontvangen." in page
+    assert "No emails received yet." not in page and "Test inbox." not in page
+    assert '<option value="fr" lang="fr">Français</option>' in page
