@@ -152,6 +152,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("fr", "Français")]
+# One catalogue for the whole project (docs/i18n.md).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["porto.formats"]
 TIME_ZONE = "Europe/Brussels"
@@ -207,7 +208,6 @@ PORTO_PIXEL_MACHINE_SECONDS = float(os.environ.get("PORTO_PIXEL_MACHINE_SECONDS"
 # A CA bundle (PEM) trusted for SMTP/IMAP TLS besides the system ones: for a company server
 # with a private CA, and for tests against a local server with a self-signed certificate.
 PORTO_SMTP_CA_FILE = os.environ.get("PORTO_SMTP_CA_FILE", "")
-LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "settings_texts"]
 
 # --- Documents as files (PDF, Peppol UBL, validation rules) ---
 # The official e-invoicing rule files (UBL XSD, EN 16931 and Peppol Schematron as XSLT) are
@@ -215,8 +215,6 @@ LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "settings_texts"]
 PORTO_EINVOICE_RULES_DIR = Path(
     os.environ.get("PORTO_EINVOICE_RULES_DIR", VAR_DIR / "einvoice-rules")
 )
-# Translations of the document files live in their own catalogue beside the others.
-LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "documents"]
 # WeasyPrint reports every rendering step at INFO.
 LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # type: ignore[index]
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}  # type: ignore[index]
@@ -289,7 +287,6 @@ PORTO_SANDBOX_MAX_MESSAGE_BYTES = int(
 PORTO_SANDBOX_DEFER_ATTEMPTS = int(os.environ.get("PORTO_SANDBOX_DEFER_ATTEMPTS", "2"))
 
 # --- Web pages: overview, document page, send pop-up (porto.web) ---
-LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "web"]
 
 # Update status and own-mailbox feedback (porto.mail.feedback.refresh, porto.mail.feedback.imap).
 PORTO_REFRESH_COOLDOWN = float(os.environ.get("PORTO_REFRESH_COOLDOWN", "60"))
@@ -304,7 +301,6 @@ PORTO_REFRESH_POSTAL_RETENTION_DAYS = int(
     os.environ.get("PORTO_REFRESH_POSTAL_RETENTION_DAYS", "30")
 )
 PORTO_IMAP_TIMEOUT = float(os.environ.get("PORTO_IMAP_TIMEOUT", "20"))
-LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "locale" / "tracking"]
 
 # An open document page asks for a fresh timeline this often (seconds).
 PORTO_TIMELINE_REFRESH_SECONDS = int(os.environ.get("PORTO_TIMELINE_REFRESH_SECONDS", "30"))

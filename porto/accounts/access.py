@@ -6,6 +6,7 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company, Membership
 
@@ -26,7 +27,7 @@ def current_company(request: HttpRequest) -> Company:
     company = companies.filter(pk=chosen).first() if chosen else None
     company = company or companies.order_by("memberships__created_at", "pk").first()
     if company is None:
-        raise Http404("You are not a member of any company.")
+        raise Http404(_("You are not a member of any company."))
     if chosen != company.pk:  # write the session only when it changes
         request.session[SESSION_KEY] = company.pk
     return company
@@ -34,7 +35,7 @@ def current_company(request: HttpRequest) -> Company:
 
 def switch_company(request: HttpRequest, company_id: str) -> Company:
     if not company_id.isdigit():
-        raise Http404("No such company.")
+        raise Http404(_("No such company."))
     company = get_object_or_404(companies_of(request.user), pk=int(company_id))
     request.session[SESSION_KEY] = company.pk
     return company

@@ -72,7 +72,7 @@ def _kind_and_language(request: HttpRequest) -> tuple[str, str]:
     source = request.POST if request.method == "POST" else request.GET
     kind, language = source.get("kind", ""), source.get("language", "")
     if kind not in TextKind.values or language not in Language.values:
-        raise Http404("Unknown kind or language.")
+        raise Http404(_("Unknown kind or language."))
     return kind, language
 
 

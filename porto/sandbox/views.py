@@ -45,7 +45,7 @@ def sandbox_enabled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not settings.PORTO_SANDBOX_ENABLED:
-            raise Http404("The sandbox mail server is not enabled.")
+            raise Http404(_("The sandbox mail server is not enabled."))
         return view(request, *args, **kwargs)
 
     return wrapper

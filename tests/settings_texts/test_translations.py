@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import translation
 
-CATALOGS = Path(django_settings.BASE_DIR) / "locale" / "settings_texts"
+CATALOGS = Path(django_settings.BASE_DIR) / "locale"
 
 
 def untranslated(po: Path) -> list[str]:
