@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.utils.translation.template import templatize
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOURCE_DIRS = ("porto", "templates")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 XGETTEXT_KEYWORDS = [
@@ -295,7 +295,7 @@ def extracted_msgids() -> set[str]:
 
 def project_catalog() -> Catalog:
     catalog = Catalog(msgids=extracted_msgids())
-    for po in sorted((ROOT / "locale").glob("*/*/LC_MESSAGES/*.po")):
+    for po in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
         language = po.parent.parent.name
         for msgid, plural, msgstr, fuzzy in po_entries(po.read_text()):
             catalog.msgids |= {msgid, plural} - {""}
