@@ -185,7 +185,7 @@ def test_the_page_prefills_the_clients_default_address_and_text(owner_client, in
     assert 'name="to" value="compta@cafe-elysee.example"' in html
     assert "direction@cafe-elysee.example" in html  # in the picker
     text = email_text_for(invoice.company, "invoice", "fr")
-    assert f'<option value="{text.pk}" selected>' in html
+    assert f'<option value="{text.pk}" lang="fr" selected>' in html
 
 
 def test_the_email_text_endpoint_renders_the_chosen_text(owner_client, invoice):

@@ -22,9 +22,12 @@ class AddressChoice:
 
 @dataclass(frozen=True)
 class TextChoice:
+    """An email text the pop-up offers: its name is in the text's own language."""
+
     id: int
-    label: str
+    name: str
     language: str
+    language_name: str  # in the reader's language
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,12 @@ def send_texts(document: Document) -> list[EmailText]:
 
 
 def text_choice(text: EmailText) -> TextChoice:
-    label = f"{text.name} ({text.get_language_display()})"
-    return TextChoice(id=text.pk, label=label, language=text.language)
+    return TextChoice(
+        id=text.pk,
+        name=text.name,
+        language=text.language,
+        language_name=str(text.get_language_display()),
+    )
 
 
 def format_choices(document: Document) -> list[tuple[str, str]]:

@@ -196,6 +196,8 @@ PROPER_NOUNS = [
     "KB",
 ]
 PUNCTUATION = " :·-,;()\N{EM DASH}\N{EN DASH}"
+# A placeholder a script fills in (``%(sent)s``): a name in the code, not words on the page.
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|\S+\.(?:pdf|xml|png|gif)\b", re.IGNORECASE)
 
 
@@ -324,7 +326,7 @@ class EnglishDetector:
         key = normal(text)
         if key in self.literal or any(p.fullmatch(key) for p in self.templated):
             return "an English msgid"
-        rest = EMAIL_OR_URL.sub(" ", SERVER_REPLY.sub(" ", text))
+        rest = EMAIL_OR_URL.sub(" ", SERVER_REPLY.sub(" ", PLACEHOLDER.sub(" ", text)))
         for value in self.removals:
             rest = rest.replace(value, " ")
         found = sorted({m.lower() for m in self.words.findall(rest)})

@@ -44,6 +44,7 @@ def test_english_is_flagged(catalog, language, text):
         ("fr", "Date"),
         ("fr", "Factures envoyées par Porto via Peppol en PDF et UBL"),
         ("nl", "Brasserie The Old Mill BV"),
+        ("nl", "Klaar: %(sent)s verzonden, %(failed)s mislukt, %(skipped)s overgeslagen."),
     ],
 )
 def test_dutch_french_names_and_server_words_pass(catalog, language, text):
