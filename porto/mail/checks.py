@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 import nh3
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from porto.lib.headers import Mailbox, header_text, is_header_safe, parse_mailbox
 from porto.mail.send.limits import (  # noqa: F401 - the limits' home; read here by old callers
@@ -86,10 +87,10 @@ class FileType:
 
 
 PDF = FileType("application/pdf", (".pdf",), "PDF")
-PNG = FileType("image/png", (".png",), "PNG image")
-JPEG = FileType("image/jpeg", (".jpg", ".jpeg"), "JPEG image")
-GIF = FileType("image/gif", (".gif",), "GIF image")
-WEBP = FileType("image/webp", (".webp",), "WebP image")
+PNG = FileType("image/png", (".png",), N_("PNG image"))
+JPEG = FileType("image/jpeg", (".jpg", ".jpeg"), N_("JPEG image"))
+GIF = FileType("image/gif", (".gif",), N_("GIF image"))
+WEBP = FileType("image/webp", (".webp",), N_("WebP image"))
 DOCX = FileType(
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",), "Word"
 )
@@ -278,7 +279,7 @@ def clean_attachment(filename: str, content: bytes) -> CheckedFile:
             )
             % {
                 "name": name,
-                "label": kind.label,
+                "label": _(kind.label),
                 "ext": ext or _("a file without extension"),
                 "expected": " / ".join(kind.extensions),
             },

@@ -4,11 +4,13 @@ transport's acceptance reply and every delivery event with its time and source."
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from porto.mail.models import DeliveryAttempt, DeliveryEvent, OutgoingEmail
 from porto.mail.reasons import reason_render
+from porto.mail.status import event_type_words
 
 
 def proof_context(email: OutgoingEmail) -> dict:
@@ -24,7 +26,9 @@ def proof_context(email: OutgoingEmail) -> dict:
         "recipients": list(email.recipients.all()),
         "attachments": list(email.attachments.select_related("blob").defer("blob__content")),
         "attempts": [(a, answer_lines(a)) for a in attempts],
-        "events": [(event, reason_render(event.reason)) for event in events],
+        "events": [
+            (event, event_type_words(event.type), reason_render(event.reason)) for event in events
+        ],
         "made_at": timezone.now(),
     }
 
@@ -33,7 +37,7 @@ def answer_lines(attempt: DeliveryAttempt) -> list[str]:
     """The transport's reply per address, as it was written down the moment it came."""
     lines = []
     for address, result in (attempt.answer or {}).items():
-        verdict = "accepted" if result.get("accepted") else "refused"
+        verdict = _("accepted") if result.get("accepted") else _("refused")
         reply = f"{result.get('code') or ''} {reason_render(result.get('reason'))}".strip()
         ids = result.get("provider_message_id") or ""
         lines.append(" ".join(p for p in (address, verdict, reply, ids) if p))

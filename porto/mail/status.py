@@ -43,6 +43,33 @@ class EventType(StrEnum):
     UNKNOWN = "unknown"
 
 
+# What each event is called where a person reads the event log (the proof of sending).
+EVENT_TYPE_WORDS: dict[EventType, Any] = {
+    EventType.QUEUED: gettext_lazy("queued"),
+    EventType.SENT: gettext_lazy("accepted for delivery"),
+    EventType.REJECTED: gettext_lazy("refused before sending"),
+    EventType.FAILED: gettext_lazy("could not be sent"),
+    EventType.BOUNCED: gettext_lazy("refused by the recipient's server"),
+    EventType.DEFERRED: gettext_lazy("delayed"),
+    EventType.DELIVERED: gettext_lazy("delivered"),
+    EventType.AUTORESPONDED: gettext_lazy("automatic reply"),
+    EventType.OPENED: gettext_lazy("opened"),
+    EventType.CLICKED: gettext_lazy("link clicked"),
+    EventType.COMPLAINED: gettext_lazy("marked as spam"),
+    EventType.UNSUBSCRIBED: gettext_lazy("unsubscribed"),
+    EventType.SUBSCRIBED: gettext_lazy("subscribed"),
+    EventType.UNKNOWN: gettext_lazy("unknown event"),
+}
+
+
+def event_type_words(event_type: str) -> str:
+    """An event's type in the reader's language; a type Porto does not know, as stored."""
+    try:
+        return str(EVENT_TYPE_WORDS[EventType(event_type)])
+    except ValueError:
+        return event_type
+
+
 ACCEPTED_TYPES = {EventType.QUEUED, EventType.SENT}
 FAILURE_TYPES = {EventType.REJECTED, EventType.FAILED, EventType.BOUNCED}
 # Events that can only happen once the message sits in the recipient's mailbox.

@@ -186,7 +186,7 @@ def document_format_check(request: HttpRequest, pk: int) -> JsonResponse:
 def document_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     document = _document(request, pk)
     if fmt not in ("pdf", "ubl"):
-        raise Http404("No such format.")
+        raise Http404(_("No such format."))
     try:
         [file] = document_files(document, fmt)
     except ValidationError as error:

@@ -305,3 +305,21 @@ def test_any_stored_value_renders_as_text_without_raising(stored, language):
     """A page must never break on a reason row, whatever a version or a hand wrote in it."""
     with translation.override(language):
         assert isinstance(reason_render(stored), str)
+
+
+@pytest.mark.parametrize(
+    ("language", "accepted", "event"),
+    [("nl", "aanvaard", "aanvaard voor aflevering"), ("fr", "accepté", "accepté pour livraison")],
+)
+def test_the_proof_pdf_names_the_answer_and_the_events_in_the_readers_language(
+    smtp_server, invoice, reader, tmp_path, language, accepted, event
+):
+    email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
+    assert email_deliver(email.pk) == "sent"
+    response = reader.get(
+        reverse("email_proof", args=[email.pk]), headers={"accept-language": language}
+    )
+    text = pdf_text(response.content, tmp_path)
+    assert f"compta@cafe-elysee.example {accepted}" in text
+    assert event in text
+    assert not {"accepted", "refused", "sent", "delivered"} & set(text.lower().split())
