@@ -1,4 +1,4 @@
-"""Provider payload shapes -> the right reason (porto/mail/feedback/reasons.py).
+"""Provider payload shapes -> the right reason (porto/mail/reasons.py).
 
 Each body is shaped like the provider's documented webhook, read by anymail's own parsing
 code: the sub-types and texts below are the providers' own words. Who refused matters: the
