@@ -8,11 +8,13 @@ person can act on, and whether trying again later may help (``permanent``).
 import smtplib
 import socket
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 
 class Security(StrEnum):
@@ -44,14 +46,38 @@ class SmtpConfig:
 
 
 class SmtpFailure(Exception):
+    """``message`` is in the active language; ``msgid`` and ``params``, when set, let a caller
+    store the failure and say it later in a reader's language (``_(msgid) % params``)."""
+
     def __init__(
-        self, step: Step, message: str, *, permanent: bool, code: int | None = None
+        self,
+        step: Step,
+        message: str,
+        *,
+        permanent: bool,
+        code: int | None = None,
+        msgid: str = "",
+        params: Mapping[str, str | int | float] | None = None,
     ) -> None:
         super().__init__(message)
         self.step = step
         self.message = message
         self.permanent = permanent
         self.code = code
+        self.msgid = msgid
+        self.params = dict(params or {})
+
+
+def smtp_failure(
+    step: Step, msgid: str, params: dict[str, object] | None = None, **options
+) -> SmtpFailure:
+    """An ``SmtpFailure`` worded by ``msgid`` (marked with ``N_``), in the active language."""
+    plain = {
+        name: value if isinstance(value, int) else str(value)
+        for name, value in (params or {}).items()
+    }
+    message = _(msgid) % plain if plain else _(msgid)
+    return SmtpFailure(step, message, msgid=msgid, params=plain, **options)
 
 
 def reply_text(raw: bytes | str) -> str:
@@ -114,39 +140,40 @@ def _connect(config: SmtpConfig, context: ssl.SSLContext) -> smtplib.SMTP:
             )
         return smtplib.SMTP(config.host, config.port, timeout=config.timeout)
     except socket.gaierror as error:
-        raise SmtpFailure(
+        raise smtp_failure(
             Step.CONNECT,
-            _("The SMTP host %(host)s could not be found: check the host name.")
-            % {"host": config.host},
+            N_("The SMTP host %(host)s could not be found: check the host name."),
+            {"host": config.host},
             permanent=True,
         ) from error
     except ConnectionRefusedError as error:
-        raise SmtpFailure(
+        raise smtp_failure(
             Step.CONNECT,
-            _("Nothing answers at %(where)s: check the port (587 for STARTTLS, 465 for TLS).")
-            % {"where": where},
+            N_("Nothing answers at %(where)s: check the port (587 for STARTTLS, 465 for TLS)."),
+            {"where": where},
             permanent=False,
         ) from error
     except TimeoutError as error:
-        raise SmtpFailure(
+        raise smtp_failure(
             Step.CONNECT,
-            _("%(where)s did not answer within %(seconds)d seconds.")
-            % {"where": where, "seconds": config.timeout},
+            N_("%(where)s did not answer within %(seconds)d seconds."),
+            {"where": where, "seconds": config.timeout},
             permanent=False,
         ) from error
     except ssl.SSLError as error:
-        raise SmtpFailure(
+        raise smtp_failure(
             Step.TLS,
-            _(
+            N_(
                 "The TLS handshake with %(where)s failed (%(reason)s): check the port and security setting."
-            )
-            % {"where": where, "reason": error.reason or error},
+            ),
+            {"where": where, "reason": error.reason or error},
             permanent=True,
         ) from error
     except (OSError, smtplib.SMTPException) as error:
-        raise SmtpFailure(
+        raise smtp_failure(
             Step.CONNECT,
-            _("Could not talk to %(where)s: %(reason)s") % {"where": where, "reason": error},
+            N_("Could not talk to %(where)s: %(reason)s"),
+            {"where": where, "reason": error},
             permanent=False,
         ) from error
 
@@ -155,27 +182,27 @@ def _starttls(session: smtplib.SMTP, config: SmtpConfig, context: ssl.SSLContext
     try:
         session.ehlo()
         if not session.has_extn("starttls"):
-            raise SmtpFailure(
+            raise smtp_failure(
                 Step.TLS,
-                _(
+                N_(
                     "%(host)s does not offer STARTTLS on port %(port)d: choose TLS (usually port "
                     "465) or ask your provider for the right port."
-                )
-                % {"host": config.host, "port": config.port},
+                ),
+                {"host": config.host, "port": config.port},
                 permanent=True,
             )
         session.starttls(context=context)
         session.ehlo()
     except ssl.SSLError as error:
-        raise SmtpFailure(
+        raise smtp_failure(
             Step.TLS,
-            _("The TLS handshake with %(host)s failed: %(reason)s")
-            % {"host": config.host, "reason": error.reason or error},
+            N_("The TLS handshake with %(host)s failed: %(reason)s"),
+            {"host": config.host, "reason": error.reason or error},
             permanent=True,
         ) from error
     except smtplib.SMTPException as error:
-        raise SmtpFailure(
-            Step.TLS, _("STARTTLS failed: %(reason)s") % {"reason": error}, permanent=False
+        raise smtp_failure(
+            Step.TLS, N_("STARTTLS failed: %(reason)s"), {"reason": error}, permanent=False
         ) from error
 
 
@@ -183,25 +210,25 @@ def _login(session: smtplib.SMTP, config: SmtpConfig) -> None:
     try:
         session.login(config.username, config.password)
     except smtplib.SMTPAuthenticationError as error:
-        raise SmtpFailure(
+        raise smtp_failure(
             Step.LOGIN,
-            _("Your SMTP server refused the login (%(code)d): check the username and password.")
-            % {"code": error.smtp_code},
+            N_("Your SMTP server refused the login (%(code)d): check the username and password."),
+            {"code": error.smtp_code},
             permanent=True,
             code=error.smtp_code,
         ) from error
     except smtplib.SMTPNotSupportedError as error:
-        raise SmtpFailure(
+        raise smtp_failure(
             Step.LOGIN,
-            _(
+            N_(
                 "The server does not accept a login on this connection: choose STARTTLS or TLS, "
                 "or leave the username empty."
             ),
             permanent=True,
         ) from error
     except smtplib.SMTPException as error:
-        raise SmtpFailure(
-            Step.LOGIN, _("The login failed: %(reason)s") % {"reason": error}, permanent=False
+        raise smtp_failure(
+            Step.LOGIN, N_("The login failed: %(reason)s"), {"reason": error}, permanent=False
         ) from error
 
 

@@ -178,6 +178,9 @@ LEGACY_LEADS = (
     COMPLAINED,
 )
 SERVER = "server"  # the parameter holding the server's own words
+# A sentence worded by another module (e.g. ``porto.lib.smtp``), stored as its msgid and
+# parameters so that it, too, is said in the reader's language.
+MESSAGE = "message"
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ class Reason:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.code not in SENTENCES:
+        if self.code not in SENTENCES and self.code != MESSAGE:
             raise ValueError(f"unknown reason code {self.code!r}")
 
     def as_stored(self) -> dict[str, Any]:
@@ -198,6 +201,12 @@ class Reason:
 def reason_stored(code: str, /, **params: Any) -> dict[str, Any]:
     """``Reason(code, params).as_stored()``: what the writers put in a JSON field."""
     return Reason(code, params).as_stored()
+
+
+def reason_message(msgid: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """A sentence marked for translation elsewhere (``msgid`` with its ``%(name)s``
+    parameters), stored so that it is rendered in the reader's language."""
+    return Reason(MESSAGE, {"msgid": msgid, "params": dict(params)}).as_stored()
 
 
 def reason_render(stored: object) -> str:
@@ -212,6 +221,8 @@ def reason_render(stored: object) -> str:
     params = stored.get("params")
     params = params if isinstance(params, Mapping) else {}
     code = stored["code"]
+    if code == MESSAGE:
+        return _message_render(params)
     if code not in SENTENCES:
         return _as_stored(code, params)
     shown = {name: _param_render(value) for name, value in params.items()}
@@ -221,6 +232,16 @@ def reason_render(stored: object) -> str:
         return _as_stored(code, params)
     server = params.get(SERVER)
     return f"{text} ({server})" if server else text
+
+
+def _message_render(params: Mapping) -> str:
+    msgid = str(params.get("msgid") or "")
+    values = params.get("params")
+    values = values if isinstance(values, Mapping) else {}
+    try:
+        return _(msgid) % {name: _param_render(value) for name, value in values.items()}
+    except (KeyError, TypeError, ValueError):  # a sentence whose parameters no longer fit
+        return msgid
 
 
 def _legacy_render(stored: object) -> str:

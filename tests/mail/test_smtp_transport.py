@@ -5,6 +5,7 @@ import socket
 import threading
 
 import pytest
+from django.utils import translation
 
 from porto.emailsettings.selectors import email_settings_for
 from porto.lib.smtp import Security, SmtpConfig
@@ -146,3 +147,15 @@ def test_a_hanging_server_times_out_and_is_retried(settings, company, invoice, s
 def test_smtp_config_never_shows_the_password():
     config = SmtpConfig("smtp.example", 587, Security.STARTTLS, "user", "secret-password")
     assert "secret-password" not in repr(config)
+
+
+def test_an_unknown_host_is_shown_in_the_readers_language(company, invoice):
+    use_own_smtp(company, 587, host="smtp.does-not-exist.invalid")
+    email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
+    assert email_deliver(email.pk) == "failed"  # the worker speaks English
+    [recipient] = email.recipients.all()
+    with translation.override("nl"):
+        assert reason_render(recipient.failure_reason) == (
+            "Verzenden via uw SMTP-server is mislukt: "
+            "De SMTP-server smtp.does-not-exist.invalid werd niet gevonden: controleer de servernaam."
+        )

@@ -19,7 +19,7 @@ from django.conf import settings
 from porto.lib.headers import envelope_address, message_needs_smtputf8, needs_smtputf8
 from porto.lib.smtp import SmtpConfig, SmtpFailure, default_ssl_context, reply_text, smtp_open
 from porto.mail.compose import as_bytes
-from porto.mail.reasons import Refusal, failure_describe, reason_stored
+from porto.mail.reasons import Refusal, failure_describe, reason_message, reason_stored
 from porto.mail.sources import email_settings_for
 from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
 
@@ -66,7 +66,7 @@ class SmtpTransport(Transport):
             return smtp_open(self.config, context)
         except SmtpFailure as failure:
             raise TransportError(
-                reason_stored("smtp_session_failed", reason=failure.message),
+                reason_stored("smtp_session_failed", reason=_failure_reason(failure)),
                 permanent=failure.permanent,
                 code=str(failure.code or ""),
             ) from failure
@@ -229,3 +229,9 @@ def close_quietly(session: smtplib.SMTP) -> None:
         session.quit()
     except (smtplib.SMTPException, OSError):
         session.close()
+
+
+def _failure_reason(failure: SmtpFailure) -> object:
+    """The session's failure as stored: its sentence and parameters when it has them, so the
+    page says it in the reader's language."""
+    return reason_message(failure.msgid, failure.params) if failure.msgid else failure.message
