@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import pytest
@@ -132,6 +133,10 @@ def page(browser):
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
+    # The live server shares the test's database connection: a request still running when the
+    # next test starts (a PDF preview, say) would use it at the same time.
+    with contextlib.suppress(Exception):
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 
