@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from porto.sandbox.smtp_server import SandboxServer
@@ -13,6 +14,14 @@ from tests.factories import make_client, make_company, make_user
 # noisy machine. Tests may still set their own example counts.
 hypothesis_settings.register_profile("porto", deadline=None)
 hypothesis_settings.load_profile("porto")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A page requested in Dutch or French leaves that language active in the thread: every
+    test starts in the default language, whatever ran before it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

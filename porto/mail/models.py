@@ -127,7 +127,8 @@ class OutgoingEmail(models.Model):
     # Update status (porto.mail.feedback.refresh): one at a time per email, with a cooldown.
     refresh_started_at = models.DateTimeField(null=True, blank=True)
     refresh_finished_at = models.DateTimeField(null=True, blank=True)
-    refresh_error = models.TextField(blank=True)
+    # Why the last Update status failed: a stored reason (porto.mail.reasons); "" if it worked.
+    refresh_error = models.JSONField(blank=True, default=str)
     # The badge without the clock (porto.mail.status.email_status), written only by
     # porto.mail.status_store; the overview filters on it (In transit is Unknown from
     # unknown_after on).

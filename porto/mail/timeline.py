@@ -230,7 +230,7 @@ def email_line(email: OutgoingEmail, now: datetime.datetime) -> EmailLine:
         badge=document_badge(to_statuses),
         refresh_allowed=not reason,
         refresh_reason=reason,
-        refresh_error=email.refresh_error,
+        refresh_error=reason_render(email.refresh_error),
         read_outlook=str(READ_OUTLOOK_SENTENCES[outlook]),
         no_pixel_note=str(NO_PIXEL_NOTE) if shows_no_pixel_note(outlook, rows) else "",
     )

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from porto.mail.feedback.refresh.services import (
@@ -261,7 +261,22 @@ def test_a_provider_refusing_the_key_is_a_clear_failure(settings, invoice):
     with pytest.raises(RefreshFailed, match="refused Porto's API key"):
         email_refresh(email.pk, now=LATER, session=session)
     email.refresh_from_db()
-    assert "API key" in email.refresh_error and email.refresh_finished_at is not None
+    assert "API key" in reason_render(email.refresh_error)
+    assert email.refresh_finished_at is not None
+
+
+def test_a_failed_update_status_is_shown_on_the_timeline_in_the_readers_language(settings, invoice):
+    provider(settings, "postmark", POSTMARK_SERVER_TOKEN="wrong")
+    email = make_email(invoice, transport="provider", handed_off_at=SENT, provider_message_id="x1")
+    url = "https://api.postmarkapp.com/messages/outbound/x1/details"
+    session = FakeSession({("GET", url): (401, {"ErrorCode": 10, "Message": "Bad token"})})
+    with pytest.raises(RefreshFailed):
+        email_refresh(email.pk, now=LATER, session=session)  # in the worker, in English
+    email.refresh_from_db()
+    with translation.override("nl"):
+        shown = reason_render(email.refresh_error)
+    assert shown.startswith("Postmark weigerde")
+    assert "API key" not in shown and "(HTTP 401)" in shown
 
 
 # --- windows and refusals ----------------------------------------------------------------------

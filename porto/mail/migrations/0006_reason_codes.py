@@ -9,6 +9,7 @@ from django.db import migrations, models
 COLUMNS = (
     ("mail_deliveryevent", "reason"),
     ("mail_outgoingemail", "last_error"),
+    ("mail_outgoingemail", "refresh_error"),
     ("mail_recipient", "failure_reason"),
     ("mail_recipient", "last_deferral_reason"),
 )
@@ -54,6 +55,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="deliveryevent",
             name="reason",
+            field=models.JSONField(blank=True, default=str),
+        ),
+        migrations.AlterField(
+            model_name="outgoingemail",
+            name="refresh_error",
             field=models.JSONField(blank=True, default=str),
         ),
         migrations.AlterField(

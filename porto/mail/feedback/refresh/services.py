@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from porto.mail.feedback.refresh.record import observations_record
 from porto.mail.feedback.refresh.smtp import SmtpClient
@@ -23,7 +24,9 @@ from porto.mail.providers.base.status import (
     RefreshFailed,
     RefreshRefused,
     StatusClient,
+    refresh_failed,
 )
+from porto.mail.reasons import reason_message
 
 logger = logging.getLogger(__name__)
 
@@ -166,25 +169,36 @@ def email_refresh(
     """Ask the provider about one claimed email and record the answers; new events."""
     email = OutgoingEmail.objects.select_related("company").get(pk=email_id)
     now = now or timezone.now()
-    error = ""
+    failed: RefreshFailed | RefreshRefused | None = None
     new = 0
     try:
         client = client_for(email.provider, session=session)
         new = client.refresh(email, lookups_of(email), now)
     except (RefreshFailed, RefreshRefused) as failure:
-        error = failure.message
+        failed = failure
     except (KeyError, TypeError, AttributeError, ValueError):  # an answer of another shape
         logger.warning("Unreadable status answer for email %s", email_id, exc_info=True)
-        error = _("%(provider)s answered in a form Porto cannot read; nothing was changed.") % {
-            "provider": policy_for(email.provider).label
-        }
+        failed = refresh_failed(
+            N_("%(provider)s answered in a form Porto cannot read; nothing was changed."),
+            {"provider": policy_for(email.provider).label},
+        )
     finally:
         OutgoingEmail.objects.filter(pk=email_id).update(
-            refresh_finished_at=max(timezone.now(), now), refresh_error=error
+            refresh_finished_at=max(timezone.now(), now), refresh_error=refresh_error_stored(failed)
         )
-    if error:
-        raise RefreshFailed(error)
+    if failed is not None:
+        raise RefreshFailed(failed.message)
     return new
+
+
+def refresh_error_stored(failed: RefreshFailed | RefreshRefused | None) -> object:
+    """What ``OutgoingEmail.refresh_error`` keeps: the sentence and its parameters when the
+    failure has them, so the timeline says it in the reader's language; "" when it worked."""
+    if failed is None:
+        return ""
+    if isinstance(failed, RefreshFailed) and failed.msgid:
+        return reason_message(failed.msgid, failed.params)
+    return failed.message
 
 
 def lookups_of(email: OutgoingEmail) -> list[Lookup]:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import requests
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from porto.mail.reasons import Refusal, failure_describe
 from porto.mail.status import FAILURE_TYPES, Event, EventType
@@ -37,11 +38,24 @@ class RefreshRefused(Exception):
 
 
 class RefreshFailed(Exception):
-    """The provider could not be asked (network, credentials, an answer we cannot read)."""
+    """The provider could not be asked (network, credentials, an answer we cannot read).
 
-    def __init__(self, message: str) -> None:
+    ``message`` is in the active language; ``msgid`` and ``params``, when set, let the failure
+    be stored and said later in the reader's language (``refresh_failed`` sets them)."""
+
+    def __init__(
+        self, message: str, *, msgid: str = "", params: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.msgid = msgid
+        self.params = dict(params or {})
+
+
+def refresh_failed(msgid: str, params: Mapping[str, object]) -> RefreshFailed:
+    """A ``RefreshFailed`` worded by ``msgid`` (marked with ``N_``) and its parameters."""
+    plain = {name: v if isinstance(v, int | float) else str(v) for name, v in params.items()}
+    return RefreshFailed(_(msgid) % plain, msgid=msgid, params=plain)
 
 
 @dataclass(frozen=True)
@@ -178,30 +192,30 @@ class StatusClient:
         try:
             response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as error:
-            raise RefreshFailed(
-                _("%(provider)s could not be reached (%(error)s); try again later.")
-                % {"provider": label, "error": type(error).__name__}
+            raise refresh_failed(
+                N_("%(provider)s could not be reached (%(error)s); try again later."),
+                {"provider": label, "error": type(error).__name__},
             ) from error
         if response.status_code == 404:
             return None
         if response.status_code in (401, 403):
-            raise RefreshFailed(
-                _(
+            raise refresh_failed(
+                N_(
                     "%(provider)s refused Porto's API key (HTTP %(code)d): the key in the server "
                     "settings must be fixed."
-                )
-                % {"provider": label, "code": response.status_code}
+                ),
+                {"provider": label, "code": response.status_code},
             )
         if response.status_code == 429 or response.status_code >= 400:
-            raise RefreshFailed(
-                _("%(provider)s answered HTTP %(code)d; try again later.")
-                % {"provider": label, "code": response.status_code}
+            raise refresh_failed(
+                N_("%(provider)s answered HTTP %(code)d; try again later."),
+                {"provider": label, "code": response.status_code},
             )
         try:
             return response.json()
         except ValueError as error:
-            raise RefreshFailed(
-                _("%(provider)s answered something that is not JSON.") % {"provider": label}
+            raise refresh_failed(
+                N_("%(provider)s answered something that is not JSON."), {"provider": label}
             ) from error
 
     # --- helpers for subclasses ---------------------------------------------------------------
