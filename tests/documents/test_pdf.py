@@ -4,6 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
+import tinycss2
 from pypdf import PdfReader
 
 from porto.documents.models import DocumentKind
@@ -127,8 +128,18 @@ def test_page_counter_follows_the_languages_word_order():
 def test_css_string_cannot_escape_the_style_element():
     assert (
         pdf.css_string('a"</style><script>')
-        == '"a\\000022\\00003c/style\\00003e\\00003cscript\\00003e"'
+        == '"a\\000022 \\00003c /style\\00003e \\00003c script\\00003e "'
     )
+
+
+@pytest.mark.parametrize(
+    "text", ['Smith & Sons "De Kroon" <BV>', "A & B", "tab\there", "x\\y & z", "Café & Zoë"]
+)
+def test_css_string_reads_back_as_the_same_text_spaces_included(text):
+    [token] = [
+        t for t in tinycss2.parse_component_value_list(pdf.css_string(text)) if t.type == "string"
+    ]
+    assert token.value == text
 
 
 @pytest.mark.parametrize(

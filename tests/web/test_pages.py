@@ -156,3 +156,14 @@ def test_clients_list_and_client_page(owner_client, company, catalogue):
     assert b"Q-2026-00001" in page.content
     assert b"2026-00002" in page.content
     assert b"Fran" in page.content  # language shown
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("nl", "6.074,67 EUR"), ("fr", "6\xa0074,67 EUR"), ("en", "6,074.67 EUR")],
+)
+def test_client_page_formats_amounts_in_the_ui_language(owner_client, company, language, shown):
+    client = make_client(company, name="Brouwerij Het Anker")
+    document_finalize(make_document(company, client, lines=[("1", "5020.39", "S", "21")]))
+    page = owner_client.get(f"/clients/{client.pk}/", headers={"accept-language": language})
+    assert shown in page.content.decode()

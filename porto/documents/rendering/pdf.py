@@ -198,9 +198,12 @@ def _footer(company: Company) -> str:
 
 
 def css_string(text: str) -> str:
-    """``text`` as a quoted CSS string that cannot end the string or the <style> element."""
+    """``text`` as a quoted CSS string that cannot end the string or the <style> element.
+
+    Each escape ends with a space: CSS reads one whitespace after a hex escape as its end, so
+    without it the space after "&" in "Smith & Sons" would be lost."""
     escaped = "".join(
-        f"\\{ord(char):06x}" if char in '"\\<>&\n\r' or ord(char) < 32 else char for char in text
+        f"\\{ord(char):06x} " if char in '"\\<>&\n\r' or ord(char) < 32 else char for char in text
     )
     return f'"{escaped}"'
 
