@@ -16,6 +16,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from porto.lib.messages import message_params, message_text
+
 
 class Security(StrEnum):
     STARTTLS = "starttls"
@@ -72,12 +74,8 @@ def smtp_failure(
     step: Step, msgid: str, params: dict[str, object] | None = None, **options
 ) -> SmtpFailure:
     """An ``SmtpFailure`` worded by ``msgid`` (marked with ``N_``), in the active language."""
-    plain = {
-        name: value if isinstance(value, int) else str(value)
-        for name, value in (params or {}).items()
-    }
-    message = _(msgid) % plain if plain else _(msgid)
-    return SmtpFailure(step, message, msgid=msgid, params=plain, **options)
+    plain = message_params(params)
+    return SmtpFailure(step, message_text(msgid, plain), msgid=msgid, params=plain, **options)
 
 
 def reply_text(raw: bytes | str) -> str:

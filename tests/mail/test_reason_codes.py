@@ -6,6 +6,7 @@ stored as a code, and the page, the bulk results and the proof PDF must show it 
 reader's language, with the server's own words kept as they were said.
 """
 
+import re
 import subprocess
 
 import pytest
@@ -322,4 +323,4 @@ def test_the_proof_pdf_names_the_answer_and_the_events_in_the_readers_language(
     text = pdf_text(response.content, tmp_path)
     assert f"compta@cafe-elysee.example {accepted}" in text
     assert event in text
-    assert not {"accepted", "refused", "sent", "delivered"} & set(text.lower().split())
+    assert not re.findall(r"\b(?:accepted|refused|sent|delivered)\b", text, re.IGNORECASE)

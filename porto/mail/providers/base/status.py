@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import requests
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from porto.lib.messages import message_params, message_text
 from porto.mail.reasons import Refusal, failure_describe
 from porto.mail.status import FAILURE_TYPES, Event, EventType
 
@@ -54,8 +54,8 @@ class RefreshFailed(Exception):
 
 def refresh_failed(msgid: str, params: Mapping[str, object]) -> RefreshFailed:
     """A ``RefreshFailed`` worded by ``msgid`` (marked with ``N_``) and its parameters."""
-    plain = {name: v if isinstance(v, int | float) else str(v) for name, v in params.items()}
-    return RefreshFailed(_(msgid) % plain, msgid=msgid, params=plain)
+    plain = message_params(params)
+    return RefreshFailed(message_text(msgid, plain), msgid=msgid, params=plain)
 
 
 @dataclass(frozen=True)
