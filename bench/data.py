@@ -80,7 +80,7 @@ def finalized_new(company: Company, client: Client, lines: list[tuple[str, ...]]
         DocumentLine(
             document=document,
             position=position,
-            description=f"Line {position + 1}",
+            name=f"Line {position + 1}",
             quantity=Decimal(quantity),
             unit_price=Decimal(price),
             vat_category=category,

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from porto.accounts.models import Company, Membership
 from porto.clients.models import Client, ClientEmail
+from porto.documents.codes import VATEX_FOR_CATEGORY
 from porto.documents.models import Document, DocumentKind, DocumentLine
 from porto.documents.services import document_finalize, document_recompute_totals
 from porto.lib.identifiers import belgian_iban, kbo_from_base
@@ -80,18 +81,24 @@ def make_document(
 ) -> Document:
     """A draft. ``lines`` holds (quantity, unit price, category, rate[, reason]) tuples."""
     document = Document.objects.create(company=company, client=client, kind=kind, **fields)
+    exemptions = dict(document.vat_exemptions)
     for position, spec in enumerate(lines if lines is not None else [("1", "100", "S", "21")]):
         quantity, price, category, rate, *reason = spec
         DocumentLine.objects.create(
             document=document,
             position=position,
-            description=f"Line {position + 1}",
+            name=f"Line {position + 1}",
             quantity=Decimal(quantity),
             unit_price=Decimal(price),
             vat_category=category,
             vat_rate=Decimal(rate),
-            exemption_reason=reason[0] if reason else "",
         )
+        if reason and reason[0]:
+            code = VATEX_FOR_CATEGORY.get(category, "")
+            exemptions.setdefault(category, {"code": code, "text": reason[0]})
+    if exemptions != document.vat_exemptions:
+        document.vat_exemptions = exemptions
+        document.save(update_fields=["vat_exemptions"])
     return document_recompute_totals(document)
 
 

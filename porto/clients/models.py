@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from porto.accounts.models import Company
 from porto.lib import identifiers
 from porto.lib.languages import Language
+from porto.lib.search import search_key
 
 
 class Client(models.Model):
@@ -19,12 +20,19 @@ class Client(models.Model):
     name = models.CharField(_("name"), max_length=200)
     contact_name = models.CharField(_("for the attention of"), max_length=200, blank=True)
     street = models.CharField(_("street and number"), max_length=200, blank=True)
+    street2 = models.CharField(_("address line 2"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="BE")
     # Room for the number as people type it (dots, spaces): clean() stores the compact form.
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
     kbo_number = models.CharField(_("KBO/BCE number"), max_length=20, blank=True)
+    legal_id = models.CharField(
+        _("company registration number"),
+        max_length=50,
+        blank=True,
+        help_text=_("For a client outside Belgium: its number in its country's register."),
+    )
     peppol_scheme = models.CharField(
         _("Peppol scheme"), max_length=4, blank=True, help_text=_("For example 0208 (KBO/BCE).")
     )
@@ -32,11 +40,21 @@ class Client(models.Model):
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.DUTCH
     )
+    # name and contact without accents or case, for search (porto.lib.search).
+    search_name = models.CharField(max_length=401, blank=True, editable=False)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["company", "name"])]
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_name = search_key(f"{self.name} {self.contact_name}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "contact_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.name

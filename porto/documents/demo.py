@@ -10,6 +10,7 @@ from django.db import transaction
 
 from porto.accounts.models import Company, Membership
 from porto.clients.models import Client, ClientEmail
+from porto.documents.codes import VATEX_FOR_CATEGORY
 from porto.documents.models import Document, DocumentKind, DocumentLine
 from porto.documents.services import document_finalize, document_recompute_totals
 from porto.lib.identifiers import belgian_iban, kbo_from_base
@@ -234,11 +235,28 @@ def _demo_document(company, clients, kind, issue_date, invoices, rng) -> Documen
         issue_date=issue_date,
         buyer_reference=f"PO-{rng.randrange(1000, 9999)}" if rng.random() < 0.6 else "",
         corrects=corrected,
+        payment_iban=company.iban,
+        payment_bic=company.bic,
+        **_delivery(client, issue_date),
     )
     line_count = 1 if corrected else rng.choice([1, 2, 2, 3, 4, 6])
     for position in range(line_count):
         _demo_line(document, client, position, rng)
     return document_recompute_totals(document)
+
+
+def _delivery(client: Client, issue_date: datetime.date | None) -> dict:
+    """Goods to another EU country: delivered the day before the invoice, at the client."""
+    if client.country == "BE" or client.kind != Client.Kind.BUSINESS:
+        return {}
+    return {
+        "delivery_date": issue_date - datetime.timedelta(days=1) if issue_date else None,
+        "deliver_to_name": client.name,
+        "deliver_to_street": client.street,
+        "deliver_to_postal_code": client.postal_code,
+        "deliver_to_city": client.city,
+        "deliver_to_country": client.country,
+    }
 
 
 def _demo_line(document: Document, client: Client, position: int, rng: random.Random) -> None:
@@ -253,11 +271,15 @@ def _demo_line(document: Document, client: Client, position: int, rng: random.Ra
     DocumentLine.objects.create(
         document=document,
         position=position,
-        description=description,
+        name=description,
         quantity=quantity,
         unit_code=unit,
         unit_price=Decimal(price),
         vat_category=category,
         vat_rate=Decimal(rate),
-        exemption_reason=reason,
     )
+    if reason:
+        document.vat_exemptions.setdefault(
+            category, {"code": VATEX_FOR_CATEGORY.get(category, ""), "text": reason}
+        )
+        document.save(update_fields=["vat_exemptions"])

@@ -136,7 +136,25 @@ class Document(models.Model):
         related_name="corrections",
         verbose_name=_("corrects invoice"),
     )
+    order_reference = models.CharField(_("order reference"), max_length=100, blank=True)
     note = models.TextField(_("note"), blank=True)
+    payment_terms = models.CharField(_("payment terms"), max_length=500, blank=True)
+    payment_iban = models.CharField(_("IBAN for payment"), max_length=42, blank=True)
+    payment_bic = models.CharField(_("BIC for payment"), max_length=14, blank=True)
+    delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
+    deliver_to_name = models.CharField(_("deliver to (name)"), max_length=200, blank=True)
+    deliver_to_street = models.CharField(
+        _("delivery street and number"), max_length=200, blank=True
+    )
+    deliver_to_street2 = models.CharField(_("delivery address line 2"), max_length=200, blank=True)
+    deliver_to_postal_code = models.CharField(_("delivery postal code"), max_length=20, blank=True)
+    deliver_to_city = models.CharField(_("delivery city"), max_length=100, blank=True)
+    deliver_to_country = models.CharField(_("delivery country"), max_length=2, blank=True)
+    # Per VAT category that charges none: {"K": {"code": "VATEX-EU-IC", "text": "..."}}.
+    vat_exemptions = models.JSONField(_("VAT exemption reasons"), default=dict, blank=True)
+    seller_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    # Raised by every save of a draft through the editor: a stale form is refused.
+    revision = models.PositiveIntegerField(default=0, editable=False)
     prepaid_amount = models.DecimalField(
         _("prepaid amount"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
@@ -209,7 +227,20 @@ class Document(models.Model):
         return [line.amounts() for line in self.lines.all()]
 
     def compute_totals(self) -> totals_rules.Totals:
-        return totals_rules.compute_totals(self.line_amounts(), self.prepaid_amount)
+        return totals_rules.compute_totals(
+            self.line_amounts(),
+            self.prepaid_amount,
+            [adjustment.adjustment() for adjustment in self.allowance_charges.all()],
+        )
+
+    @property
+    def has_delivery_address(self) -> bool:
+        return bool(self.deliver_to_street or self.deliver_to_city or self.deliver_to_country)
+
+    def exemption(self, category: str) -> dict:
+        """{"code": ..., "text": ...} for a VAT category, empty values when none was given."""
+        given = (self.vat_exemptions or {}).get(category) or {}
+        return {"code": given.get("code", ""), "text": given.get("text", "")}
 
 
 class DocumentLineQuerySet(models.QuerySet["DocumentLine"]):
@@ -233,7 +264,8 @@ class DocumentLineQuerySet(models.QuerySet["DocumentLine"]):
 class DocumentLine(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
-    description = models.CharField(_("description"), max_length=500)
+    name = models.CharField(_("item"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
     quantity = models.DecimalField(
         _("quantity"),
         max_digits=19,
@@ -249,13 +281,20 @@ class DocumentLine(models.Model):
         decimal_places=4,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
+    price_base_quantity = models.DecimalField(
+        _("price per"),
+        max_digits=19,
+        decimal_places=4,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(MAX_QUANTITY)],
+        help_text=_("The quantity the unit price is for, e.g. 1000 for a price per thousand."),
+    )
     vat_category = models.CharField(
         _("VAT category"), max_length=2, choices=VatCategory.choices, default=VatCategory.STANDARD
     )
     vat_rate = models.DecimalField(
         _("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal("21")
     )
-    exemption_reason = models.CharField(_("VAT exemption reason"), max_length=200, blank=True)
 
     objects = DocumentLineQuerySet.as_manager()
 
@@ -263,7 +302,7 @@ class DocumentLine(models.Model):
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
-        return self.description
+        return self.name
 
     def amounts(self) -> totals_rules.LineAmounts:
         return totals_rules.LineAmounts(
@@ -271,7 +310,8 @@ class DocumentLine(models.Model):
             unit_price=self.unit_price,
             vat_category=self.vat_category,
             vat_rate=self.vat_rate,
-            exemption_reason=self.exemption_reason,
+            price_base_quantity=self.price_base_quantity,
+            adjustments=tuple(a.adjustment() for a in self.allowance_charges.all()),
         )
 
     @property
@@ -285,11 +325,6 @@ class DocumentLine(models.Model):
         rate_problem = self._rate_problem(rate) if rate is not None else ""
         if rate_problem:
             errors["vat_rate"] = rate_problem
-        if self.vat_category in CATEGORIES_NEEDING_REASON and not self.exemption_reason.strip():
-            errors["exemption_reason"] = _(
-                "Say why no VAT is charged (for example 'Intra-community supply, art. 39bis "
-                "VAT Code'): it is required for %(category)s."
-            ) % {"category": self.get_vat_category_display()}
         if self._amount_too_large():
             errors["quantity"] = _(
                 "Quantity times unit price is more than %(max)s: check both for a typing "
@@ -323,9 +358,10 @@ class DocumentLine(models.Model):
 
     def _amount_too_large(self) -> bool:
         quantity, price = finite_decimal(self.quantity), finite_decimal(self.unit_price)
-        if quantity is None or price is None:
+        base = finite_decimal(self.price_base_quantity) or Decimal("1")
+        if quantity is None or price is None or base <= 0:
             return False
-        return abs(quantity * price) > MAX_LINE_AMOUNT
+        return abs(quantity * price / base) > MAX_LINE_AMOUNT
 
     def _document_ids(self) -> set[int]:
         """The document this line belongs to, and the one it is stored under if it moves."""
@@ -334,6 +370,147 @@ class DocumentLine(models.Model):
             stored = DocumentLine.objects.filter(pk=self.pk).values_list("document_id", flat=True)
             ids.update(stored)
         return ids
+
+
+class AllowanceChargeQuerySet(models.QuerySet):
+    """Writes refused once the document is finalized, as for lines."""
+
+    def _documents(self):
+        path: str = getattr(self.model, "DOCUMENT_PATH")  # noqa: B009 (set on each subclass)
+        return Document.objects.filter(pk__in=self.values(path))
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(self._documents())
+            return super().update(**kwargs)
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(self._documents())
+            return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_finalized(Document.objects.filter(pk__in={o.document_pk() for o in objs}))
+            return super().bulk_create(objs, *args, **kwargs)
+
+
+class AllowanceCharge(models.Model):
+    """An allowance (discount) or charge: the fields a line's and a document's share."""
+
+    position = models.PositiveIntegerField(default=0)
+    is_charge = models.BooleanField(_("charge"), default=False)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_LINE_AMOUNT)],
+    )
+    percentage = models.DecimalField(
+        _("percentage"),
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    base_amount = models.DecimalField(
+        _("of amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_LINE_AMOUNT)],
+    )
+    reason_code = models.CharField(_("reason code"), max_length=3, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    DOCUMENT_PATH = ""
+    objects = AllowanceChargeQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        kind = _("Charge") if self.is_charge else _("Allowance")
+        return f"{kind}: {self.reason or self.reason_code}"
+
+    def document_pk(self) -> int:
+        raise NotImplementedError
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk=self.document_pk()))
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            _refuse_if_finalized(Document.objects.filter(pk=self.document_pk()))
+            return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors: dict[str, object] = {}
+        if (self.amount is None) == (self.percentage is None):
+            errors["amount"] = _("Give an amount or a percentage (one of the two).")
+        if not self.reason_code and not self.reason.strip():
+            errors["reason"] = _("Say why, for example 'Discount' or 'Transport'.")
+        if errors:
+            raise ValidationError(errors)
+
+    def base_adjustment(self, **extra) -> totals_rules.Adjustment:
+        return totals_rules.Adjustment(
+            is_charge=self.is_charge,
+            amount=self.amount,
+            percentage=self.percentage,
+            base=self.base_amount,
+            **extra,
+        )
+
+
+class LineAllowanceCharge(AllowanceCharge):
+    """BG-27 (allowance) or BG-28 (charge) of one line: changes the line's net amount."""
+
+    line = models.ForeignKey(
+        DocumentLine, on_delete=models.CASCADE, related_name="allowance_charges"
+    )
+    DOCUMENT_PATH = "line__document"
+
+    class Meta(AllowanceCharge.Meta):
+        pass
+
+    def document_pk(self) -> int:
+        return DocumentLine.objects.values_list("document_id", flat=True).get(pk=self.line_id)
+
+    def adjustment(self) -> totals_rules.Adjustment:
+        return self.base_adjustment()
+
+
+class DocumentAllowanceCharge(AllowanceCharge):
+    """BG-20 (allowance) or BG-21 (charge) on the whole document, in one VAT category."""
+
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="allowance_charges"
+    )
+    DOCUMENT_PATH = "document"
+    vat_category = models.CharField(
+        _("VAT category"), max_length=2, choices=VatCategory.choices, default=VatCategory.STANDARD
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal("21")
+    )
+
+    class Meta(AllowanceCharge.Meta):
+        pass
+
+    def document_pk(self) -> int:
+        return self.document_id
+
+    def adjustment(self) -> totals_rules.Adjustment:
+        return self.base_adjustment(vat_category=self.vat_category, vat_rate=self.vat_rate)
 
 
 class NumberSeries(models.Model):

@@ -7,15 +7,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from porto.accounts.models import Company
 from porto.clients.models import Client
+from porto.documents.codes import VATEX
 from porto.documents.models import (
+    CATEGORIES_NEEDING_REASON,
     MAX_DOCUMENT_AMOUNT,
-    NUMBER_PREFIX,
     Document,
     DocumentKind,
     DocumentLine,
-    NumberSeries,
+    VatCategory,
 )
+from porto.documents.numbering import format_number, take_next_number
 from porto.documents.totals import Totals
 from porto.lib.identifiers import structured_communication
 
@@ -65,14 +68,65 @@ def finalization_problems(document: Document) -> list[str]:
         )
     if document.kind == DocumentKind.OTHER and not document.title.strip():
         problems.append(_("Give the document a title, for example 'Delivery note'."))
+    problems.extend(exemption_problems(document, lines))
+    problems.extend(_delivery_problems(document, lines))
     problems.extend(_credit_note_problems(document))
+    return problems
+
+
+def categories_in_use(document: Document, lines: list[DocumentLine] | None = None) -> set[str]:
+    lines = list(document.lines.all()) if lines is None else lines
+    used = {line.vat_category for line in lines}
+    used.update(adjustment.vat_category for adjustment in document.allowance_charges.all())
+    return used
+
+
+def exemption_problems(document: Document, lines: list[DocumentLine] | None = None) -> list[str]:
+    """Each VAT category without VAT needs a reason (a VATEX code, a text or both), and a code
+    must be one of that category's."""
+    problems = []
+    for category in sorted(categories_in_use(document, lines) & CATEGORIES_NEEDING_REASON):
+        label = VatCategory(category).label
+        given = document.exemption(category)
+        if not given["code"] and not given["text"].strip():
+            problems.append(
+                _(
+                    "Say why no VAT is charged for %(category)s: choose the exemption reason or "
+                    "write it (for example 'Intra-community supply, art. 39bis VAT Code')."
+                )
+                % {"category": label}
+            )
+        elif given["code"] and VATEX.get(given["code"], ("",))[0] != category:
+            problems.append(
+                _("The exemption code %(code)s does not fit %(category)s: choose another.")
+                % {"code": given["code"], "category": label}
+            )
+    return problems
+
+
+def _delivery_problems(document: Document, lines: list[DocumentLine]) -> list[str]:
+    """An intra-community supply states when and where the goods went (BR-IC-11, BR-IC-12)."""
+    if VatCategory.INTRA_COMMUNITY not in categories_in_use(document, lines):
+        return []
+    problems = []
+    if document.delivery_date is None:
+        problems.append(
+            _("An intra-community supply needs its delivery date: fill in the delivery date.")
+        )
+    if not document.deliver_to_country:
+        problems.append(
+            _(
+                "An intra-community supply needs the country the goods went to: fill in the "
+                "delivery address."
+            )
+        )
     return problems
 
 
 def _line_problems(index: int, line: DocumentLine) -> list[str]:
     problems = []
-    if not line.description.strip():
-        problems.append(_("Line %(n)d has no description.") % {"n": index})
+    if not line.name.strip():
+        problems.append(_("Line %(n)d has no item name.") % {"n": index})
     if line.quantity == 0:
         problems.append(
             _("Line %(n)d has quantity 0: give a quantity or remove the line.") % {"n": index}
@@ -119,11 +173,13 @@ def client_snapshot(client: Client) -> dict:
         "name": client.name,
         "contact_name": client.contact_name,
         "street": client.street,
+        "street2": client.street2,
         "postal_code": client.postal_code,
         "city": client.city,
         "country": client.country,
         "vat_number": client.vat_number,
         "kbo_number": client.kbo_number,
+        "legal_id": client.legal_id,
         "peppol_scheme": client.peppol_scheme,
         "peppol_id": client.peppol_id,
         "language": client.language,
@@ -131,22 +187,24 @@ def client_snapshot(client: Client) -> dict:
     }
 
 
-def take_next_number(company_id: int, kind: str, year: int) -> int:
-    """Take the next number of a series. Call inside the finalizing transaction: the row
-    lock makes concurrent finalizations wait, and a rollback gives the number back."""
-    NumberSeries.objects.bulk_create(
-        [NumberSeries(company_id=company_id, kind=kind, year=year)], ignore_conflicts=True
-    )
-    series = NumberSeries.objects.select_for_update().get(
-        company_id=company_id, kind=kind, year=year
-    )
-    series.last_value += 1
-    series.save(update_fields=["last_value"])
-    return series.last_value
+SELLER_FIELDS = (
+    "name",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "kbo_number",
+    "vat_number",
+    "iban",
+    "bic",
+    "email",
+    "phone",
+)
 
 
-def format_number(kind: str, year: int, sequence: int) -> str:
-    return f"{NUMBER_PREFIX[DocumentKind(kind)]}{year}-{sequence:05d}"
+def seller_snapshot(company: Company) -> dict:
+    """The company as a finalized document keeps it (the logo stays live: it is not data)."""
+    return {field: getattr(company, field) for field in SELLER_FIELDS}
 
 
 def document_finalize(document: Document, today: datetime.date | None = None) -> Document:
@@ -172,17 +230,18 @@ def document_finalize(document: Document, today: datetime.date | None = None) ->
 def _freeze(document: Document, today: datetime.date) -> None:
     document.issue_date = document.issue_date or today
     year = document.issue_date.year
-    if document.kind == DocumentKind.INVOICE and document.due_date is None:
+    totals = document.compute_totals()
+    if _needs_default_due_date(document, totals):
         document.due_date = document.issue_date + datetime.timedelta(days=DEFAULT_PAYMENT_DAYS)
     document.sequence = take_next_number(document.company_id, document.kind, year)
     document.number = format_number(document.kind, year, document.sequence)
-    if document.kind == DocumentKind.INVOICE:
+    if document.kind == DocumentKind.INVOICE and totals.payable > 0:
         document.structured_communication = structured_communication(
             int(f"{year:04d}{document.sequence:06d}")
         )
     assert document.client is not None
     document.client_snapshot = client_snapshot(document.client)
-    totals = document.compute_totals()
+    document.seller_snapshot = seller_snapshot(document.company)
     document.total_excl_vat = totals.tax_exclusive
     document.total_vat = totals.tax_total
     document.total_incl_vat = totals.tax_inclusive
@@ -190,6 +249,17 @@ def _freeze(document: Document, today: datetime.date) -> None:
     document.status = Document.Status.FINALIZED
     document.finalized_at = timezone.now()
     document.save()
+
+
+def _needs_default_due_date(document: Document, totals: Totals) -> bool:
+    """An invoice with something to pay and neither a due date nor payment terms gets the
+    usual 30 days; one with nothing left to pay gets no invented due date."""
+    return (
+        document.kind == DocumentKind.INVOICE
+        and document.due_date is None
+        and not document.payment_terms.strip()
+        and totals.payable > 0
+    )
 
 
 def document_mark_sent(document: Document) -> None:

@@ -89,7 +89,7 @@ def test_line_with_zero_quantity(company, with_rules):
 def test_exemption_category_without_reason(company, with_rules):
     draft = make_document(company, make_client(company), lines=[("1", "10", "E", "0")])
     (message,) = messages_of(finalized_as_is(draft))
-    assert message.startswith("Line 1 has VAT category Exempt from VAT without an exemption reason")
+    assert message.startswith("Say why no VAT is charged for Exempt from VAT: choose the")
 
 
 @pytest.mark.parametrize("kind", [DocumentKind.QUOTE, DocumentKind.OTHER])
@@ -119,7 +119,7 @@ def test_unknown_format_is_refused(company, with_rules):
 def test_control_characters_and_markup_in_a_description_are_escaped(company, with_rules):
     draft = make_document(company, make_client(company))
     line = draft.lines.get()
-    line.description = 'Design\x01 \x0b<b>bold</b> & "quotes"\x1f'
+    line.name = 'Design\x01 \x0b<b>bold</b> & "quotes"\x1f'
     line.save()
     document = document_finalize(draft)
     _pdf_file, ubl_file = document_files(document, "pdf+ubl")

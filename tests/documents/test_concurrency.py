@@ -107,7 +107,7 @@ def test_a_line_added_during_finalization_is_either_counted_or_refused(company):
 
         def add_line(pk=draft.pk):
             return DocumentLine.objects.create(
-                document_id=pk, description="Late", quantity=1, unit_price=1000
+                document_id=pk, name="Late", quantity=1, unit_price=1000
             )
 
         finalized, added = run_together([finalize_job(draft.pk), add_line])

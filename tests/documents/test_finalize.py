@@ -118,9 +118,12 @@ def test_every_problem_is_listed_at_once(company):
         "Line 1 has quantity 0: give a quantity or remove the line.",
         "Line 2: The standard VAT rate in Belgium is 6, 12 or 21 %, not 7 %: pick one of "
         "those, or another VAT category with its reason.",
-        "Line 3: Say why no VAT is charged (for example 'Intra-community supply, art. 39bis "
-        "VAT Code'): it is required for Intra-community supply.",
         "Porto issues documents in EUR only; this one is in USD.",
+        "Say why no VAT is charged for Intra-community supply: choose the exemption reason or "
+        "write it (for example 'Intra-community supply, art. 39bis VAT Code').",
+        "An intra-community supply needs its delivery date: fill in the delivery date.",
+        "An intra-community supply needs the country the goods went to: fill in the delivery "
+        "address.",
     ]
     draft.refresh_from_db()
     assert draft.is_draft and draft.number == ""
@@ -175,9 +178,7 @@ def test_a_client_of_another_company_is_refused(company, other_company):
 def test_absurd_amounts_are_refused_with_a_reason_not_a_crash(company, acme_client):
     draft = make_document(company, acme_client, lines=[])
     for _ in range(3):
-        draft.lines.create(
-            description="Typo", quantity=Decimal("999999999"), unit_price=Decimal("999999")
-        )
+        draft.lines.create(name="Typo", quantity=Decimal("999999999"), unit_price=Decimal("999999"))
     problems = problems_of(draft)
     assert len(problems) == 3
     assert "Line 1: Quantity times unit price is more than 10,000,000,000" in problems[0]
@@ -187,9 +188,7 @@ def test_absurd_amounts_are_refused_with_a_reason_not_a_crash(company, acme_clie
 def test_document_total_beyond_storage_is_refused(company, acme_client):
     draft = make_document(company, acme_client, lines=[])
     for _ in range(101):
-        draft.lines.create(
-            description="Big", quantity=Decimal("1000"), unit_price=Decimal("10000000")
-        )
+        draft.lines.create(name="Big", quantity=Decimal("1000"), unit_price=Decimal("10000000"))
     problems = problems_of(draft)
     assert len(problems) == 1
     assert "more than Porto can store" in problems[0]

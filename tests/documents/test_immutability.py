@@ -105,15 +105,13 @@ def test_line_save_update_delete_are_refused(final):
 
 def test_adding_a_line_is_refused(final):
     refuses(
-        lambda: DocumentLine.objects.create(
-            document=final, description="Extra", quantity=1, unit_price=1
-        ),
+        lambda: DocumentLine.objects.create(document=final, name="Extra", quantity=1, unit_price=1),
         final,
     )
-    refuses(lambda: final.lines.create(description="Extra", quantity=1, unit_price=1), final)
+    refuses(lambda: final.lines.create(name="Extra", quantity=1, unit_price=1), final)
     refuses(
         lambda: DocumentLine.objects.bulk_create(
-            [DocumentLine(document=final, description="Extra", quantity=1, unit_price=1)]
+            [DocumentLine(document=final, name="Extra", quantity=1, unit_price=1)]
         ),
         final,
     )
@@ -149,7 +147,7 @@ def test_drafts_remain_editable(draft):
     line = draft.lines.get()
     line.quantity = Decimal("4")
     line.save()
-    draft.lines.create(description="Extra", quantity=1, unit_price=5)
+    draft.lines.create(name="Extra", quantity=1, unit_price=5)
     DocumentLine.objects.filter(pk=line.pk).update(unit_price=Decimal("10"))
     draft.refresh_from_db()
     assert (draft.buyer_reference, draft.note) == ("PO-77", "Thanks")

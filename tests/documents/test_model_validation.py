@@ -114,7 +114,7 @@ def test_client_email_header_injection_and_second_default_are_refused(company):
 )
 def test_line_with_a_non_numeric_or_absurd_value(company, field, value, expected):
     draft = make_document(company, make_client(company), lines=[])
-    line = DocumentLine(document=draft, description="Item", quantity="1", unit_price="1")
+    line = DocumentLine(document=draft, name="Item", quantity="1", unit_price="1")
     setattr(line, field, value)
     errors = errors_of(line)
     assert any(expected in message for message in errors[field]), errors
@@ -124,7 +124,7 @@ def test_line_amount_beyond_reason(company):
     draft = make_document(company, make_client(company), lines=[])
     line = DocumentLine(
         document=draft,
-        description="Item",
+        name="Item",
         quantity=Decimal("1000000"),
         unit_price=Decimal("1000000"),
     )

@@ -1,6 +1,7 @@
 """The Peppol BIS Billing 3.0 files pass all three layers of the official rules."""
 
 import base64
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -118,9 +119,20 @@ def test_zero_rate_categories_with_their_exemption_reasons(
 def test_intra_community_supply_to_a_french_client(company, validator):
     client = make_foreign_client(company, "FR", "FR40303265045", language="fr")
     reason = "Intra-community supply, article 39bis of the Belgian VAT Code"
-    document = make_finalized(company, client, lines=[("3", "40", "K", "0", reason)])
+    document = make_finalized(
+        company,
+        client,
+        lines=[("3", "40", "K", "0", reason)],
+        delivery_date=datetime.date(2026, 3, 1),
+        deliver_to_street="Rue du Dépôt 4",
+        deliver_to_postal_code="69001",
+        deliver_to_city="Lyon",
+        deliver_to_country="FR",
+    )
     xml = ubl.render_ubl(document)
     assert_valid(validator, xml)
+    assert xpath(xml, "cac:Delivery/cbc:ActualDeliveryDate/text()") == ["2026-03-01"]
+    assert xpath(xml, "cac:Delivery//cbc:CityName/text()") == ["Lyon"]
     assert xpath(xml, "//cac:AccountingCustomerParty//cbc:EndpointID/@schemeID") == ["9957"]
     assert xpath(xml, "//cac:AccountingCustomerParty//cac:PartyTaxScheme/cbc:CompanyID/text()") == [
         "FR40303265045"

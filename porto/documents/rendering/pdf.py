@@ -24,6 +24,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from porto.accounts.models import LOGO_MAX_BYTES, Company
+from porto.documents.codes import DEFAULT_EXEMPTION_TEXT, VATEX
 from porto.documents.models import Document, DocumentKind, DocumentLine
 from porto.documents.rendering.errors import DocumentFileError
 from porto.documents.rendering.parties import buyer_of, xml_text
@@ -49,6 +50,19 @@ def render_pdf(document: Document, language: str = "") -> bytes:
         html = render_to_string("documents/pdf/document.html", pdf_context(document, logo))
     fetcher = URLFetcher(allowed_protocols={"data"})
     return HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+def exemption_text(document: Document, category: str) -> str:
+    """Why a VAT category charges none, as the PDF says it: the user's text, else the code's
+    name, else the usual Belgian wording; empty for a category that charges VAT."""
+    if category not in DEFAULT_EXEMPTION_TEXT:
+        return ""
+    given = document.exemption(category)
+    if given["text"].strip():
+        return given["text"]
+    if given["code"] in VATEX:
+        return str(VATEX[given["code"]][1])
+    return str(DEFAULT_EXEMPTION_TEXT[category])
 
 
 def pdf_context(document: Document, logo: str) -> dict:
@@ -78,7 +92,7 @@ def pdf_context(document: Document, logo: str) -> dict:
             for sub in totals.vat_breakdown
         ],
         "exemptions": sorted(
-            {xml_text(s.exemption_reason) for s in totals.vat_breakdown if s.exemption_reason}
+            {xml_text(exemption_text(document, s.category)) for s in totals.vat_breakdown} - {""}
         ),
         "totals": {
             "excl": amount(totals.tax_exclusive, document.currency),
@@ -136,7 +150,7 @@ def _line(line: DocumentLine, currency: str) -> dict:
     price = line.unit_price
     decimals = max(2, -Decimal(price).normalize().as_tuple().exponent)  # type: ignore[operator]
     return {
-        "description": xml_text(line.description),
+        "description": xml_text(line.name),
         "quantity": _number(line.quantity),
         "unit": unit_label(line.unit_code, line.quantity),
         "unit_price": formats.number_format(

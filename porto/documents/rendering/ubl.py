@@ -27,6 +27,7 @@ from porto.documents.rendering.parties import (
     is_business,
     xml_text,
 )
+from porto.documents.services import exemption_problems
 from porto.documents.totals import Totals, VatSubtotal
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -82,8 +83,6 @@ SEPA_COUNTRIES = set(
         "VA",
     ]
 )
-# VATEX codes (CEF code list) for the categories whose meaning is fixed.
-EXEMPTION_CODES = {"AE": "VATEX-EU-AE", "K": "VATEX-EU-IC", "G": "VATEX-EU-G", "O": "VATEX-EU-O"}
 
 
 # -- what keeps a document from becoming UBL ---------------------------------------------------
@@ -107,6 +106,7 @@ def ubl_problems(document: Document) -> list[str]:
     problems.extend(_buyer_problems(document))
     problems.extend(_seller_problems(document))
     problems.extend(_lines_problems(list(document.lines.all())))
+    problems.extend(exemption_problems(document))
     return problems
 
 
@@ -172,15 +172,6 @@ def _lines_problems(lines: list[DocumentLine]) -> list[str]:
             problems.append(
                 _("Line %(n)d has quantity 0: give a quantity or remove the line.") % {"n": index}
             )
-        if line.vat_category in CATEGORIES_NEEDING_REASON and not line.exemption_reason.strip():
-            problems.append(
-                _(
-                    "Line %(n)d has VAT category %(category)s without an exemption reason: say "
-                    "why no VAT is charged (for example 'Intra-community supply, art. 39bis "
-                    "VAT Code')."
-                )
-                % {"n": index, "category": line.get_vat_category_display()}
-            )
     return problems
 
 
@@ -229,7 +220,7 @@ def render_ubl(document: Document, *, pdf: bytes | None = None, pdf_filename: st
         _delivery(root, document, buyer)
     if document.kind == DocumentKind.INVOICE:
         _payment_means(root, document)
-    _tax_total(root, totals, document.currency)
+    _tax_total(root, totals, document)
     _monetary_total(root, totals, document.currency)
     for index, line in enumerate(lines, start=1):
         _line(root, document, index, line)
@@ -336,11 +327,17 @@ def _tax_scheme(party, vat_number: str) -> None:
 
 
 def _delivery(root: etree._Element, document: Document, buyer: dict) -> None:
-    # An intra-community supply states when and where to the goods went (BR-IC-11, BR-IC-12).
-    # Porto has no separate delivery date: the issue date stands for it.
+    # An intra-community supply states when and where to the goods went (BR-IC-11, BR-IC-12):
+    # the delivery date and address the user gave; the client's address when none was given.
     delivery = _add(root, "cac:Delivery")
-    _add(delivery, "cbc:ActualDeliveryDate", _date(document.issue_date))
+    _add(delivery, "cbc:ActualDeliveryDate", _date(document.delivery_date))
     address = _add(_add(delivery, "cac:DeliveryLocation"), "cac:Address")
+    if document.has_delivery_address:
+        _add(address, "cbc:StreetName", document.deliver_to_street)
+        _add(address, "cbc:CityName", document.deliver_to_city)
+        _add(address, "cbc:PostalZone", document.deliver_to_postal_code)
+        _add(_add(address, "cac:Country"), "cbc:IdentificationCode", document.deliver_to_country)
+        return
     _add(address, "cbc:StreetName", buyer.get("street"))
     _add(address, "cbc:CityName", buyer.get("city"))
     _add(address, "cbc:PostalZone", buyer.get("postal_code"))
@@ -365,24 +362,25 @@ def _payment_means(root: etree._Element, document: Document) -> None:
         _add(_add(account, "cac:FinancialInstitutionBranch"), "cbc:ID", company.bic)
 
 
-def _tax_total(root: etree._Element, totals: Totals, currency: str) -> None:
+def _tax_total(root: etree._Element, totals: Totals, document: Document) -> None:
+    currency = document.currency
     tax_total = _add(root, "cac:TaxTotal")
     _add(tax_total, "cbc:TaxAmount", money(totals.tax_total), currencyID=currency)
     for sub in totals.vat_breakdown:
         subtotal = _add(tax_total, "cac:TaxSubtotal")
         _add(subtotal, "cbc:TaxableAmount", money(sub.taxable_amount), currencyID=currency)
         _add(subtotal, "cbc:TaxAmount", money(sub.tax_amount), currencyID=currency)
-        _tax_category(subtotal, "cac:TaxCategory", sub)
+        _tax_category(subtotal, "cac:TaxCategory", sub, document.exemption(sub.category))
 
 
-def _tax_category(parent, tag: str, sub: VatSubtotal) -> None:
+def _tax_category(parent, tag: str, sub: VatSubtotal, exemption: dict | None = None) -> None:
     category = _add(parent, tag)
     _add(category, "cbc:ID", sub.category)
     if sub.category != "O":
         _add(category, "cbc:Percent", plain(sub.rate))
-    if tag == "cac:TaxCategory" and sub.category in CATEGORIES_NEEDING_REASON:
-        _add(category, "cbc:TaxExemptionReasonCode", EXEMPTION_CODES.get(sub.category))
-        _add(category, "cbc:TaxExemptionReason", sub.exemption_reason)
+    if exemption and sub.category in CATEGORIES_NEEDING_REASON:
+        _add(category, "cbc:TaxExemptionReasonCode", exemption["code"])
+        _add(category, "cbc:TaxExemptionReason", exemption["text"])
     _add(_add(category, "cac:TaxScheme"), "cbc:ID", "VAT")
 
 
@@ -408,8 +406,8 @@ def _line(root: etree._Element, document: Document, index: int, line: DocumentLi
     )
     _add(element, "cbc:LineExtensionAmount", money(line.net_amount), currencyID=document.currency)
     item = _add(element, "cac:Item")
-    _add(item, "cbc:Name", line.description)
-    sub = VatSubtotal(line.vat_category, line.vat_rate, Decimal(0), Decimal(0), "")
+    _add(item, "cbc:Name", line.name)
+    sub = VatSubtotal(line.vat_category, line.vat_rate, Decimal(0), Decimal(0))
     _tax_category(item, "cac:ClassifiedTaxCategory", sub)
     price = _add(element, "cac:Price")
     _add(price, "cbc:PriceAmount", plain(line.unit_price), currencyID=document.currency)
