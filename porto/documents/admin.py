@@ -2,12 +2,18 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from porto.accounts.admin import CompanyScopedAdmin
-from porto.documents.models import Document, DocumentLine, NumberSeries
+from porto.documents.models import (
+    Document,
+    DocumentAllowanceCharge,
+    DocumentLine,
+    NumberSeries,
+)
 from porto.documents.services import document_recompute_totals
 
 
-class DocumentLineInline(admin.TabularInline):
-    model = DocumentLine
+class DraftOnlyInline(admin.TabularInline):
+    """Rows of a document, changeable while it is a draft."""
+
     extra = 0
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -18,6 +24,14 @@ class DocumentLineInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return obj is None or obj.is_draft
+
+
+class DocumentLineInline(DraftOnlyInline):
+    model = DocumentLine
+
+
+class DocumentAllowanceChargeInline(DraftOnlyInline):
+    model = DocumentAllowanceCharge
 
 
 @admin.register(Document)
@@ -36,7 +50,7 @@ class DocumentAdmin(CompanyScopedAdmin):
         "finalized_at",
         "sent_at",
     ]
-    inlines = [DocumentLineInline]
+    inlines = [DocumentLineInline, DocumentAllowanceChargeInline]
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         if obj is not None and not obj.is_draft:

@@ -241,7 +241,8 @@ def _freeze(document: Document, today: datetime.date) -> None:
         )
     assert document.client is not None
     document.client_snapshot = client_snapshot(document.client)
-    document.seller_snapshot = seller_snapshot(document.company)
+    # Read apart, so that the document's own company attribute stays as its caller loaded it.
+    document.seller_snapshot = seller_snapshot(Company.objects.get(pk=document.company_id))
     document.total_excl_vat = totals.tax_exclusive
     document.total_vat = totals.tax_total
     document.total_incl_vat = totals.tax_inclusive

@@ -110,6 +110,8 @@ def test_document_page_shows_lines_and_totals(owner_client, company):
         lines=[("3", "0.335", "S", "21"), ("2", "100", "K", "0", "Intra-community supply")],
         prepaid_amount=Decimal("1.00"),
         buyer_reference="PO-4711",
+        delivery_date=datetime.date(2026, 3, 30),
+        deliver_to_country="NL",
     )
     document = document_finalize(document, today=datetime.date(2026, 4, 1))
     response = owner_client.get(f"/documents/{document.pk}/")
