@@ -11,7 +11,12 @@ from django.db import transaction
 from porto.accounts.models import Company, Membership
 from porto.clients.models import Client, ClientEmail
 from porto.documents.codes import VATEX_FOR_CATEGORY
-from porto.documents.models import Document, DocumentKind, DocumentLine
+from porto.documents.models import (
+    Document,
+    DocumentAllowanceCharge,
+    DocumentKind,
+    DocumentLine,
+)
 from porto.documents.services import document_finalize, document_recompute_totals
 from porto.lib.identifiers import belgian_iban, kbo_from_base
 
@@ -119,6 +124,16 @@ REVERSE_CHARGE_REASON = {
 }
 # Peppol endpoint schemes that use the VAT number (Peppol code list EAS).
 VAT_PEPPOL_SCHEMES = {"NL": "9944", "FR": "9957", "DE": "9930"}
+PAYMENT_TERMS = {
+    "nl": "Te betalen binnen 30 dagen na factuurdatum.",
+    "fr": "Payable dans les 30 jours suivant la date de facture.",
+    "en": "Payable within 30 days of the invoice date.",
+}
+LOYALTY_DISCOUNT = {
+    "nl": "Getrouwheidskorting",
+    "fr": "Remise de fidélité",
+    "en": "Loyalty discount",
+}
 OTHER_TITLES = ["Order confirmation", "Delivery note", "Work order"]
 
 
@@ -242,7 +257,33 @@ def _demo_document(company, clients, kind, issue_date, invoices, rng) -> Documen
     line_count = 1 if corrected else rng.choice([1, 2, 2, 3, 4, 6])
     for position in range(line_count):
         _demo_line(document, client, position, rng)
+    if kind == DocumentKind.INVOICE:
+        _payment_terms(document, client)
+    if kind == DocumentKind.INVOICE and client.kind == Client.Kind.BUSINESS and line_count >= 4:
+        _loyalty_discount(document, client)
     return document_recompute_totals(document)
+
+
+def _payment_terms(document: Document, client: Client) -> None:
+    document.payment_terms = PAYMENT_TERMS[client.language]
+    if document.issue_date:
+        document.due_date = document.issue_date + datetime.timedelta(days=30)
+    document.save(update_fields=["payment_terms", "due_date"])
+
+
+def _loyalty_discount(document: Document, client: Client) -> None:
+    """Regular clients get 5 % off what is charged at 21 %, as one document allowance."""
+    if not document.lines.filter(vat_category="S", vat_rate=21).exists():
+        return
+    DocumentAllowanceCharge.objects.create(
+        document=document,
+        is_charge=False,
+        percentage=Decimal("5"),
+        vat_category="S",
+        vat_rate=Decimal("21"),
+        reason_code="95",
+        reason=LOYALTY_DISCOUNT[client.language],
+    )
 
 
 def _delivery(client: Client, issue_date: datetime.date | None) -> dict:
