@@ -13,10 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from porto.accounts import access
@@ -26,13 +24,12 @@ from porto.documents.models import UBL_KINDS, Document, DocumentKind
 from porto.documents.rendering.files import document_files
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_render
-from porto.lib.formatting import active_language, format_count
 from porto.mail.models import BulkJob
 from porto.mail.requests import SendRequest, bulk_send, recipient_language
 from porto.mail.send.defaults import SendDefaults, send_defaults
 from porto.mail.status import status_choices
 from porto.mail.tasks import wake_on_commit
-from porto.web import selectors, services
+from porto.web import banners, selectors, services
 from porto.web.email_views import timeline_context
 from porto.web.forms import SendForm
 
@@ -176,6 +173,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = SendForm(document=document, initial=send_initial(defaults))
     context = detail_context(document, form, defaults)
     context["open_send"] = request.GET.get("send") == "1"
+    context["back"] = banners.overview_back(request.GET.get("back", ""))
     return render(request, "web/document_detail.html", context)
 
 
@@ -207,16 +205,20 @@ def document_send(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             form.add_problems(error)
+    back = banners.overview_back(request.POST.get("back", ""))
     if form.is_valid():
-        target = reverse("document", args=[document.pk])
+        target = back or reverse("document", args=[document.pk])
+        if back:  # sent from the overview: confirmed there, once
+            messages.success(request, banners.single_send_banner(document))
         if wants_json(request):
             return JsonResponse({"ok": True, "redirect": target})
-        messages.success(request, _("The email is on its way."))
+        if not back:
+            messages.success(request, _("The email is on its way."))
         return redirect(target)
     if wants_json(request):
         return JsonResponse({"ok": False, "errors": form.errors}, status=400)
     defaults = send_defaults(document, request.user)
-    context = detail_context(document, form, defaults) | {"open_send": True}
+    context = detail_context(document, form, defaults) | {"open_send": True, "back": back}
     return render(request, "web/document_detail.html", context, status=400)
 
 
@@ -299,19 +301,6 @@ def bulk_summary(request: HttpRequest) -> HttpResponse:
     )
 
 
-def sending_banner(job: BulkJob, sending: int) -> str:
-    """ "Sending 1,234 documents — see progress", the link to the job's page."""
-    link = format_html('<a href="{}">{}</a>', reverse("bulk_job", args=[job.pk]), _("see progress"))
-    sentence = ngettext(
-        "Sending %(count)s document — %(link)s", "Sending %(count)s documents — %(link)s", sending
-    )
-    count = format_count(sending, active_language())
-    # Every part is escaped before the sentence is marked safe for the messages list.
-    return mark_safe(  # noqa: S308
-        conditional_escape(sentence) % {"count": conditional_escape(count), "link": link}
-    )
-
-
 @login_required
 @require_POST
 def bulk_start(request: HttpRequest) -> HttpResponse:
@@ -325,7 +314,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
-    messages.success(request, sending_banner(job, len(email_ids)))
+    messages.success(request, banners.bulk_send_banner(job, len(email_ids)))
     return redirect(back)
 
 

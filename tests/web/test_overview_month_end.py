@@ -13,10 +13,12 @@ from porto.documents.models import Document, DocumentKind
 from porto.lib.formatting import NNBSP
 from porto.mail.models import BulkJob, OutgoingEmail
 from porto.mail.status import EventType
+from porto.web.banners import bulk_send_banner as sending_banner
 from porto.web.selectors import SORTS, OverviewFilters, document_overview, latest_badges
-from porto.web.views import PAGE_SIZE, sending_banner
+from porto.web.views import PAGE_SIZE
 from tests.factories import make_client, make_document, make_finalized, make_user
 from tests.mail.status_helpers import email_queued, hand_off, record
+from tests.web.test_send import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -365,5 +367,71 @@ def test_the_banner_counts_with_the_languages_thousands_separator(company):
 
 def test_the_banner_escapes_what_it_is_built_from(company, monkeypatch):
     job = BulkJob.objects.create(company=company, requested=1)
-    monkeypatch.setattr("porto.web.views.ngettext", lambda s, p, n: "<b>%(count)s</b> %(link)s")
+    monkeypatch.setattr("porto.web.banners.ngettext", lambda s, p, n: "<b>%(count)s</b> %(link)s")
     assert str(sending_banner(job, 2)).startswith("&lt;b&gt;2&lt;/b&gt; <a href=")
+
+
+# A single send started from the overview
+
+
+def test_the_overviews_send_action_remembers_the_page_it_came_from(owner_client, invoice):
+    html = overview(owner_client, q="elysee", sort="-amount").content.decode()
+    back = "/documents/%3Fq%3Delysee%26sort%3D-amount"
+    assert f'href="/documents/{invoice.pk}/?send=1&amp;back={back}"' in html
+    page = owner_client.get(
+        reverse("document", args=[invoice.pk]), {"send": "1", "back": "/documents/?q=elysee"}
+    )
+    assert '<input type="hidden" name="back" value="/documents/?q=elysee">' in page.content.decode()
+
+
+def test_a_single_send_from_the_overview_returns_there_with_a_banner_once(owner_client, invoice):
+    data = form_data(back="/documents/?q=elysee")
+    response = owner_client.post(reverse("document_send", args=[invoice.pk]), data, follow=True)
+    assert response.redirect_chain == [("/documents/?q=elysee", 302)]
+    link = f'<a href="/documents/{invoice.pk}/">see progress</a>'
+    banner = f'<li class="success">Sending Invoice {invoice.number} — {link}</li>'
+    assert banner in response.content.decode()
+    assert banner not in overview(owner_client).content.decode()
+    assert OutgoingEmail.objects.filter(document=invoice).count() == 1
+
+
+def test_a_single_send_from_the_overview_with_script_is_sent_back_there(owner_client, invoice):
+    data = form_data(back="/documents/?q=elysee")
+    response = owner_client.post(
+        reverse("document_send", args=[invoice.pk]), data, headers={"accept": "application/json"}
+    )
+    assert response.json() == {"ok": True, "redirect": "/documents/?q=elysee"}
+    assert f"Sending Invoice {invoice.number}" in overview(owner_client).content.decode()
+
+
+@pytest.mark.parametrize(
+    "back",
+    [
+        "https://evil.example/documents/",
+        "//evil.example/",
+        "/documents/1/",
+        "/admin/",
+        "/documents/?\r\nX: y",
+    ],
+)
+def test_a_send_never_follows_a_back_address_outside_the_overview(owner_client, invoice, back):
+    data = form_data(back=back)
+    response = owner_client.post(reverse("document_send", args=[invoice.pk]), data)
+    assert response["Location"] == f"/documents/{invoice.pk}/"
+
+
+def test_a_refused_single_send_keeps_the_way_back(owner_client, invoice):
+    data = form_data(back="/documents/?q=elysee", to=["broken@"])
+    response = owner_client.post(reverse("document_send", args=[invoice.pk]), data)
+    assert response.status_code == 400
+    assert '<input type="hidden" name="back" value="/documents/?q=elysee">' in (
+        response.content.decode()
+    )
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_an_outsider_cannot_send_a_document_back_to_the_overview(outsider_client, invoice):
+    data = form_data(back="/documents/")
+    response = outsider_client.post(reverse("document_send", args=[invoice.pk]), data)
+    assert response.status_code == 404
+    assert not OutgoingEmail.objects.exists()
