@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from porto.documents.models import Document, DocumentKind
-from porto.lib.formatting import NNBSP
+from porto.lib.formatting import NNBSP, format_count
 from porto.mail.models import BulkJob, OutgoingEmail
 from porto.mail.status import EventType
 from porto.web.banners import bulk_send_banner as sending_banner
@@ -435,3 +435,12 @@ def test_an_outsider_cannot_send_a_document_back_to_the_overview(outsider_client
     response = outsider_client.post(reverse("document_send", args=[invoice.pk]), data)
     assert response.status_code == 404
     assert not OutgoingEmail.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("nl", "1.234.567"), ("fr", f"1{NNBSP}234{NNBSP}567"), ("en", "1,234,567")],
+)
+def test_counts_are_grouped_as_the_amounts_are(language, shown):
+    assert format_count(1234567, language) == shown
+    assert format_count(999, language) == "999"
