@@ -4,6 +4,18 @@ from django.db.models import F, Q, QuerySet
 
 from porto.accounts.models import Company
 from porto.documents.models import Document
+from porto.lib.search import search_key
+
+
+def document_search_q(search: str) -> Q:
+    """Documents whose number or buyer reference contains ``search`` (case ignored), or whose
+    client's name does with case and accents ignored (``Client.search_name``): "societe"
+    finds "Société" on every database."""
+    return (
+        Q(number__icontains=search)
+        | Q(buyer_reference__icontains=search)
+        | Q(client__search_name__contains=search_key(search))
+    )
 
 
 def document_list(
@@ -17,9 +29,7 @@ def document_list(
     elif status:
         documents = documents.filter(status=status)
     if search:
-        documents = documents.filter(
-            Q(number__icontains=search) | Q(client__name__icontains=search)
-        )
+        documents = documents.filter(document_search_q(search))
     # Drafts (no issue date yet) first on every database; SQLite and PostgreSQL disagree
     # on where NULLs go by default.
     return documents.order_by(F("issue_date").desc(nulls_first=True), "-pk")

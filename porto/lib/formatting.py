@@ -14,6 +14,8 @@ values follow the language of the email, not of the person sending it.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import translation
+
 NBSP = "\u00a0"
 NNBSP = "\u202f"
 CURRENCY_SIGNS = {"EUR": "€"}
@@ -46,6 +48,19 @@ def format_amount(amount: Decimal, language: str, currency: str = "EUR") -> str:
     if symbol:
         return f"{sign}{symbol}{number}"
     return f"{sign}{currency}{NBSP}{number}"
+
+
+def active_language() -> str:
+    """The language of the page being rendered ("nl" for "nl-be"), for values a person reads
+    on screen rather than in a document."""
+    return (translation.get_language() or "en").split("-")[0]
+
+
+def format_count(count: int, language: str) -> str:
+    """A whole number with the language's thousands separator: ``1.234``, ``1 234``
+    (narrow no-break space), ``1,234``."""
+    thousands, _decimal_mark = _SEPARATORS.get(language, _SEPARATORS["en"])
+    return f"{count:,}".replace(",", thousands)
 
 
 def format_date(value: datetime.date | None, language: str) -> str:

@@ -4,15 +4,17 @@ defaults are ``porto.mail.send.defaults.send_defaults``."""
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
 from porto.accounts.models import Company
 from porto.documents import selectors as document_selectors
-from porto.documents.models import Document
+from porto.documents.models import Document, DocumentKind
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient
 from porto.mail.reasons import reason_render
 from porto.mail.requests import bulk_send
@@ -89,24 +91,102 @@ class OverviewFilters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     search: str = ""
+    sort: str = ""  # a key of SORTS, "-" first for the reverse order; "" for the default
+
+
+# Sorting: each column's order, ascending; "-key" reverses it. Rows without a value (no client,
+# no email yet) come last both ways; drafts (no issue date) count as the newest. The primary
+# key breaks ties, so a page never shows a row twice or skips one. No index per column: on
+# 10,000 documents of one company with 20,000 emails, a page of any sort takes 4 to 40 ms on
+# SQLite, as the default order does, through the (company, ...) indexes; the client and email
+# columns sort on a join or a subquery no index of the document could serve anyway.
+
+
+def kind_rank() -> Case:
+    """The kinds in the order the filter lists them, not the alphabet of their codes."""
+    return Case(*(When(kind=k, then=Value(i)) for i, k in enumerate(DocumentKind.values)))
+
+
+def document_status_rank() -> Case:
+    """Draft, then finalized, then sent: the life of a document."""
+    return Case(
+        When(sent_at__isnull=False, then=Value(2)),
+        When(status=Document.Status.FINALIZED, then=Value(1)),
+        default=Value(0),
+    )
+
+
+def latest_email(field: str):
+    return Subquery(OutgoingEmail.objects.filter(pk=OuterRef("latest_email_id")).values(field))
+
+
+def email_status_rank(now: datetime.datetime) -> Subquery:
+    """The latest email's badge as read at ``now`` (the filter's rule), in the order of the
+    statuses: In transit, Delivered, Read, Failed, Unknown."""
+    rank = Case(*(When(stored_status_q(s, now), then=Value(i)) for i, s in enumerate(Status)))
+    latest = OutgoingEmail.objects.filter(pk=OuterRef("latest_email_id"))
+    return Subquery(latest.annotate(rank=rank).values("rank"))
+
+
+def sort_expression(key: str, now: datetime.datetime):
+    return {
+        "number": F("number"),
+        "kind": kind_rank(),
+        "client": F("client__search_name"),
+        "date": F("issue_date"),
+        "amount": F("total_incl_vat"),
+        "status": document_status_rank(),
+        "email": email_status_rank(now),
+        "email_date": latest_email("created_at"),
+    }[key]
+
+
+SORTS = ("number", "kind", "client", "date", "amount", "status", "email", "email_date")
+
+
+def sort_known(sort: str) -> str:
+    """``sort`` if it names a column (optionally reversed), else "" (the default order)."""
+    return sort if sort.removeprefix("-") in SORTS else ""
+
+
+def sort_order(sort: str, now: datetime.datetime) -> list[OrderBy]:
+    key = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    expression = sort_expression(key, now)
+    if not descending:
+        return [expression.asc(nulls_last=True), F("pk").asc()]
+    if key == "date":  # drafts, without an issue date, are the newest
+        return [expression.desc(nulls_first=True), F("pk").desc()]
+    return [expression.desc(nulls_last=True), F("pk").desc()]
 
 
 def document_overview(
     company: Company, filters: OverviewFilters, now: datetime.datetime | None = None
 ) -> QuerySet[Document]:
+    now = now or timezone.now()
     document_status = "" if filters.status in EMAIL_STATUSES else filters.status
     documents = document_selectors.document_list(
         company, kind=filters.kind, status=document_status, search=filters.search
     ).annotate(latest_email_id=latest_email_subquery())
     if filters.status in EMAIL_STATUSES:
-        documents = documents.filter(email_status_filter(filters.status, now or timezone.now()))
+        documents = documents.filter(email_status_filter(filters.status, now))
     if filters.client:
         documents = documents.filter(client_id=filters.client)
     if filters.date_from:
         documents = documents.filter(issue_date__gte=filters.date_from)
     if filters.date_to:
         documents = documents.filter(issue_date__lte=filters.date_to)
+    if sort_known(filters.sort):
+        documents = documents.order_by(*sort_order(filters.sort, now))
     return documents
+
+
+def document_overview_ids(
+    company: Company, filters: OverviewFilters, now: datetime.datetime | None = None
+) -> list[int]:
+    """Every document of ``company`` the overview lists with ``filters``, across all pages, in
+    the overview's order: what "select all that match this filter" selects."""
+    return list(document_overview(company, filters, now).values_list("pk", flat=True))
 
 
 def latest_badges(
@@ -132,6 +212,8 @@ class PlannedSend:
     number: str
     client: str
     to: list[str]
+    total: Decimal
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -156,6 +238,8 @@ def bulk_plan(company: Company, document_ids: list[int]) -> BulkPlan:
                 number=e.document.number,
                 client=e.document.client.name if e.document.client else "",
                 to=[r.address for r in e.recipients.all() if r.kind == Recipient.Kind.TO],
+                total=e.document.total_incl_vat,
+                currency=e.document.currency,
             )
             for e in emails.order_by("pk")
         ]

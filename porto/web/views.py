@@ -1,20 +1,24 @@
 """Pages. Each view: access check, one selector or service call, render."""
 
 import datetime
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from porto.accounts import access
+from porto.accounts.models import Company
 from porto.clients.models import Client
 from porto.documents.models import UBL_KINDS, Document, DocumentKind
 from porto.documents.rendering.files import document_files
@@ -25,7 +29,7 @@ from porto.mail.requests import SendRequest, bulk_send, recipient_language
 from porto.mail.send.defaults import SendDefaults, send_defaults
 from porto.mail.status import status_choices
 from porto.mail.tasks import wake_on_commit
-from porto.web import selectors, services
+from porto.web import banners, selectors, services
 from porto.web.email_views import timeline_context
 from porto.web.forms import SendForm
 
@@ -44,22 +48,76 @@ def _date(value: str) -> datetime.date | None:
         return None
 
 
-def overview_filters(request: HttpRequest) -> selectors.OverviewFilters:
-    client = request.GET.get("client", "")
+def overview_filters(params: QueryDict) -> selectors.OverviewFilters:
+    """The overview's filters and sort from a query string (or the bulk form, which carries
+    the same names); what cannot be read is ignored."""
+    client = params.get("client", "")
     return selectors.OverviewFilters(
-        kind=request.GET.get("kind", ""),
-        status=request.GET.get("status", ""),
+        kind=params.get("kind", ""),
+        status=params.get("status", ""),
         client=int(client) if client.isdigit() else None,
-        date_from=_date(request.GET.get("from", "")),
-        date_to=_date(request.GET.get("to", "")),
-        search=request.GET.get("q", "").strip(),
+        date_from=_date(params.get("from", "")),
+        date_to=_date(params.get("to", "")),
+        search=params.get("q", "").strip(),
+        sort=selectors.sort_known(params.get("sort", "")),
     )
+
+
+def filter_params(filters: selectors.OverviewFilters) -> dict[str, str]:
+    """``filters`` as the overview's query parameters (only those set)."""
+    params = {
+        "kind": filters.kind,
+        "status": filters.status,
+        "client": str(filters.client or ""),
+        "from": filters.date_from.isoformat() if filters.date_from else "",
+        "to": filters.date_to.isoformat() if filters.date_to else "",
+        "q": filters.search,
+        "sort": filters.sort,
+    }
+    return {name: value for name, value in params.items() if value}
+
+
+def overview_url(filters: selectors.OverviewFilters) -> str:
+    params = filter_params(filters)
+    return reverse("documents") + (f"?{urlencode(params)}" if params else "")
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    """A column header of the overview: its link sorts by it, or reverses its order."""
+
+    label: str
+    url: str
+    direction: str  # "ascending", "descending" or "" (the aria-sort value)
+
+
+OVERVIEW_COLUMNS = [
+    ("number", gettext_lazy("Number")),
+    ("kind", gettext_lazy("Kind")),
+    ("client", gettext_lazy("Client")),
+    ("date", gettext_lazy("Date")),
+    ("amount", gettext_lazy("Total")),
+    ("status", gettext_lazy("Status")),
+    ("email", gettext_lazy("Email")),
+    ("email_date", gettext_lazy("Emailed on")),
+]
+
+
+def sort_columns(filters: selectors.OverviewFilters) -> dict[str, SortColumn]:
+    """Each column's header: a click sorts by it, a second click reverses; page 1 again."""
+    columns = {}
+    for key, label in OVERVIEW_COLUMNS:
+        direction = {key: "ascending", f"-{key}": "descending"}.get(filters.sort, "")
+        sort = f"-{key}" if direction == "ascending" else key
+        url = overview_url(replace(filters, sort=sort))
+        columns[key] = SortColumn(label=str(label), url=url, direction=direction)
+    return columns
 
 
 @login_required
 def document_list(request: HttpRequest) -> HttpResponse:
     company = access.current_company(request)
-    filters = overview_filters(request)
+    filters = overview_filters(request.GET)
     now = timezone.now()  # one clock for the filter and the badges
     documents = selectors.document_overview(company, filters, now)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -72,6 +130,8 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [(d, badges.get(d.pk)) for d in rows],
             "filters": filters,
+            "filter_params": filter_params(filters),
+            "columns": sort_columns(filters),
             "kinds": DocumentKind.choices,
             "email_statuses": status_choices(),
             "clients": Client.objects.filter(company=company).order_by("name"),
@@ -113,6 +173,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = SendForm(document=document, initial=send_initial(defaults))
     context = detail_context(document, form, defaults)
     context["open_send"] = request.GET.get("send") == "1"
+    context["back"] = banners.overview_back(request.GET.get("back", ""))
     return render(request, "web/document_detail.html", context)
 
 
@@ -144,16 +205,20 @@ def document_send(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             form.add_problems(error)
+    back = banners.overview_back(request.POST.get("back", ""))
     if form.is_valid():
-        target = reverse("document", args=[document.pk])
+        target = back or reverse("document", args=[document.pk])
+        if back:  # sent from the overview: confirmed there, once
+            messages.success(request, banners.single_send_banner(document))
         if wants_json(request):
             return JsonResponse({"ok": True, "redirect": target})
-        messages.success(request, _("The email is on its way."))
+        if not back:
+            messages.success(request, _("The email is on its way."))
         return redirect(target)
     if wants_json(request):
         return JsonResponse({"ok": False, "errors": form.errors}, status=400)
     defaults = send_defaults(document, request.user)
-    context = detail_context(document, form, defaults) | {"open_send": True}
+    context = detail_context(document, form, defaults) | {"open_send": True, "back": back}
     return render(request, "web/document_detail.html", context, status=400)
 
 
@@ -201,34 +266,56 @@ def document_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 # Bulk send
 
 
-def selected_ids(request: HttpRequest) -> list[int]:
+def selected_ids(request: HttpRequest, company: Company) -> list[int]:
+    """The documents a bulk form asks for: every one that matches the filter it carries
+    (resolved again here, in the company's scope), or the ticked ones."""
+    if request.POST.get("scope") == "filter":
+        return selectors.document_overview_ids(company, overview_filters(request.POST))
     return [int(v) for v in request.POST.getlist("documents") if v.isdigit()]
+
+
+def bulk_form_context(request: HttpRequest, ids: list[int]) -> dict:
+    """What the summary's form posts again: the filter (and scope), or the ticked ids."""
+    filters = overview_filters(request.POST)
+    by_filter = request.POST.get("scope") == "filter"
+    return {
+        "by_filter": by_filter,
+        "matching": len(ids),
+        "ids": [] if by_filter else ids,
+        "filter_params": filter_params(filters),
+        "back": overview_url(filters),
+    }
 
 
 @login_required
 @require_POST
 def bulk_summary(request: HttpRequest) -> HttpResponse:
     company = access.current_company(request)
-    ids = selected_ids(request)
+    ids = selected_ids(request, company)
     if not ids:
         messages.error(request, _("Select at least one document to send."))
-        return redirect("documents")
+        return redirect(overview_url(overview_filters(request.POST)))
     plan = selectors.bulk_plan(company, ids)
-    return render(request, "web/bulk_summary.html", {"plan": plan, "ids": ids})
+    return render(
+        request, "web/bulk_summary.html", {"plan": plan} | bulk_form_context(request, ids)
+    )
 
 
 @login_required
 @require_POST
 def bulk_start(request: HttpRequest) -> HttpResponse:
     company = access.current_company(request)
+    back = overview_url(overview_filters(request.POST))
     try:
         with transaction.atomic():
-            job = bulk_send(company, selected_ids(request), created_by=request.user)
-            deliver_on_commit(list(job.emails.values_list("pk", flat=True)))
+            job = bulk_send(company, selected_ids(request, company), created_by=request.user)
+            email_ids = list(job.emails.values_list("pk", flat=True))
+            deliver_on_commit(email_ids)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("documents")
-    return redirect("bulk_job", pk=job.pk)
+        return redirect(back)
+    messages.success(request, banners.bulk_send_banner(job, len(email_ids)))
+    return redirect(back)
 
 
 @login_required

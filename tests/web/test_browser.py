@@ -200,6 +200,7 @@ def test_bulk_send_ten_documents(signed_in, live_server, sandbox, ten, screensho
     assert "still a draft" in page.content()
     screenshot(page, "bulk-summary")
     page.get_by_role("button", name="Send now").click()
+    page.get_by_role("link", name="see progress").click()  # in the overview's banner
     page.locator("#bulk-progress").wait_for()
 
     run_worker()
@@ -257,6 +258,7 @@ def test_the_bulk_flow_in_french(signed_in, live_server, sandbox, company, clien
     page.get_by_role("button", name="Envoyer la sélection").click()
     assert "2 documents seront envoyés" in page.locator("#bulk-summary-count").inner_text()
     page.get_by_role("button", name="Envoyer maintenant").click()
+    page.locator(".messages a").click()  # the banner's link to the progress
     page.locator("#bulk-progress").wait_for()
     run_worker()
     page.get_by_role("heading", name="Terminé").wait_for()

@@ -190,7 +190,7 @@ def test_bulk_send_queues_and_reports_progress(owner_client, four):
     ids = [d.pk for d in four.values()]
     response = owner_client.post(reverse("bulk_start"), {"documents": ids})
     job = BulkJob.objects.get()
-    assert response["Location"] == reverse("bulk_job", args=[job.pk])
+    assert response["Location"] == reverse("documents")
     progress = owner_client.get(reverse("bulk_job_progress", args=[job.pk])).json()
     assert progress["counts"] == {"queued": 4, "sent": 0, "failed": 0, "skipped": 1, "requested": 5}
     assert progress["done"] is False
