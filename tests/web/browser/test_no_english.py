@@ -224,6 +224,9 @@ def bulk_pages(walk: Walk) -> None:
     page.locator("#bulk-summary-count").wait_for()
     walk.check("bulk summary")
     page.locator("form[action$='/bulk/send/'] button[type=submit]").click()
+    page.locator(".messages a").wait_for()
+    walk.check("overview with the banner of a bulk send")
+    page.locator(".messages a").click()  # the banner's link to the progress
     page.locator("#bulk-progress").wait_for()
     run_worker()
     page.locator("#bulk-done").wait_for()
