@@ -582,7 +582,7 @@ def validate_number_prefix(prefix: str) -> None:
         )
     wrong = [c for c in dict.fromkeys(prefix) if not _is_prefix_character(c)]
     if wrong:
-        shown = " ".join(_("space") if c.isspace() else c for c in wrong)
+        shown = " ".join(str(_("space")) if c.isspace() else c for c in wrong)
         raise ValidationError(
             _(
                 "A prefix holds only letters A to Z, digits and the signs - / . _: "

@@ -164,9 +164,19 @@ def _series_problems(
     return problems
 
 
-def _next_number_problem(company_id: int, kind: str, year: int, next_sequence: int) -> str:
+def validate_next_number(next_sequence: int) -> None:
     if not 1 <= next_sequence <= MAX_NEXT_NUMBER:
-        return _("The next number is a whole number from 1 to %(max)d.") % {"max": MAX_NEXT_NUMBER}
+        raise ValidationError(
+            _("The next number is a whole number from 1 to %(max)d.") % {"max": MAX_NEXT_NUMBER},
+            code="next_number_range",
+        )
+
+
+def _next_number_problem(company_id: int, kind: str, year: int, next_sequence: int) -> str:
+    try:
+        validate_next_number(next_sequence)
+    except ValidationError as error:
+        return error.messages[0]
     used = _finalized(company_id, year).filter(kind=kind)
     last_used = used.aggregate(last=Max("sequence"))["last"]
     if last_used is None or next_sequence > last_used:
