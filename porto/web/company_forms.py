@@ -6,6 +6,7 @@ validate the whole row and save; ``add_service_errors`` puts their errors next t
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import FileExtensionValidator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -55,34 +56,34 @@ class ServiceForm(forms.Form):
                 self.add_error(target, message)
 
 
+LOGO_EXTENSION = FileExtensionValidator(
+    LOGO_EXTENSIONS,
+    message=_(
+        "The logo must be a PNG, JPEG, GIF or WebP file; %(extension)s files are not accepted."
+    ),
+)
+
+
+def validate_logo_upload(upload) -> None:
+    """One message, for the first problem: the file's name, the image inside it (the name
+    alone proves nothing), its pixels, its size."""
+    LOGO_EXTENSION(upload)
+    image = upload.image  # set by ImageField.to_python
+    if image.format not in LOGO_FORMATS:
+        raise ValidationError(NOT_AN_IMAGE, code="invalid_image")
+    if image.width * image.height > LOGO_MAX_PIXELS:
+        raise ValidationError(
+            _("The logo has too many pixels: upload a logo of at most 5000 by 5000 pixels."),
+            code="logo_pixels",
+        )
+    validate_logo(upload)
+
+
 class LogoField(forms.ImageField):
     """An image Porto can put in a PDF: PNG, JPEG, GIF or WebP, within the size limits."""
 
-    default_validators = [
-        FileExtensionValidator(
-            LOGO_EXTENSIONS,
-            message=_(
-                "The logo must be a PNG, JPEG, GIF or WebP file; %(extension)s files are "
-                "not accepted."
-            ),
-        ),
-        validate_logo,
-    ]
+    default_validators = [validate_logo_upload]
     default_error_messages = {"invalid_image": NOT_AN_IMAGE}
-
-    def to_python(self, data):
-        upload = super().to_python(data)
-        if upload is None:
-            return None
-        image = upload.image  # type: ignore[attr-defined]  # set by ImageField.to_python
-        if image.format not in LOGO_FORMATS:
-            raise ValidationError(NOT_AN_IMAGE, code="invalid_image")
-        if image.width * image.height > LOGO_MAX_PIXELS:
-            raise ValidationError(
-                _("The logo has too many pixels: upload a logo of at most 5000 by 5000 pixels."),
-                code="logo_pixels",
-            )
-        return upload
 
 
 class CompanyProfileForm(ServiceForm, forms.ModelForm):
@@ -118,8 +119,10 @@ class CompanyProfileForm(ServiceForm, forms.ModelForm):
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
 
-    def new_logo(self):
-        return self.cleaned_data.get("logo") or None
+    def new_logo(self) -> UploadedFile | None:
+        """The uploaded file; without an upload the field gives back the stored logo."""
+        logo = self.cleaned_data.get("logo")
+        return logo if isinstance(logo, UploadedFile) else None
 
 
 class NumberSeriesForm(ServiceForm):
