@@ -26,6 +26,7 @@ from porto.documents.numbering import (
     validate_next_number,
 )
 from porto.documents.rendering.pdf import LOGO_FORMATS, LOGO_MAX_PIXELS
+from porto.lib.identifiers import format_iban, format_kbo
 
 LOGO_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp"]
 NOT_AN_IMAGE = _("The logo must be an image in PNG, JPEG, GIF or WebP; this file is not one.")
@@ -87,7 +88,11 @@ class LogoField(forms.ImageField):
 
 
 class CompanyProfileForm(ServiceForm, forms.ModelForm):
-    logo = LogoField(label=_("Logo"), required=False, widget=forms.FileInput)
+    logo = LogoField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
     country = forms.CharField(label=_("Country"), help_text=_("Two letters, like BE, NL or FR."))
 
@@ -99,6 +104,11 @@ class CompanyProfileForm(ServiceForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, message in REQUIRED.items():
             self.fields[name].error_messages["required"] = message
+        # Shown as people write them; stored compact by Company.clean().
+        if self.instance.kbo_number and len(self.instance.kbo_number) == 10:
+            self.initial["kbo_number"] = format_kbo(self.instance.kbo_number)
+        if self.instance.iban:
+            self.initial["iban"] = format_iban(self.instance.iban)
         if self.instance.logo:
             self.fields["logo"].label = _("Replace the logo")
         self.fields["logo"].help_text = _(

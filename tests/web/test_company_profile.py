@@ -200,8 +200,11 @@ def test_every_profile_field_is_saved_in_compact_form_and_shown(owner_client, co
     page = owner_client.get(PROFILE)
     shown = FormFields()
     shown.feed(page.content.decode())
-    for name in ("name", "street", "city", "phone", "email", "kbo_number", "iban"):
+    for name in ("name", "street", "postal_code", "city", "country", "vat_number", "bic"):
         assert shown.values[name] == getattr(saved, name)
+    assert (shown.values["phone"], shown.values["email"]) == (typed["phone"], typed["email"])
+    assert shown.values["kbo_number"] == "0403.170.701"
+    assert shown.values["iban"] == "BE68 5390 0754 7034"
     assert shown.values["default_language"] == "fr"
 
 
@@ -508,3 +511,56 @@ def test_a_prefix_shared_with_another_kind_is_refused_on_the_page(owner_client):
         "Quotes already use this prefix: give each kind its own prefix so that every number "
         "stays unique."
     ]
+
+
+# --- In a real browser ---
+
+
+def signed_in(page, live_server, user) -> None:
+    http = HttpClient()
+    http.force_login(user)
+    session = {"name": "sessionid", "value": http.cookies["sessionid"].value}
+    page.context.add_cookies([session | {"url": live_server.url}])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_browser_the_example_follows_what_is_typed_and_saving_keeps_it(
+    live_server, page, owner, company, screenshot
+):
+    signed_in(page, live_server, owner)
+    page.goto(live_server.url + SERIES)
+    example = page.locator('output[data-example-for="invoice"]')
+    assert example.inner_text() == f"{year()}-00001"
+
+    page.get_by_label("Prefix for invoices").fill("F")
+    page.get_by_label("Next number for invoices").fill("153")
+
+    assert example.inner_text() == f"F{year()}-00153"
+    screenshot(page, "number-series")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("The number series are saved.").wait_for()
+    assert page.locator('output[data-example-for="invoice"]').inner_text() == f"F{year()}-00153"
+    assert next_number(company.pk, DocumentKind.INVOICE, year()) == f"F{year()}-00153"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_browser_the_owner_fills_the_profile_and_uploads_a_logo(
+    live_server, page, owner, company, tmp_path, screenshot
+):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png())
+    signed_in(page, live_server, owner)
+    page.goto(live_server.url + "/documents/")
+    page.get_by_role("link", name="Company").click()
+
+    page.get_by_label("Legal name").fill("Bakkerij Peeters BV")
+    page.get_by_label("IBAN").fill("BE68 5390 0754 7034")
+    page.get_by_role("button", name="Logo").set_input_files(str(logo))
+    page.get_by_role("button", name="Save").click()
+
+    page.get_by_text("The company profile is saved.").wait_for()
+    assert page.get_by_role("img", name="Logo of Bakkerij Peeters BV").is_visible()
+    screenshot(page, "company-profile")
+    saved = Company.objects.get(pk=company.pk)
+    assert (saved.name, saved.iban) == ("Bakkerij Peeters BV", "BE68539007547034")
+    assert saved.logo.read() == logo.read_bytes()
