@@ -39,6 +39,24 @@ KIND_PLURAL = {
     DocumentKind.QUOTE: gettext_lazy("Quotes"),
     DocumentKind.OTHER: gettext_lazy("Other documents"),
 }
+PREFIX_IN_USE = {
+    DocumentKind.INVOICE: gettext_lazy(
+        "Invoices already use this prefix: give each kind its own prefix so that every "
+        "number stays unique."
+    ),
+    DocumentKind.CREDIT_NOTE: gettext_lazy(
+        "Credit notes already use this prefix: give each kind its own prefix so that every "
+        "number stays unique."
+    ),
+    DocumentKind.QUOTE: gettext_lazy(
+        "Quotes already use this prefix: give each kind its own prefix so that every "
+        "number stays unique."
+    ),
+    DocumentKind.OTHER: gettext_lazy(
+        "Other documents already use this prefix: give each kind its own prefix so that "
+        "every number stays unique."
+    ),
+}
 
 
 def number_text(prefix: str, year: int, sequence: int) -> str:
@@ -196,10 +214,7 @@ def _prefix_problem(kind: str, wanted_prefixes: dict[str, str]) -> str:
         return error.messages[0]
     sharing = [k for k in DocumentKind if k != kind and wanted_prefixes[k] == prefix]
     if sharing:
-        return _(
-            "%(kind)s already use this prefix: give each kind its own prefix so that "
-            "every number stays unique."
-        ) % {"kind": KIND_PLURAL[sharing[0]]}
+        return str(PREFIX_IN_USE[sharing[0]])
     return ""
 
 
