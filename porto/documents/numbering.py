@@ -169,7 +169,7 @@ def _series_problems(
                 continue
         if prefix_changed or change.next_number is not None:
             next_sequence = change.next_number or series[kind].last_value + 1
-            taken = _taken_number(company_id, wanted_prefixes[kind], year, next_sequence)
+            taken = _taken_number(company_id, kind, wanted_prefixes[kind], year, next_sequence)
             if taken:
                 field = "prefix" if prefix_changed else "next_number"
                 problems[f"{kind}_{field}"] = [
@@ -218,17 +218,33 @@ def _prefix_problem(kind: str, wanted_prefixes: dict[str, str]) -> str:
     return ""
 
 
-def _taken_number(company_id: int, prefix: str, year: int, from_sequence: int) -> str:
-    """The first existing number ``{prefix}{year}-<n>`` with n >= from_sequence, if any."""
-    start = f"{prefix}{year}-"
-    # startswith is case-insensitive on SQLite: the exact test is made below.
-    numbers = Document.objects.filter(company_id=company_id, number__startswith=start)
+def _taken_number(company_id: int, kind: str, prefix: str, year: int, next_sequence: int) -> str:
+    """The first existing number that ``kind`` would give again with ``prefix``: in ``year``
+    from ``next_sequence`` on, in another year from that year's next number on (a document
+    may be dated in a past year)."""
+    next_in = {
+        series_year: last + 1
+        for series_year, last in NumberSeries.objects.filter(
+            company_id=company_id, kind=kind
+        ).values_list("year", "last_value")
+    } | {year: next_sequence}
+    # startswith is case-insensitive on SQLite: _year_and_sequence checks exactly.
+    numbers = Document.objects.filter(company_id=company_id, number__startswith=prefix)
     taken = []
     for number in numbers.values_list("number", flat=True):
-        rest = number[len(start) :]
-        if number.startswith(start) and rest.isdigit() and int(rest) >= from_sequence:
-            taken.append((int(rest), number))
+        parsed = _year_and_sequence(number, prefix)
+        if parsed and parsed[1] >= next_in.get(parsed[0], 1):
+            taken.append((parsed, number))
     return min(taken)[1] if taken else ""
+
+
+def _year_and_sequence(number: str, prefix: str) -> tuple[int, int] | None:
+    if not number.startswith(prefix):
+        return None
+    year, dash, sequence = number[len(prefix) :].partition("-")
+    if dash and len(year) == 4 and year.isdigit() and sequence.isdigit():
+        return int(year), int(sequence)
+    return None
 
 
 def _finalized(company_id: int, year: int):

@@ -223,6 +223,28 @@ def test_a_prefix_that_would_reach_an_existing_number_is_refused(company, buyer)
     assert number_prefixes(company.pk)[INVOICE] == ""
 
 
+def test_a_prefix_that_would_reach_a_number_of_a_past_year_is_refused(company, buyer):
+    last_years_invoice(company, buyer)  # 2025-00001: the invoices' next 2025 number is 2
+    for _ in range(3):
+        finalize(company, buyer, CREDIT_NOTE, today=datetime.date(2025, 12, 2))
+    finalize(company, buyer, CREDIT_NOTE)  # CN-2026-00001
+
+    problems = refusal(
+        company,
+        {
+            INVOICE: SeriesChange(prefix="CN-", next_number=5),
+            CREDIT_NOTE: SeriesChange(prefix="C-"),
+        },
+    )
+
+    assert problems == {
+        "invoice_prefix": [
+            "Document CN-2025-00002 already exists: a new document would get the same number. "
+            "Choose another prefix or a higher next number."
+        ]
+    }
+
+
 def test_a_prefix_of_past_numbers_is_fine_above_them(company, buyer):
     for _ in range(3):
         finalize(company, buyer, CREDIT_NOTE)
