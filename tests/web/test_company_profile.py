@@ -147,6 +147,22 @@ def test_an_outsider_cannot_switch_to_our_company_to_reach_its_pages(
     assert not NumberFormat.objects.filter(company=company).exists()
 
 
+@pytest.mark.parametrize("url", [PROFILE, SERIES])
+def test_an_outsider_with_a_forged_session_company_still_gets_their_own(
+    outsider_client, company, url
+):
+    session = outsider_client.session
+    session["porto_company_id"] = company.pk
+    session.save()
+
+    page = outsider_client.get(url)
+    saved = outsider_client.post(url, posted_form(outsider_client, url, name="Forged BV"))
+
+    assert b"Acme BV" not in page.content
+    assert saved.status_code == 302
+    assert Company.objects.get(pk=company.pk).name == "Acme BV"
+
+
 def test_a_user_without_a_company_gets_404(client, db):
     client.force_login(make_user(None))
 
