@@ -104,6 +104,10 @@ class CompanyProfileForm(ServiceForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, message in REQUIRED.items():
             self.fields[name].error_messages["required"] = message
+        self.fields["email"].help_text = _(
+            "On every document, and where replies from clients go unless Email settings name "
+            "another reply-to address."
+        )
         # Shown as people write them; stored compact by Company.clean().
         if self.instance.kbo_number and len(self.instance.kbo_number) == 10:
             self.initial["kbo_number"] = format_kbo(self.instance.kbo_number)
