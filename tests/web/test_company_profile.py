@@ -473,7 +473,9 @@ def test_a_wrong_prefix_is_shown_next_to_its_field_and_nothing_is_saved(owner_cl
     message = "A prefix holds only letters A to Z, digits and the signs - / . _: remove space."
     assert response.status_code == 200
     assert errors_of(response, "quote_prefix") == [message]
-    assert f'<p class="error" id="id_quote_prefix_error">{message}</p>' in response.content.decode()
+    page = response.content.decode()
+    assert 'aria-describedby="id_quote_prefix_error"' in page
+    assert f'<div id="id_quote_prefix_error"><p class="error">{message}</p></div>' in page
     assert next_number(company.pk, DocumentKind.INVOICE, year()) == f"{year()}-00001"
 
 
