@@ -18,6 +18,7 @@ from porto.documents.models import DocumentKind, NumberFormat
 from porto.documents.numbering import next_number
 from porto.documents.rendering.files import stored_ubl
 from porto.documents.services import document_finalize
+from tests.browser_support import log_in
 from tests.factories import make_client, make_document, make_finalized, make_user
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.django_db
 PROFILE = "/company/"
 SERIES = "/company/numbering/"
 LOGO = "/company/logo/"
+PASSWORD = "s3cret-pass!"  # every user the factory makes
 
 
 class FormFields(HTMLParser):
@@ -534,18 +536,11 @@ def test_a_prefix_shared_with_another_kind_is_refused_on_the_page(owner_client):
 # --- In a real browser ---
 
 
-def signed_in(page, live_server, user) -> None:
-    http = HttpClient()
-    http.force_login(user)
-    session = {"name": "sessionid", "value": http.cookies["sessionid"].value}
-    page.context.add_cookies([session | {"url": live_server.url}])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_in_the_browser_the_example_follows_what_is_typed_and_saving_keeps_it(
     live_server, page, owner, company, screenshot
 ):
-    signed_in(page, live_server, owner)
+    log_in(page, live_server, owner.username, PASSWORD)
     page.goto(live_server.url + SERIES)
     example = page.locator('output[data-example-for="invoice"]')
     assert example.inner_text() == f"{year()}-00001"
@@ -567,7 +562,7 @@ def test_in_the_browser_the_owner_fills_the_profile_and_uploads_a_logo(
 ):
     logo = tmp_path / "logo.png"
     logo.write_bytes(png())
-    signed_in(page, live_server, owner)
+    log_in(page, live_server, owner.username, PASSWORD)
     page.goto(live_server.url + "/documents/")
     page.get_by_role("link", name="Company").click()
 
