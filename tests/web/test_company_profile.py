@@ -397,6 +397,19 @@ def test_a_logo_over_the_size_limit_is_refused(owner_client, company):
     assert not Company.objects.get(pk=company.pk).logo
 
 
+def test_a_logo_with_too_many_pixels_is_refused(owner_client, company):
+    buffer = io.BytesIO()
+    Image.new("1", (5001, 5000)).save(buffer, format="PNG")  # small file, many pixels
+    payload = posted_form(owner_client, PROFILE) | {"logo": upload(buffer.getvalue())}
+
+    response = owner_client.post(PROFILE, payload)
+
+    assert errors_of(response, "logo") == [
+        "The logo has too many pixels: upload a logo of at most 5000 by 5000 pixels."
+    ]
+    assert not Company.objects.get(pk=company.pk).logo
+
+
 # --- What documents get ---
 
 
