@@ -10,4 +10,8 @@ def current_company(request: HttpRequest) -> dict:
         company = access.current_company(request)
     except Http404:
         return {}
-    return {"company": company, "my_companies": access.companies_of(request.user)}
+    return {
+        "company": company,
+        "my_companies": access.companies_of(request.user),
+        "is_company_owner": access.is_owner(request.user, company),
+    }

@@ -565,3 +565,55 @@ class RenderedFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} ({self.format})"
+
+
+NUMBER_PREFIX_MAX_LENGTH = 10
+NUMBER_PREFIX_SIGNS = "-/._"
+
+
+def validate_number_prefix(prefix: str) -> None:
+    """A prefix fits in a file name, a UBL ID and a bank statement: at most 10 letters A-Z,
+    digits and ``- / . _``, no spaces."""
+    if len(prefix) > NUMBER_PREFIX_MAX_LENGTH:
+        raise ValidationError(
+            _("A prefix has at most %(max)d characters; %(prefix)s has %(length)d.")
+            % {"max": NUMBER_PREFIX_MAX_LENGTH, "prefix": prefix, "length": len(prefix)},
+            code="prefix_too_long",
+        )
+    wrong = [c for c in dict.fromkeys(prefix) if not _is_prefix_character(c)]
+    if wrong:
+        shown = " ".join(str(_("space")) if c.isspace() else c for c in wrong)
+        raise ValidationError(
+            _(
+                "A prefix holds only letters A to Z, digits and the signs - / . _: "
+                "remove %(characters)s."
+            )
+            % {"characters": shown},
+            code="prefix_characters",
+        )
+
+
+def _is_prefix_character(character: str) -> bool:
+    return (character.isascii() and character.isalnum()) or character in NUMBER_PREFIX_SIGNS
+
+
+class NumberFormat(models.Model):
+    """The prefix a company chose for one kind of document: numbers read
+    ``{prefix}{year}-{sequence:05d}``. Without a row the kind keeps ``NUMBER_PREFIX``."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="number_formats")
+    kind = models.CharField(max_length=12, choices=DocumentKind.choices)
+    prefix = models.CharField(
+        _("prefix"),
+        max_length=NUMBER_PREFIX_MAX_LENGTH,
+        blank=True,
+        validators=[validate_number_prefix],
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind"], name="one_number_format_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.kind}: {self.prefix}"

@@ -234,7 +234,7 @@ def _freeze(document: Document, today: datetime.date) -> None:
     if _needs_default_due_date(document, totals):
         document.due_date = document.issue_date + datetime.timedelta(days=DEFAULT_PAYMENT_DAYS)
     document.sequence = take_next_number(document.company_id, document.kind, year)
-    document.number = format_number(document.kind, year, document.sequence)
+    document.number = format_number(document.company_id, document.kind, year, document.sequence)
     if document.kind == DocumentKind.INVOICE and totals.payable > 0:
         document.structured_communication = structured_communication(
             int(f"{year:04d}{document.sequence:06d}")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from porto.web import email_views, views
+from porto.web import company_views, email_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,6 +27,10 @@ urlpatterns = [
     path("clients/", views.client_list, name="clients"),
     path("clients/<int:pk>/", views.client_detail, name="client"),
     path("company/switch/", views.company_switch, name="company_switch"),
+    # Company profile and number series (company_views.py)
+    path("company/", company_views.company_profile, name="company_profile"),
+    path("company/logo/", company_views.company_logo, name="company_logo"),
+    path("company/numbering/", company_views.number_series, name="number_series"),
     path("emails/<int:pk>/update-status/", email_views.email_refresh, name="email_refresh"),
     path("emails/<int:pk>/proof.pdf", email_views.email_proof, name="email_proof"),
     path(

@@ -57,6 +57,9 @@ PAGES_WITHOUT_OBJECT = {
     "inbox",
     "bulk_summary",
     "bulk_start",
+    "company_profile",
+    "company_logo",
+    "number_series",
 }
 # Routes whose parameters are not company objects (say why), e.g. a signed public token.
 ROUTES_WITHOUT_COMPANY_OBJECTS: dict[str, str] = {
