@@ -2,6 +2,8 @@
 identifiers are cleaned by the model (``Client.clean``), the Peppol endpoint by
 ``porto.clients.schemes``; saving is ``porto.clients.services.client_save``."""
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
@@ -17,9 +19,14 @@ from porto.lib import identifiers
 EMPTY_EMAIL_ROWS = 3  # rows offered without JavaScript; the script adds more on demand
 
 
+def peppol_scheme_choices() -> list[tuple[str, str]]:
+    return [("", _("None")), *schemes.scheme_choices()]
+
+
 class ClientForm(forms.ModelForm):
     country = forms.ChoiceField(
         label=gettext_lazy("Country"),
+        choices=country_choices,
         error_messages={
             "required": gettext_lazy("Choose the client's country."),
             "invalid_choice": gettext_lazy("Choose the client's country from the list."),
@@ -27,6 +34,7 @@ class ClientForm(forms.ModelForm):
     )
     peppol_scheme = forms.ChoiceField(
         label=gettext_lazy("Peppol scheme"),
+        choices=peppol_scheme_choices,
         required=False,
         help_text=gettext_lazy("The register the Peppol identifier comes from."),
         error_messages={
@@ -85,14 +93,9 @@ class ClientForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()
-        self.fields["peppol_scheme"].choices = [("", _("None")), *schemes.scheme_choices()]
-        self.fields["kind"].choices = Client.Kind.choices
-
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         scheme, identifier = cleaned.get("peppol_scheme"), cleaned.get("peppol_id")
         if scheme and identifier:
             try:
@@ -187,7 +190,7 @@ class BaseClientEmailFormSet(BaseInlineFormSet):
             )
 
 
-ClientEmailFormSet = inlineformset_factory(
+_ClientEmailFormSet = inlineformset_factory(
     Client,
     ClientEmail,
     form=ClientEmailForm,
@@ -195,3 +198,8 @@ ClientEmailFormSet = inlineformset_factory(
     extra=EMPTY_EMAIL_ROWS,
     can_delete=True,
 )
+
+
+def client_email_formset(data, client: Client) -> BaseClientEmailFormSet:
+    """The client's address rows (``data`` None: as saved, with empty rows to fill in)."""
+    return cast(BaseClientEmailFormSet, _ClientEmailFormSet(data, instance=client, prefix="emails"))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from porto.accounts import access
 from porto.clients import selectors, services
 from porto.clients.countries import country_name
-from porto.clients.forms import ClientEmailFormSet, ClientForm
+from porto.clients.forms import ClientForm, client_email_formset
 from porto.clients.models import Client
 from porto.web import client_selectors
 
@@ -58,7 +58,7 @@ def client_form_page(request: HttpRequest, client: Client) -> HttpResponse:
     """The form for a new (unsaved) or existing client: shown, or saved and redirected."""
     data = request.POST if request.method == "POST" else None
     form = ClientForm(data, instance=client)
-    addresses = ClientEmailFormSet(data, instance=client, prefix="emails")
+    addresses = client_email_formset(data, client)
     if data is not None and form.is_valid() and addresses.is_valid():
         saved = services.client_save(form.save(commit=False), addresses.changes())
         messages.success(request, _("The client %(name)s is saved.") % {"name": saved.name})
