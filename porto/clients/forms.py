@@ -68,10 +68,7 @@ class ClientForm(forms.ModelForm):
             "street2": gettext_lazy("Address line 2"),
             "postal_code": gettext_lazy("Postal code"),
             "city": gettext_lazy("City"),
-            "vat_number": gettext_lazy("VAT number"),
-            "kbo_number": gettext_lazy("KBO/BCE number"),
             "legal_id": gettext_lazy("Foreign registration number"),
-            "peppol_id": gettext_lazy("Peppol identifier"),
             "language": gettext_lazy("Language"),
         }
         help_texts = {
@@ -102,6 +99,9 @@ class ClientForm(forms.ModelForm):
                 cleaned["peppol_id"] = schemes.clean_endpoint_id(scheme, identifier)
             except ValidationError as error:
                 self.add_error("peppol_id", error)
+                # Keep what was typed on the instance, so the model's own check ("both or
+                # neither") does not add a second, wrong message to the field.
+                self.instance.peppol_id = identifier
         return cleaned
 
 
@@ -135,6 +135,12 @@ class ClientEmailForm(forms.ModelForm):
                 % {"value": address},
                 code="email",
             ) from error
+
+    def _post_clean(self) -> None:
+        # The model's clean() checks the address again (porto.lib.identifiers): once refused
+        # here, it would only add a second, less helpful message to the same row.
+        if not self.has_error("address"):
+            super()._post_clean()
 
 
 class BaseClientEmailFormSet(BaseInlineFormSet):
