@@ -140,7 +140,7 @@ class ClientEmailForm(forms.ModelForm):
         # The model's clean() checks the address again (porto.lib.identifiers): once refused
         # here, it would only add a second, less helpful message to the same row.
         if not self.has_error("address"):
-            super()._post_clean()
+            super()._post_clean()  # type: ignore[misc]  # not in django-stubs
 
 
 class BaseClientEmailFormSet(BaseInlineFormSet):
