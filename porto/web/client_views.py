@@ -5,11 +5,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from porto.accounts import access
 from porto.clients import selectors, services
@@ -78,9 +77,11 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def client_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    client = services.client_archive(_client(request, pk))
+    client = _client(request, pk)  # first: another company's client is 404 for any method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.client_archive(client)
     messages.success(
         request,
         _(
@@ -93,9 +94,11 @@ def client_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def client_unarchive(request: HttpRequest, pk: int) -> HttpResponse:
-    client = services.client_unarchive(_client(request, pk))
+    client = _client(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.client_unarchive(client)
     messages.success(request, _("%(name)s is active again.") % {"name": client.name})
     return redirect("client", client.pk)
 

@@ -5,7 +5,9 @@ company's users get 404 everywhere."""
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from porto.clients.models import Client, ClientEmail
@@ -330,6 +332,24 @@ def test_the_list_searches_accents_and_case_and_counts_documents(owner_client, c
     assert "No clients match this search." in empty.content.decode()
 
 
+def queries_for_list(http) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get(reverse("clients")).status_code == 200
+    return len(captured)
+
+
+def test_the_list_page_takes_as_many_queries_for_25_clients_as_for_5(owner_client, company):
+    def add_clients(count: int) -> None:
+        for _ in range(count):
+            make_document(company, make_client(company, emails=("a@x.example", "b@x.example")))
+
+    add_clients(5)
+    owner_client.get(reverse("clients"))  # the session's first request chooses the company
+    five = queries_for_list(owner_client)
+    add_clients(20)
+    assert queries_for_list(owner_client) == five
+
+
 def test_the_list_hides_archived_clients_unless_shown(owner_client, company):
     make_client(company, name="Actief BV")
     make_client(company, name="Gearchiveerd BV", archived_at="2026-11-01T10:00:00+01:00")
@@ -407,15 +427,15 @@ def test_a_member_may_create_and_edit_clients(client, teammate, company):
     assert client.get(reverse("client_edit", args=[made.pk])).status_code == 200
 
 
+CLIENT_URL_NAMES = ["client", "client_edit", "client_archive", "client_unarchive", "client_delete"]
+
+
 def client_urls(pk: int) -> list[tuple[str, str]]:
+    """Every client URL with both methods, whatever the page accepts."""
     return [
-        ("get", reverse("client", args=[pk])),
-        ("get", reverse("client_edit", args=[pk])),
-        ("post", reverse("client_edit", args=[pk])),
-        ("post", reverse("client_archive", args=[pk])),
-        ("post", reverse("client_unarchive", args=[pk])),
-        ("get", reverse("client_delete", args=[pk])),
-        ("post", reverse("client_delete", args=[pk])),
+        (method, reverse(name, args=[pk]))
+        for name in CLIENT_URL_NAMES
+        for method in ("get", "post")
     ]
 
 
@@ -445,6 +465,14 @@ def test_the_forms_keep_csrf_protection(client, owner, company):
     assert strict.post(reverse("client_new"), payload(BUSINESS, [])).status_code == 403
     mine = make_client(company)
     assert strict.post(reverse("client_archive", args=[mine.pk])).status_code == 403
+
+
+def test_archive_and_unarchive_accept_only_post(owner_client, company):
+    mine = make_client(company)
+    for name in ("client_archive", "client_unarchive"):
+        assert owner_client.get(reverse(name, args=[mine.pk])).status_code == 405
+    mine.refresh_from_db()
+    assert mine.archived_at is None
 
 
 def test_anonymous_is_sent_to_login(client, company):
