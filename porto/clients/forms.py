@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from porto.clients import schemes
-from porto.clients.countries import country_choices
+from porto.clients.countries import COUNTRIES, country_choices
 from porto.clients.models import Client, ClientEmail
 from porto.clients.services import AddressChanges
 from porto.lib import identifiers
@@ -89,6 +89,13 @@ class ClientForm(forms.ModelForm):
                 "invalid_choice": gettext_lazy("Choose the language from the list."),
             },
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = self.instance.country
+        if saved and saved not in COUNTRIES:  # saved elsewhere (admin, API): keep it choosable
+            country = cast(forms.ChoiceField, self.fields["country"])
+            country.choices = [*country_choices(), (saved, saved)]
 
     def clean(self) -> dict:
         super().clean()

@@ -182,6 +182,30 @@ def test_the_edit_form_shows_the_saved_values(owner_client, company):
     assert 'value="a@peeters.example"' in page
 
 
+def test_a_country_saved_outside_the_list_stays_choosable(owner_client, company):
+    client = make_client(
+        company,
+        name="Kosovo Trade LLC",
+        country="XK",
+        vat_number="",
+        kbo_number="",
+        peppol_scheme="",
+        peppol_id="",
+    )
+    page = owner_client.get(reverse("client_edit", args=[client.pk])).content.decode()
+    assert '<option value="XK" selected>XK</option>' in page
+    fields = BUSINESS | {
+        "name": "Kosovo Trade LLC",
+        "country": "XK",
+        "peppol_scheme": "",
+        "peppol_id": "",
+    }
+    response = owner_client.post(reverse("client_edit", args=[client.pk]), payload(fields, []))
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert client.country == "XK"
+
+
 # --- Refusals: each with its message next to its field, nothing saved ---------------------------
 
 
