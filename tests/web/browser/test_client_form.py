@@ -41,7 +41,7 @@ def test_a_business_client_with_a_peppol_endpoint_and_two_addresses_in_dutch(
         log_in_as(page, live_server, "lotte")
         walk.visit("clients, none yet", reverse("clients"))
         page.locator(f"a[href='{reverse('client_new')}']").click()
-        page.locator("#id_name").wait_for()
+        page.locator("#add-email-row").wait_for()  # shown by the script once it has run
         rows = page.locator("#email-rows-body tr.email-row")
         assert rows.count() == 1, "with JavaScript, one empty row instead of three"
         walk.check("new client")
@@ -80,6 +80,9 @@ def test_a_business_client_with_a_peppol_endpoint_and_two_addresses_in_dutch(
         page.locator("h1", has_text=TYPED["name"]).wait_for()
         walk.check("client page")
         screenshot(page, "client-page")
+        walk.visit("clients, searched", reverse("clients") + "?q=anker")
+        assert page.locator("table.list tbody tr").count() == 1
+        screenshot(page, "client-list")
     finally:
         context.close()
 
