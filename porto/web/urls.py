@@ -1,6 +1,6 @@
 from django.urls import path
 
-from porto.web import company_views, email_views, views
+from porto.web import client_views, company_views, email_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,8 +24,15 @@ urlpatterns = [
     path("documents/bulk/send/", views.bulk_start, name="bulk_start"),
     path("documents/bulk/<int:pk>/", views.bulk_job, name="bulk_job"),
     path("documents/bulk/<int:pk>/progress/", views.bulk_job_progress, name="bulk_job_progress"),
-    path("clients/", views.client_list, name="clients"),
-    path("clients/<int:pk>/", views.client_detail, name="client"),
+    # Clients (porto/web/client_views.py)
+    path("clients/", client_views.client_list, name="clients"),
+    path("clients/new/", client_views.client_new, name="client_new"),
+    path("clients/<int:pk>/", client_views.client_detail, name="client"),
+    path("clients/<int:pk>/edit/", client_views.client_edit, name="client_edit"),
+    path("clients/<int:pk>/archive/", client_views.client_archive, name="client_archive"),
+    path("clients/<int:pk>/unarchive/", client_views.client_unarchive, name="client_unarchive"),
+    path("clients/<int:pk>/delete/", client_views.client_delete, name="client_delete"),
+    # End of clients
     path("company/switch/", views.company_switch, name="company_switch"),
     # Company profile and number series (company_views.py)
     path("company/", company_views.company_profile, name="company_profile"),

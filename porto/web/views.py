@@ -336,20 +336,6 @@ def bulk_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
-def client_list(request: HttpRequest) -> HttpResponse:
-    clients = access.scoped(request, Client.objects.prefetch_related("emails"))
-    page = Paginator(clients.order_by("name"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/client_list.html", {"page": page})
-
-
-@login_required
-def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.company_object_or_404(request, Client.objects.all(), pk=pk)
-    documents = client.documents.order_by("-issue_date", "-pk")[:100]
-    return render(request, "web/client_detail.html", {"client": client, "documents": documents})
-
-
-@login_required
 @require_POST
 def company_switch(request: HttpRequest) -> HttpResponse:
     access.switch_company(request, request.POST.get("company", ""))

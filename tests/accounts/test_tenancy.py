@@ -24,6 +24,10 @@ FIRST = 0  # a parameter that is a position, not an object
 OBJECT_OF_ROUTE = {
     "document": {"pk": "document"},
     "client": {"pk": "client"},
+    "client_edit": {"pk": "client"},
+    "client_archive": {"pk": "client"},
+    "client_unarchive": {"pk": "client"},
+    "client_delete": {"pk": "client"},
     "email_text": {"pk": "email_text"},
     "email_text_default": {"pk": "email_text"},
     "email_text_reset": {"pk": "email_text"},
@@ -47,6 +51,7 @@ PAGES_WITHOUT_OBJECT = {
     "home",
     "documents",
     "clients",
+    "client_new",
     "company_switch",
     "email_settings",
     "email_settings_options",
