@@ -65,7 +65,7 @@ def test_a_business_client_with_a_peppol_endpoint_and_two_addresses_in_dutch(
         page.locator("#id_emails-0-is_default").check()
         page.locator("form.client-form button[type=submit].primary").click()
 
-        error = page.locator("#id_peppol_id ~ p.error")
+        error = page.locator("#id_peppol_id_error p.error")
         error.wait_for()
         assert error.inner_text().startswith(
             "Bij schema 0208 is de identificatie het ondernemingsnummer van de klant:"
