@@ -3,7 +3,7 @@
 import re
 
 from porto.documents.models import Document
-from porto.documents.services import client_snapshot
+from porto.documents.services import client_snapshot, seller_snapshot
 
 # XML 1.0 refuses these characters even when escaped; they are invisible in a description, so
 # the files leave them out rather than refusing a finalized document forever.
@@ -32,6 +32,22 @@ def buyer_of(document: Document) -> dict:
     if document.client is not None:
         return client_snapshot(document.client)
     return {}
+
+
+def seller_of(document: Document) -> dict:
+    """The company as the document knows it: frozen at finalization, live for a draft (and for
+    a document finalized before the seller was frozen)."""
+    if not document.is_draft and document.seller_snapshot:
+        return document.seller_snapshot
+    return seller_snapshot(document.company)
+
+
+def payment_account(document: Document) -> tuple[str, str]:
+    """(IBAN, BIC) to pay this document to: its own, else the seller's."""
+    if document.payment_iban:
+        return document.payment_iban, document.payment_bic
+    seller = seller_of(document)
+    return seller.get("iban", ""), seller.get("bic", "")
 
 
 def buyer_endpoint(buyer: dict) -> tuple[str, str] | None:
