@@ -89,7 +89,9 @@ def pdf_context(document: Document, logo: str) -> dict:
         "references": _references(document),
         "delivery": _delivery(document),
         "payment_terms": xml_text(document.payment_terms),
-        "lines": [_line(line, net, currency) for line, net in zip(lines, totals.line_nets)],
+        "lines": [
+            _line(line, net, currency) for line, net in zip(lines, totals.line_nets, strict=True)
+        ],
         "vat_rows": [
             {
                 "label": vat_table_label(sub.category, sub.rate),
