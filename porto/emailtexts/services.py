@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company
 from porto.documents.models import Document, DocumentKind
-from porto.documents.rendering.parties import payment_account
+from porto.documents.rendering.parties import is_paid_in_full, payment_account
 from porto.emailtexts import placeholders
 from porto.emailtexts.defaults import SHIPPED, payment_request, shipped_text
 from porto.emailtexts.models import EmailText, TextKind
@@ -177,7 +177,7 @@ def placeholder_values(document: Document, language: str) -> dict[str, str]:
     }
     filled = {name: value or MISSING for name, value in values.items()}
     filled["payment_request"] = payment_request(
-        language, filled, paid_in_full=document.compute_totals().fully_prepaid
+        language, filled, paid_in_full=is_paid_in_full(document)
     )
     assert set(filled) == set(placeholders.PLACEHOLDERS)
     return filled

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from porto.documents.rendering.parties import is_paid_in_full
 from porto.emailtexts import services
 from tests.factories import make_client, make_finalized
 
@@ -52,3 +53,9 @@ def test_invoice_text_names_the_documents_own_payment_account(company):
     body = services.email_text_render(text, invoice).body_text
 
     assert "rekeningnummer BE71 0961 2345 6769" in body
+
+
+@pytest.mark.parametrize("prepaid", ["0", "21.00", "121.00", "150.00"])
+def test_paid_in_full_from_stored_totals_agrees_with_compute_totals(company, prepaid):
+    invoice = make_finalized(company, prepaid_amount=Decimal(prepaid))
+    assert is_paid_in_full(invoice) == invoice.compute_totals().fully_prepaid

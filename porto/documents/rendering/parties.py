@@ -2,7 +2,7 @@
 
 import re
 
-from porto.documents.models import Document
+from porto.documents.models import Document, DocumentKind
 from porto.documents.services import client_snapshot, seller_snapshot
 
 # XML 1.0 refuses these characters even when escaped; they are invisible in a description, so
@@ -48,6 +48,16 @@ def payment_account(document: Document) -> tuple[str, str]:
         return document.payment_iban, document.payment_bic
     seller = seller_of(document)
     return seller.get("iban", ""), seller.get("bic", "")
+
+
+def is_paid_in_full(document: Document) -> bool:
+    """An invoice with nothing left to pay, paid in advance (``Totals.fully_prepaid``), read
+    from the stored totals: a batch of emails asks no query per document."""
+    return (
+        document.kind == DocumentKind.INVOICE
+        and document.amount_due == 0
+        and document.prepaid_amount != 0
+    )
 
 
 def buyer_endpoint(buyer: dict) -> tuple[str, str] | None:
