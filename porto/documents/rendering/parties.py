@@ -50,6 +50,20 @@ def payment_account(document: Document) -> tuple[str, str]:
     return seller.get("iban", ""), seller.get("bic", "")
 
 
+def delivery_address(document: Document) -> dict | None:
+    """Where the goods go (BG-13/BG-15), with a party's keys; None when none was given."""
+    if not (document.has_delivery_address or document.deliver_to_name):
+        return None
+    return {
+        "name": document.deliver_to_name,
+        "street": document.deliver_to_street,
+        "street2": document.deliver_to_street2,
+        "postal_code": document.deliver_to_postal_code,
+        "city": document.deliver_to_city,
+        "country": document.deliver_to_country,
+    }
+
+
 def is_paid_in_full(document: Document) -> bool:
     """An invoice with nothing left to pay, paid in advance (``Totals.fully_prepaid``), read
     from the stored totals: a batch of emails asks no query per document."""

@@ -28,7 +28,13 @@ from porto.accounts.models import LOGO_MAX_BYTES, Company
 from porto.documents.codes import DEFAULT_EXEMPTION_TEXT, VATEX, reason_codes, unit_name
 from porto.documents.models import AllowanceCharge, Document, DocumentKind, DocumentLine
 from porto.documents.rendering.errors import DocumentFileError
-from porto.documents.rendering.parties import buyer_of, payment_account, seller_of, xml_text
+from porto.documents.rendering.parties import (
+    buyer_of,
+    delivery_address,
+    payment_account,
+    seller_of,
+    xml_text,
+)
 from porto.documents.totals import Totals
 from porto.lib.formatting import format_amount, format_date
 from porto.lib.identifiers import format_iban, format_kbo
@@ -77,17 +83,17 @@ def pdf_context(document: Document, logo: str) -> dict:
     return {
         "language": translation.get_language(),
         "document": document,
-        "seller": {key: xml_text(value) for key, value in seller.items()},
+        "seller": _safe(seller),
         "seller_kbo": format_kbo(seller["kbo_number"]) if seller.get("kbo_number") else "",
         "logo": logo,
-        "buyer": {key: xml_text(value) for key, value in buyer.items()},
+        "buyer": _safe(buyer),
         "buyer_country": buyer.get("country", ""),
         "title": xml_text(document_title(document)),
         "note": xml_text(document.note),
         "issue_date": _date(document.issue_date),
         "due_date": _date(document.due_date) if document.kind == DocumentKind.INVOICE else "",
         "references": _references(document),
-        "delivery": _delivery(document),
+        "delivery": _safe(delivery_address(document)),
         "payment_terms": xml_text(document.payment_terms),
         "lines": [
             _line(line, net, currency) for line, net in zip(lines, totals.line_nets, strict=True)
@@ -112,6 +118,10 @@ def pdf_context(document: Document, logo: str) -> dict:
     }
 
 
+def _safe(party: dict | None) -> dict | None:
+    return None if party is None else {key: xml_text(value) for key, value in party.items()}
+
+
 def _references(document: Document) -> list[tuple[str, str]]:
     """The facts under the number and date: (label, value), only those the document has."""
     rows = [
@@ -120,19 +130,6 @@ def _references(document: Document) -> list[tuple[str, str]]:
         (_("Delivery date"), _date(document.delivery_date)),
     ]
     return [(label, xml_text(value)) for label, value in rows if value]
-
-
-def _delivery(document: Document) -> dict | None:
-    if not (document.has_delivery_address or document.deliver_to_name):
-        return None
-    return {
-        "name": xml_text(document.deliver_to_name),
-        "street": xml_text(document.deliver_to_street),
-        "street2": xml_text(document.deliver_to_street2),
-        "postal_code": xml_text(document.deliver_to_postal_code),
-        "city": xml_text(document.deliver_to_city),
-        "country": xml_text(document.deliver_to_country),
-    }
 
 
 def _totals(document: Document, totals: Totals) -> dict:

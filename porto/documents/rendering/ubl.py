@@ -26,6 +26,7 @@ from porto.documents.rendering.parties import (
     KBO_SCHEME,
     buyer_endpoint,
     buyer_of,
+    delivery_address,
     is_business,
     payment_account,
     seller_of,
@@ -329,13 +330,12 @@ def _address(party, who: dict) -> None:
     _address_fields(_add(party, "cac:PostalAddress"), who)
 
 
-def _address_fields(address, who: dict, prefix: str = "") -> None:
-    """The address elements of ``who`` (a party's keys, or a document's ``deliver_to_`` ones)."""
-    _add(address, "cbc:StreetName", who.get(f"{prefix}street"))
-    _add(address, "cbc:AdditionalStreetName", who.get(f"{prefix}street2"))
-    _add(address, "cbc:CityName", who.get(f"{prefix}city"))
-    _add(address, "cbc:PostalZone", who.get(f"{prefix}postal_code"))
-    _add(_add(address, "cac:Country"), "cbc:IdentificationCode", who.get(f"{prefix}country"))
+def _address_fields(address, who: dict) -> None:
+    _add(address, "cbc:StreetName", who.get("street"))
+    _add(address, "cbc:AdditionalStreetName", who.get("street2"))
+    _add(address, "cbc:CityName", who.get("city"))
+    _add(address, "cbc:PostalZone", who.get("postal_code"))
+    _add(_add(address, "cac:Country"), "cbc:IdentificationCode", who.get("country"))
 
 
 def _tax_scheme(party, vat_number: str) -> None:
@@ -349,12 +349,12 @@ def _delivery(root: etree._Element, document: Document) -> None:
     cannot be finalized without them (BR-IC-11, BR-IC-12)."""
     delivery = _add(root, "cac:Delivery")
     _add(delivery, "cbc:ActualDeliveryDate", _date(document.delivery_date))
+    destination = delivery_address(document) or {}
     if document.has_delivery_address:
-        address = _add(_add(delivery, "cac:DeliveryLocation"), "cac:Address")
-        _address_fields(address, vars(document), prefix="deliver_to_")
-    if document.deliver_to_name:
+        _address_fields(_add(_add(delivery, "cac:DeliveryLocation"), "cac:Address"), destination)
+    if destination.get("name"):
         party = _add(delivery, "cac:DeliveryParty")
-        _add(_add(party, "cac:PartyName"), "cbc:Name", document.deliver_to_name)
+        _add(_add(party, "cac:PartyName"), "cbc:Name", destination["name"])
 
 
 def _payment_means(root: etree._Element, document: Document) -> None:
