@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # The database name follows the checkout, so two checkouts can run their tests at once.
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/porto_$(notdir $(CURDIR))
 
-.PHONY: run test install lint typecheck migrations-check test-sqlite test-postgres test-processes bench clean
+.PHONY: run test install lint typecheck migrations-check test-sqlite test-postgres test-processes bench clean system-packages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,26 @@ run: install
 # The SQLite and PostgreSQL passes run side by side (their output is shown as each ends); the
 # tests that start real processes (servers, workers) run after them, alone, so their timings
 # are not squeezed by the passes.
-test: install lint typecheck migrations-check
+test: system-packages install lint typecheck migrations-check
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 	@$(MAKE) --no-print-directory test-processes
+
+# Debian packages the tests need, each named when it is missing: Chromium (browser tests),
+# gettext (translation check), poppler-utils (reading PDFs), and the Noto fonts the PDFs fall
+# back to for Chinese, Japanese, Korean and emoji.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v fc-list >/dev/null || missing="$$missing fontconfig"; \
+	fc-list -q "Noto Sans" 2>/dev/null || missing="$$missing fonts-noto-core"; \
+	fc-list -q "Noto Sans CJK SC" 2>/dev/null || missing="$$missing fonts-noto-cjk"; \
+	fc-list -q "Noto Color Emoji" 2>/dev/null || missing="$$missing fonts-noto-color-emoji"; \
+	if [ -n "$$missing" ]; then \
+		echo "Missing Debian packages:$$missing. Install them: sudo apt-get install$$missing" >&2; \
+		exit 1; \
+	fi
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -24,6 +24,30 @@ _NL_CLOSING = "Met vriendelijke groeten,\n{company_name}"
 _FR_CLOSING = "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.\n\n{company_name}"
 _EN_CLOSING = "Kind regards,\n{company_name}"
 
+# The invoice texts' {payment_request}: how to pay, or, for an invoice paid in full in advance,
+# that nothing is left to pay (no due date, account or structured communication to quote).
+PAYMENT_REQUESTS = {
+    "nl": "Gelieve dit bedrag uiterlijk op {due_date} over te schrijven op rekeningnummer {iban} "
+    "met de gestructureerde mededeling {structured_communication}.",
+    "fr": "Nous vous remercions de bien vouloir verser ce montant au plus tard le {due_date} sur "
+    "le compte {iban}, avec la communication structurée {structured_communication}.",
+    "en": "We kindly ask you to pay this amount by {due_date} to account {iban}, quoting the "
+    "structured communication {structured_communication}.",
+}
+PAID_IN_FULL = {
+    "nl": "Deze factuur is volledig betaald: u hoeft niets meer te betalen.",
+    "fr": "Cette facture est entièrement payée\u00a0: vous n'avez rien à payer.",
+    "en": "This invoice has been paid in full: there is nothing to pay.",
+}
+
+
+def payment_request(language: str, values: dict[str, str], *, paid_in_full: bool) -> str:
+    """The payment sentence in ``language``, filled with the other placeholders' ``values``."""
+    if paid_in_full:
+        return PAID_IN_FULL.get(language, PAID_IN_FULL["en"])
+    return PAYMENT_REQUESTS.get(language, PAYMENT_REQUESTS["en"]).format(**values)
+
+
 _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     # Dutch
     ("invoice", "nl"): (
@@ -31,8 +55,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         "Geachte {contact_name},\n\n"
         "In bijlage vindt u factuur {document_number} van {issue_date} voor een bedrag van "
         "{amount_due}.\n\n"
-        "Gelieve dit bedrag uiterlijk op {due_date} over te schrijven op rekeningnummer {iban} "
-        "met de gestructureerde mededeling {structured_communication}.\n\n" + _NL_CLOSING,
+        "{payment_request}\n\n" + _NL_CLOSING,
     ),
     ("credit_note", "nl"): (
         "Creditnota {document_number} van {company_name}",
@@ -68,9 +91,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         "Madame, Monsieur,\n\n"
         "Veuillez trouver ci-joint la facture {document_number} du {issue_date} d'un montant "
         "de {amount_due}.\n\n"
-        "Nous vous remercions de bien vouloir verser ce montant au plus tard le {due_date} sur "
-        "le compte {iban}, avec la communication structurée {structured_communication}.\n\n"
-        + _FR_CLOSING,
+        "{payment_request}\n\n" + _FR_CLOSING,
     ),
     ("credit_note", "fr"): (
         "Note de crédit {document_number} \u2013 {company_name}",
@@ -107,8 +128,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
         "Dear {contact_name},\n\n"
         "Please find attached invoice {document_number} of {issue_date} for an amount of "
         "{amount_due}.\n\n"
-        "We kindly ask you to pay this amount by {due_date} to account {iban}, quoting the "
-        "structured communication {structured_communication}.\n\n" + _EN_CLOSING,
+        "{payment_request}\n\n" + _EN_CLOSING,
     ),
     ("credit_note", "en"): (
         "Credit note {document_number} from {company_name}",

@@ -31,6 +31,10 @@ PLACEHOLDERS: dict[str, object] = {
         "Structured communication for the payment, e.g. +++090/9337/55493+++"
     ),
     "iban": gettext_lazy("Your company's IBAN"),
+    "payment_request": gettext_lazy(
+        "The request to pay by the due date, with your IBAN and the structured communication; "
+        "for an invoice paid in full, that there is nothing to pay"
+    ),
 }
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

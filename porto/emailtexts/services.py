@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company
 from porto.documents.models import Document, DocumentKind
+from porto.documents.rendering.parties import is_paid_in_full, payment_account
 from porto.emailtexts import placeholders
-from porto.emailtexts.defaults import SHIPPED, shipped_text
+from porto.emailtexts.defaults import SHIPPED, payment_request, shipped_text
 from porto.emailtexts.models import EmailText, TextKind
 from porto.lib.formatting import format_amount, format_date
 from porto.lib.identifiers import format_iban
@@ -161,6 +162,7 @@ def _subject_line(segments: list[placeholders.Segment], values: dict[str, str]) 
 def placeholder_values(document: Document, language: str) -> dict[str, str]:
     client = _client_facts(document)
     company = document.company
+    iban = payment_account(document)[0]
     values = {
         "document_number": document.number or DRAFT_WORDS.get(language, DRAFT_WORDS["en"]),
         "document_kind": _kind_word(document, language),
@@ -171,10 +173,14 @@ def placeholder_values(document: Document, language: str) -> dict[str, str]:
         "issue_date": format_date(document.issue_date, language),
         "company_name": company.name,
         "structured_communication": document.structured_communication,
-        "iban": format_iban(company.iban) if company.iban else "",
+        "iban": format_iban(iban) if iban else "",
     }
-    assert set(values) == set(placeholders.PLACEHOLDERS)
-    return {name: value or MISSING for name, value in values.items()}
+    filled = {name: value or MISSING for name, value in values.items()}
+    filled["payment_request"] = payment_request(
+        language, filled, paid_in_full=is_paid_in_full(document)
+    )
+    assert set(filled) == set(placeholders.PLACEHOLDERS)
+    return filled
 
 
 def _client_facts(document: Document) -> dict[str, str]:

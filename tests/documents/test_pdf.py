@@ -142,18 +142,6 @@ def test_css_string_reads_back_as_the_same_text_spaces_included(text):
     assert token.value == text
 
 
-@pytest.mark.parametrize(
-    ("language", "code", "quantity", "label"),
-    [("nl", "ANN", "125", "jaar"), ("nl", "DAY", "2", "dagen"), ("fr", "DAY", "1", "jour"),
-     ("fr", "MON", "3", "mois"), ("en", "DAY", "7.5", "days"), ("nl", "HUR", "3", "u")],
-)  # fmt: skip
-def test_unit_labels_agree_with_the_quantity(language, code, quantity, label):
-    from django.utils import translation
-
-    with translation.override(language):
-        assert pdf.unit_label(code, Decimal(quantity)) == label
-
-
 @pytest.mark.django_db
 def test_epc_qr_code_carries_iban_amount_and_structured_communication(company, monkeypatch):
     import segno

@@ -2,8 +2,8 @@
 
 import re
 
-from porto.documents.models import Document
-from porto.documents.services import client_snapshot
+from porto.documents.models import Document, DocumentKind
+from porto.documents.services import client_snapshot, seller_snapshot
 
 # XML 1.0 refuses these characters even when escaped; they are invisible in a description, so
 # the files leave them out rather than refusing a finalized document forever.
@@ -32,6 +32,46 @@ def buyer_of(document: Document) -> dict:
     if document.client is not None:
         return client_snapshot(document.client)
     return {}
+
+
+def seller_of(document: Document) -> dict:
+    """The company as the document knows it: frozen at finalization, live for a draft (and for
+    a document finalized before the seller was frozen)."""
+    if not document.is_draft and document.seller_snapshot:
+        return document.seller_snapshot
+    return seller_snapshot(document.company)
+
+
+def payment_account(document: Document) -> tuple[str, str]:
+    """(IBAN, BIC) to pay this document to: its own, else the seller's."""
+    if document.payment_iban:
+        return document.payment_iban, document.payment_bic
+    seller = seller_of(document)
+    return seller.get("iban", ""), seller.get("bic", "")
+
+
+def delivery_address(document: Document) -> dict | None:
+    """Where the goods go (BG-13/BG-15), with a party's keys; None when none was given."""
+    if not (document.has_delivery_address or document.deliver_to_name):
+        return None
+    return {
+        "name": document.deliver_to_name,
+        "street": document.deliver_to_street,
+        "street2": document.deliver_to_street2,
+        "postal_code": document.deliver_to_postal_code,
+        "city": document.deliver_to_city,
+        "country": document.deliver_to_country,
+    }
+
+
+def is_paid_in_full(document: Document) -> bool:
+    """An invoice with nothing left to pay, paid in advance (``Totals.fully_prepaid``), read
+    from the stored totals: a batch of emails asks no query per document."""
+    return (
+        document.kind == DocumentKind.INVOICE
+        and document.amount_due == 0
+        and document.prepaid_amount != 0
+    )
 
 
 def buyer_endpoint(buyer: dict) -> tuple[str, str] | None:

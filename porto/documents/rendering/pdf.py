@@ -2,7 +2,8 @@
 
 One template family serves every kind. A4, real text (selectable and searchable), the table
 header repeated on every page and "page X of Y" in the footer. Invoices with an amount due carry
-the payment instructions and a SEPA (EPC) QR code that banking apps read.
+the payment instructions and a SEPA (EPC) QR code that banking apps read; a fully prepaid
+invoice says it is paid in full and asks for nothing.
 
 WeasyPrint may fetch nothing: the logo and the QR code are embedded as data: URIs and the
 fetcher refuses every other scheme, so a document's text cannot make the renderer read a
@@ -18,16 +19,23 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from porto.accounts.models import LOGO_MAX_BYTES, Company
-from porto.documents.codes import DEFAULT_EXEMPTION_TEXT, VATEX
-from porto.documents.models import Document, DocumentKind, DocumentLine
+from porto.documents.codes import DEFAULT_EXEMPTION_TEXT, VATEX, reason_codes, unit_name
+from porto.documents.models import AllowanceCharge, Document, DocumentKind, DocumentLine
 from porto.documents.rendering.errors import DocumentFileError
-from porto.documents.rendering.parties import buyer_of, xml_text
+from porto.documents.rendering.parties import (
+    buyer_of,
+    delivery_address,
+    payment_account,
+    seller_of,
+    xml_text,
+)
+from porto.documents.totals import Totals
 from porto.lib.formatting import format_amount, format_date
 from porto.lib.identifiers import format_iban, format_kbo
 
@@ -67,44 +75,99 @@ def exemption_text(document: Document, category: str) -> str:
 
 def pdf_context(document: Document, logo: str) -> dict:
     """Everything the template shows, already formatted for the active language."""
-    company = document.company
+    seller = seller_of(document)
     buyer = buyer_of(document)
     totals = document.compute_totals()
+    currency = document.currency
+    lines = list(document.lines.all())
     return {
         "language": translation.get_language(),
         "document": document,
-        "company": company,
-        "seller_kbo": format_kbo(company.kbo_number) if company.kbo_number else "",
+        "seller": _safe(seller),
+        "seller_kbo": format_kbo(seller["kbo_number"]) if seller.get("kbo_number") else "",
         "logo": logo,
-        "buyer": {key: xml_text(value) for key, value in buyer.items()},
+        "buyer": _safe(buyer),
         "buyer_country": buyer.get("country", ""),
         "title": xml_text(document_title(document)),
         "note": xml_text(document.note),
         "issue_date": _date(document.issue_date),
         "due_date": _date(document.due_date) if document.kind == DocumentKind.INVOICE else "",
-        "lines": [_line(line, document.currency) for line in document.lines.all()],
+        "references": _references(document),
+        "delivery": _safe(delivery_address(document)),
+        "payment_terms": xml_text(document.payment_terms),
+        "lines": [
+            _line(line, net, currency) for line, net in zip(lines, totals.line_nets, strict=True)
+        ],
         "vat_rows": [
             {
-                "label": vat_label(sub.category, sub.rate),
-                "taxable": amount(sub.taxable_amount, document.currency),
-                "tax": amount(sub.tax_amount, document.currency),
+                "label": vat_table_label(sub.category, sub.rate),
+                "taxable": amount(sub.taxable_amount, currency),
+                "tax": amount(sub.tax_amount, currency),
             }
             for sub in totals.vat_breakdown
         ],
         "exemptions": sorted(
             {xml_text(exemption_text(document, s.category)) for s in totals.vat_breakdown} - {""}
         ),
-        "totals": {
-            "excl": amount(totals.tax_exclusive, document.currency),
-            "vat": amount(totals.tax_total, document.currency),
-            "incl": amount(totals.tax_inclusive, document.currency),
-            "prepaid": amount(totals.prepaid, document.currency) if totals.prepaid else "",
-            "due": amount(totals.payable, document.currency),
-        },
+        "totals": _totals(document, totals),
         "is_credit_note": document.kind == DocumentKind.CREDIT_NOTE and document.corrects,
+        "paid_in_full": document.kind == DocumentKind.INVOICE and totals.fully_prepaid,
         "payment": _payment(document, totals.payable),
-        "footer_css": css_string(_footer(company)),
+        "footer_css": css_string(_footer(seller)),
         "page_counter_css": page_counter_css(),
+    }
+
+
+def _safe(party: dict | None) -> dict | None:
+    return None if party is None else {key: xml_text(value) for key, value in party.items()}
+
+
+def _references(document: Document) -> list[tuple[str, str]]:
+    """The facts under the number and date: (label, value), only those the document has."""
+    rows = [
+        (_("Your reference"), document.buyer_reference),
+        (_("Order reference"), document.order_reference),
+        (_("Delivery date"), _date(document.delivery_date)),
+    ]
+    return [(label, xml_text(value)) for label, value in rows if value]
+
+
+def _totals(document: Document, totals: Totals) -> dict:
+    currency = document.currency
+    stored = list(document.allowance_charges.all())
+    return {
+        "lines": amount(totals.line_extension, currency),
+        "adjustments": [
+            _adjustment(adjustment, resolved.amount, resolved.base, currency)
+            for adjustment, resolved in zip(stored, totals.adjustments, strict=True)
+        ],
+        "excl": amount(totals.tax_exclusive, currency),
+        "vat": amount(totals.tax_total, currency),
+        "incl": amount(totals.tax_inclusive, currency),
+        "prepaid": amount(totals.prepaid, currency) if totals.prepaid else "",
+        "due": amount(totals.payable, currency),
+    }
+
+
+def _adjustment(
+    adjustment: AllowanceCharge, value: Decimal, base: Decimal | None, currency: str
+) -> dict:
+    """An allowance or charge as the PDF shows it: why, how it was worked out, how much."""
+    reason = adjustment.reason.strip() or str(
+        reason_codes(adjustment.is_charge).get(adjustment.reason_code, "")
+    )
+    if not reason:
+        reason = _("Charge") if adjustment.is_charge else _("Allowance")
+    detail = ""
+    if adjustment.percentage is not None and base is not None:
+        detail = _("%(percentage)s %% of %(base)s") % {
+            "percentage": _number(adjustment.percentage),
+            "base": amount(base, currency),
+        }
+    return {
+        "reason": xml_text(reason),
+        "detail": detail,
+        "amount": amount(value if adjustment.is_charge else -value, currency),
     }
 
 
@@ -133,6 +196,23 @@ def _date(value) -> str:
     return format_date(value, translation.get_language() or "en")
 
 
+# The VAT table has room for the category's name; the lines' narrow VAT column has not.
+VAT_TABLE_LABELS = {
+    "Z": gettext_lazy("0 % (zero rated)"),
+    "E": gettext_lazy("Exempt from VAT"),
+    "AE": gettext_lazy("Reverse charge"),
+    "K": gettext_lazy("Intra-community supply"),
+    "G": gettext_lazy("Export outside the EU"),
+    "O": gettext_lazy("Not subject to VAT"),
+}
+
+
+def vat_table_label(category: str, rate: Decimal) -> str:
+    if category == "S":
+        return vat_label(category, rate)
+    return str(VAT_TABLE_LABELS.get(category, category))
+
+
 def vat_label(category: str, rate: Decimal) -> str:
     if category == "S":
         return f"{_number(rate)}\u00a0%"
@@ -146,40 +226,43 @@ def vat_label(category: str, rate: Decimal) -> str:
     }.get(category, category)
 
 
-def _line(line: DocumentLine, currency: str) -> dict:
+def _line(line: DocumentLine, net: Decimal, currency: str) -> dict:
     price = line.unit_price
     decimals = max(2, -Decimal(price).normalize().as_tuple().exponent)  # type: ignore[operator]
+    gross = line.amounts().gross_amount
+    adjustments = []
+    for stored in line.allowance_charges.all():
+        adjustment = stored.adjustment()
+        value, base = adjustment.resolved_amount(gross), adjustment.resolved_base(gross)
+        adjustments.append(_adjustment(stored, value, base, currency))
+    base_quantity = line.price_base_quantity
     return {
-        "description": xml_text(line.name),
+        "name": xml_text(line.name),
+        "description": xml_text(line.description),
         "quantity": _number(line.quantity),
-        "unit": unit_label(line.unit_code, line.quantity),
+        "unit": unit_name(line.unit_code),
         "unit_price": formats.number_format(
             price, decimal_pos=decimals, use_l10n=True, force_grouping=True
         ),
+        "per": _("per %(quantity)s") % {"quantity": _number(base_quantity)}
+        if base_quantity != 1
+        else "",
         "vat": vat_label(line.vat_category, line.vat_rate),
-        "amount": amount(line.net_amount, currency),
+        "adjustments": adjustments,
+        "amount": amount(net, currency),
     }
-
-
-def unit_label(code: str, quantity: Decimal = Decimal(1)) -> str:
-    count = 1 if abs(quantity) == 1 else 2
-    plural = {
-        "DAY": ngettext("day", "days", count),
-        "MON": ngettext("month", "months", count),
-        "ANN": ngettext("year", "years", count),
-    }
-    fixed = {"HUR": _("h"), "KGM": "kg", "KMT": "km", "C62": ""}
-    return plural.get(code) or fixed.get(code, "")
 
 
 def _payment(document: Document, payable: Decimal) -> dict | None:
-    if document.kind != DocumentKind.INVOICE or payable <= 0 or not document.company.iban:
+    iban, bic = payment_account(document)
+    if document.kind != DocumentKind.INVOICE or payable <= 0 or not iban:
         return None
-    company = document.company
     return {
         "amount": amount(payable, document.currency),
         "due_date": _date(document.due_date),
-        "iban": format_iban(company.iban),
+        "beneficiary": xml_text(seller_of(document).get("name")),
+        "iban": format_iban(iban),
+        "bic": bic,
         "qr": epc_qr_data_uri(document, payable),
     }
 
@@ -188,26 +271,29 @@ def epc_qr_data_uri(document: Document, payable: Decimal) -> str:
     """The SEPA payment QR code (EPC069-12) as SVG, or "" where it does not apply."""
     if document.currency != "EUR" or not Decimal("0.01") <= payable <= EPC_MAX_AMOUNT:
         return ""
-    company = document.company
+    iban, bic = payment_account(document)
     # Belgian banking apps read the structured communication from the remittance text.
     qr = segno.helpers.make_epc_qr(
-        name=company.name[:70],
-        iban=company.iban,
+        name=str(seller_of(document).get("name", ""))[:70],
+        iban=iban,
         amount=payable,
         text=document.structured_communication or document.number,
-        bic=company.bic or None,
+        bic=bic or None,
     )
     return qr.svg_data_uri(scale=4, border=0)
 
 
-def _footer(company: Company) -> str:
-    parts = [company.name, f"{company.street}, {company.postal_code} {company.city}"]
-    if company.kbo_number:
-        parts.append(_("Enterprise number %(kbo)s") % {"kbo": format_kbo(company.kbo_number)})
-    if company.iban:
-        parts.append(f"IBAN {format_iban(company.iban)}")
-    if company.bic:
-        parts.append(f"BIC {company.bic}")
+def _footer(seller: dict) -> str:
+    address = (
+        f"{seller.get('street', '')}, {seller.get('postal_code', '')} {seller.get('city', '')}"
+    )
+    parts = [seller.get("name", ""), address]
+    if seller.get("kbo_number"):
+        parts.append(_("Enterprise number %(kbo)s") % {"kbo": format_kbo(seller["kbo_number"])})
+    if seller.get("iban"):
+        parts.append(f"IBAN {format_iban(seller['iban'])}")
+    if seller.get("bic"):
+        parts.append(f"BIC {seller['bic']}")
     return " · ".join(xml_text(part) for part in parts)
 
 

@@ -13,9 +13,11 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from porto.documents.codes import reason_codes
 from porto.documents.models import (
     CATEGORIES_NEEDING_REASON,
     UBL_KINDS,
+    AllowanceCharge,
     Document,
     DocumentKind,
     DocumentLine,
@@ -24,11 +26,14 @@ from porto.documents.rendering.parties import (
     KBO_SCHEME,
     buyer_endpoint,
     buyer_of,
+    delivery_address,
     is_business,
+    payment_account,
+    seller_of,
     xml_text,
 )
 from porto.documents.services import exemption_problems
-from porto.documents.totals import Totals, VatSubtotal
+from porto.documents.totals import ResolvedAdjustment, Totals, VatSubtotal
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -152,15 +157,20 @@ def _buyer_problems(document: Document) -> list[str]:
 
 
 def _seller_problems(document: Document) -> list[str]:
-    company = document.company
+    seller = seller_of(document)
     problems = []
-    if not company.kbo_number:
+    if not seller.get("kbo_number"):
         problems.append(_("Your company has no KBO/BCE number: add it in Settings."))
-    if not (company.street and company.postal_code and company.city and company.country):
+    if not all(seller.get(key) for key in ("street", "postal_code", "city", "country")):
         problems.append(_("Your company's address is incomplete: complete it in Settings."))
-    if document.kind == DocumentKind.INVOICE and not company.iban:
+    if _asks_for_payment(document) and not payment_account(document)[0]:
         problems.append(_("Your company has no IBAN for payments: add it in Settings."))
     return problems
+
+
+def _asks_for_payment(document: Document) -> bool:
+    """An invoice with something left to pay: a fully prepaid one needs no payment means."""
+    return document.kind == DocumentKind.INVOICE and document.compute_totals().payable > 0
 
 
 def _lines_problems(lines: list[DocumentLine]) -> list[str]:
@@ -210,20 +220,26 @@ def render_ubl(document: Document, *, pdf: bytes | None = None, pdf_filename: st
     totals = document.compute_totals()
     lines = list(document.lines.all())
     buyer = buyer_of(document)
-    not_subject = any(line.vat_category == "O" for line in lines)
+    not_subject = any(sub.category == "O" for sub in totals.vat_breakdown)
     _header(root, document)
     if pdf is not None:
         _embedded_pdf(root, document, pdf, pdf_filename)
-    _supplier(root, document, with_vat=not not_subject)
+    _supplier(root, seller_of(document), with_vat=not not_subject)
     _customer(root, buyer, with_vat=not not_subject)
-    if any(sub.category == "K" for sub in totals.vat_breakdown):
-        _delivery(root, document, buyer)
-    if document.kind == DocumentKind.INVOICE:
+    if document.delivery_date or document.has_delivery_address:
+        _delivery(root, document)
+    if document.kind == DocumentKind.INVOICE and totals.payable > 0:
         _payment_means(root, document)
+    if document.payment_terms.strip():
+        _add(_add(root, "cac:PaymentTerms"), "cbc:Note", document.payment_terms)
+    for adjustment, stored in zip(
+        totals.adjustments, document.allowance_charges.all(), strict=True
+    ):
+        _document_allowance_charge(root, adjustment, stored, document.currency)
     _tax_total(root, totals, document)
     _monetary_total(root, totals, document.currency)
-    for index, line in enumerate(lines, start=1):
-        _line(root, document, index, line)
+    for index, (line, net) in enumerate(zip(lines, totals.line_nets, strict=True), start=1):
+        _line(root, document, index, line, net)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -243,6 +259,8 @@ def _header(root: etree._Element, document: Document) -> None:
     # Peppol wants a buyer reference or an order reference (PEPPOL-EN16931-R003); without
     # the client's own reference, ours is the one both sides know.
     _add(root, "cbc:BuyerReference", document.buyer_reference or document.number)
+    if document.order_reference:
+        _add(_add(root, "cac:OrderReference"), "cbc:ID", document.order_reference)
     corrected = document.corrects
     if document.kind == DocumentKind.CREDIT_NOTE and corrected is not None:
         reference = _add(_add(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
@@ -268,20 +286,19 @@ def _embedded_pdf(root: etree._Element, document: Document, pdf: bytes, filename
     )
 
 
-def _supplier(root: etree._Element, document: Document, *, with_vat: bool) -> None:
-    company = document.company
+def _supplier(root: etree._Element, seller: dict, *, with_vat: bool) -> None:
     party = _add(_add(root, "cac:AccountingSupplierParty"), "cac:Party")
-    _add(party, "cbc:EndpointID", company.kbo_number, schemeID=KBO_SCHEME)
-    _add(_add(party, "cac:PartyName"), "cbc:Name", company.name)
-    _address(party, company.street, company.city, company.postal_code, company.country)
-    if with_vat and company.vat_number:
-        _tax_scheme(party, company.vat_number)
+    _add(party, "cbc:EndpointID", seller.get("kbo_number"), schemeID=KBO_SCHEME)
+    _add(_add(party, "cac:PartyName"), "cbc:Name", seller.get("name"))
+    _address(party, seller)
+    if with_vat and seller.get("vat_number"):
+        _tax_scheme(party, seller["vat_number"])
     legal = _add(party, "cac:PartyLegalEntity")
-    _add(legal, "cbc:RegistrationName", company.name)
-    _add(legal, "cbc:CompanyID", company.kbo_number, schemeID=KBO_SCHEME)
+    _add(legal, "cbc:RegistrationName", seller.get("name"))
+    _add(legal, "cbc:CompanyID", seller.get("kbo_number"), schemeID=KBO_SCHEME)
     contact = _add(party, "cac:Contact")
-    _add(contact, "cbc:Telephone", company.phone)
-    _add(contact, "cbc:ElectronicMail", company.email)
+    _add(contact, "cbc:Telephone", seller.get("phone"))
+    _add(contact, "cbc:ElectronicMail", seller.get("email"))
     if not len(contact):
         party.remove(contact)
 
@@ -292,19 +309,16 @@ def _customer(root: etree._Element, buyer: dict, *, with_vat: bool) -> None:
     if endpoint is not None:
         _add(party, "cbc:EndpointID", endpoint[1], schemeID=endpoint[0])
     _add(_add(party, "cac:PartyName"), "cbc:Name", buyer.get("name"))
-    _address(
-        party,
-        buyer.get("street"),
-        buyer.get("city"),
-        buyer.get("postal_code"),
-        buyer.get("country"),
-    )
+    _address(party, buyer)
     if with_vat and buyer.get("vat_number"):
         _tax_scheme(party, buyer["vat_number"])
     legal = _add(party, "cac:PartyLegalEntity")
     _add(legal, "cbc:RegistrationName", buyer.get("name"))
     if buyer.get("kbo_number") and buyer.get("country") == "BE":
         _add(legal, "cbc:CompanyID", buyer["kbo_number"], schemeID=KBO_SCHEME)
+    elif buyer.get("legal_id"):
+        # BT-47 of a foreign client: its number in its own register, scheme unknown to us.
+        _add(legal, "cbc:CompanyID", buyer["legal_id"])
     contact = _add(party, "cac:Contact")
     _add(contact, "cbc:Name", buyer.get("contact_name"))
     _add(contact, "cbc:ElectronicMail", buyer.get("email"))
@@ -312,12 +326,16 @@ def _customer(root: etree._Element, buyer: dict, *, with_vat: bool) -> None:
         party.remove(contact)
 
 
-def _address(party, street, city, postal_code, country) -> None:
-    address = _add(party, "cac:PostalAddress")
-    _add(address, "cbc:StreetName", street)
-    _add(address, "cbc:CityName", city)
-    _add(address, "cbc:PostalZone", postal_code)
-    _add(_add(address, "cac:Country"), "cbc:IdentificationCode", country)
+def _address(party, who: dict) -> None:
+    _address_fields(_add(party, "cac:PostalAddress"), who)
+
+
+def _address_fields(address, who: dict) -> None:
+    _add(address, "cbc:StreetName", who.get("street"))
+    _add(address, "cbc:AdditionalStreetName", who.get("street2"))
+    _add(address, "cbc:CityName", who.get("city"))
+    _add(address, "cbc:PostalZone", who.get("postal_code"))
+    _add(_add(address, "cac:Country"), "cbc:IdentificationCode", who.get("country"))
 
 
 def _tax_scheme(party, vat_number: str) -> None:
@@ -326,27 +344,22 @@ def _tax_scheme(party, vat_number: str) -> None:
     _add(_add(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
 
 
-def _delivery(root: etree._Element, document: Document, buyer: dict) -> None:
-    # An intra-community supply states when and where to the goods went (BR-IC-11, BR-IC-12):
-    # the delivery date and address the user gave; the client's address when none was given.
+def _delivery(root: etree._Element, document: Document) -> None:
+    """When and where the goods went (BG-13), as the user gave them. An intra-community supply
+    cannot be finalized without them (BR-IC-11, BR-IC-12)."""
     delivery = _add(root, "cac:Delivery")
     _add(delivery, "cbc:ActualDeliveryDate", _date(document.delivery_date))
-    address = _add(_add(delivery, "cac:DeliveryLocation"), "cac:Address")
+    destination = delivery_address(document) or {}
     if document.has_delivery_address:
-        _add(address, "cbc:StreetName", document.deliver_to_street)
-        _add(address, "cbc:CityName", document.deliver_to_city)
-        _add(address, "cbc:PostalZone", document.deliver_to_postal_code)
-        _add(_add(address, "cac:Country"), "cbc:IdentificationCode", document.deliver_to_country)
-        return
-    _add(address, "cbc:StreetName", buyer.get("street"))
-    _add(address, "cbc:CityName", buyer.get("city"))
-    _add(address, "cbc:PostalZone", buyer.get("postal_code"))
-    _add(_add(address, "cac:Country"), "cbc:IdentificationCode", buyer.get("country"))
+        _address_fields(_add(_add(delivery, "cac:DeliveryLocation"), "cac:Address"), destination)
+    if destination.get("name"):
+        party = _add(delivery, "cac:DeliveryParty")
+        _add(_add(party, "cac:PartyName"), "cbc:Name", destination["name"])
 
 
 def _payment_means(root: etree._Element, document: Document) -> None:
-    company = document.company
-    sepa = company.iban[:2] in SEPA_COUNTRIES
+    iban, bic = payment_account(document)
+    sepa = iban[:2] in SEPA_COUNTRIES
     means = _add(root, "cac:PaymentMeans")
     _add(
         means,
@@ -356,10 +369,39 @@ def _payment_means(root: etree._Element, document: Document) -> None:
     )
     _add(means, "cbc:PaymentID", document.structured_communication or document.number)
     account = _add(means, "cac:PayeeFinancialAccount")
-    _add(account, "cbc:ID", company.iban)
-    _add(account, "cbc:Name", company.name)
-    if company.bic:
-        _add(_add(account, "cac:FinancialInstitutionBranch"), "cbc:ID", company.bic)
+    _add(account, "cbc:ID", iban)
+    _add(account, "cbc:Name", seller_of(document).get("name"))
+    if bic:
+        _add(_add(account, "cac:FinancialInstitutionBranch"), "cbc:ID", bic)
+
+
+def _allowance_charge(
+    parent: etree._Element,
+    stored: AllowanceCharge,
+    amount: Decimal,
+    base: Decimal | None,
+    currency: str,
+) -> etree._Element:
+    """BG-20/21 (document) or BG-27/28 (line): indicator, reason, percentage, amount, base."""
+    element = _add(parent, "cac:AllowanceCharge")
+    _add(element, "cbc:ChargeIndicator", "true" if stored.is_charge else "false")
+    _add(element, "cbc:AllowanceChargeReasonCode", stored.reason_code)
+    reason = stored.reason.strip() or reason_codes(stored.is_charge).get(stored.reason_code, "")
+    _add(element, "cbc:AllowanceChargeReason", reason)
+    if stored.percentage is not None:
+        _add(element, "cbc:MultiplierFactorNumeric", plain(stored.percentage))
+    _add(element, "cbc:Amount", money(amount), currencyID=currency)
+    if stored.percentage is not None and base is not None:
+        _add(element, "cbc:BaseAmount", money(base), currencyID=currency)
+    return element
+
+
+def _document_allowance_charge(
+    root: etree._Element, adjustment: ResolvedAdjustment, stored: AllowanceCharge, currency: str
+) -> None:
+    element = _allowance_charge(root, stored, adjustment.amount, adjustment.base, currency)
+    sub = VatSubtotal(adjustment.vat_category, adjustment.vat_rate, Decimal(0), Decimal(0))
+    _tax_category(element, "cac:TaxCategory", sub)
 
 
 def _tax_total(root: etree._Element, totals: Totals, document: Document) -> None:
@@ -389,13 +431,22 @@ def _monetary_total(root: etree._Element, totals: Totals, currency: str) -> None
     _add(total, "cbc:LineExtensionAmount", money(totals.line_extension), currencyID=currency)
     _add(total, "cbc:TaxExclusiveAmount", money(totals.tax_exclusive), currencyID=currency)
     _add(total, "cbc:TaxInclusiveAmount", money(totals.tax_inclusive), currencyID=currency)
+    if totals.adjustments:
+        for name, value in (
+            ("cbc:AllowanceTotalAmount", totals.allowance_total),
+            ("cbc:ChargeTotalAmount", totals.charge_total),
+        ):
+            _add(total, name, money(value), currencyID=currency)
     if totals.prepaid:
         _add(total, "cbc:PrepaidAmount", money(totals.prepaid), currencyID=currency)
     _add(total, "cbc:PayableAmount", money(totals.payable), currencyID=currency)
 
 
-def _line(root: etree._Element, document: Document, index: int, line: DocumentLine) -> None:
+def _line(
+    root: etree._Element, document: Document, index: int, line: DocumentLine, net: Decimal
+) -> None:
     is_invoice = document.kind == DocumentKind.INVOICE
+    currency = document.currency
     element = _add(root, "cac:InvoiceLine" if is_invoice else "cac:CreditNoteLine")
     _add(element, "cbc:ID", str(index))
     _add(
@@ -404,10 +455,18 @@ def _line(root: etree._Element, document: Document, index: int, line: DocumentLi
         plain(line.quantity),
         unitCode=line.unit_code,
     )
-    _add(element, "cbc:LineExtensionAmount", money(line.net_amount), currencyID=document.currency)
+    _add(element, "cbc:LineExtensionAmount", money(net), currencyID=currency)
+    gross = line.amounts().gross_amount
+    for stored in line.allowance_charges.all():
+        adjustment = stored.adjustment()
+        amount = adjustment.resolved_amount(gross)
+        _allowance_charge(element, stored, amount, adjustment.resolved_base(gross), currency)
     item = _add(element, "cac:Item")
+    _add(item, "cbc:Description", line.description)
     _add(item, "cbc:Name", line.name)
     sub = VatSubtotal(line.vat_category, line.vat_rate, Decimal(0), Decimal(0))
     _tax_category(item, "cac:ClassifiedTaxCategory", sub)
     price = _add(element, "cac:Price")
-    _add(price, "cbc:PriceAmount", plain(line.unit_price), currencyID=document.currency)
+    _add(price, "cbc:PriceAmount", plain(line.unit_price), currencyID=currency)
+    if line.price_base_quantity != 1:
+        _add(price, "cbc:BaseQuantity", plain(line.price_base_quantity), unitCode=line.unit_code)
