@@ -19,3 +19,9 @@ def take_next_number(company_id: int, kind: str, year: int) -> int:
 
 def format_number(kind: str, year: int, sequence: int) -> str:
     return f"{NUMBER_PREFIX[DocumentKind(kind)]}{year}-{sequence:05d}"
+
+
+def peek_next_number(company_id: int, kind: str, year: int) -> int:
+    """The number the next finalization of this series would take, without taking it."""
+    series = NumberSeries.objects.filter(company_id=company_id, kind=kind, year=year).first()
+    return (series.last_value if series else 0) + 1
