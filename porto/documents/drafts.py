@@ -5,12 +5,14 @@ allowances and charges in one transaction, and only if nobody saved the draft si
 was opened: the stored ``revision`` must still be the one the form was read at.
 """
 
+import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company
@@ -25,40 +27,16 @@ from porto.documents.models import (
     LineAllowanceCharge,
     VatCategory,
 )
+from porto.documents.rendering.pdf import document_language, render_pdf
 from porto.documents.services import categories_in_use, document_recompute_totals
 
 # EU member states by the country code of their addresses (ISO 3166-1).
 EU_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
+    {
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+        "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    }
+)  # fmt: skip
 
 # What a duplicate and a credit note take over from the original: everything but its
 # number, dates, snapshots and totals.
@@ -151,6 +129,36 @@ def draft_save(
 ) -> Document:
     """Store the editor's form in ``document`` (created when it has no pk yet), in one
     transaction: nothing is saved when the revision is stale or a line is invalid."""
+    created = document.pk is None
+    try:
+        return _save(document, fields, lines, allowances, revision)
+    except Exception:
+        if created:  # rolled back: the instance is not stored after all
+            document.pk = None
+            document._state.adding = True
+        raise
+
+
+def draft_preview_pdf(
+    document: Document,
+    fields: dict,
+    lines: list[LineDraft],
+    allowances: list[dict],
+    revision: int,
+) -> bytes:
+    """The PDF of the editor's unsaved data: stored in a transaction that is rolled back."""
+    with transaction.atomic():
+        saved = draft_save(copy.copy(document), fields, lines, allowances, revision)
+        language = document_language(saved)
+        with translation.override(language):
+            # Shown where the number will be (and the payment QR code needs some text).
+            saved.number = _("DRAFT")
+        content = render_pdf(saved, language)
+        transaction.set_rollback(True)
+    return content
+
+
+def _save(document, fields, lines, allowances, revision) -> Document:
     with transaction.atomic():
         if document.pk is None:
             for name, value in fields.items():
