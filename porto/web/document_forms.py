@@ -354,6 +354,12 @@ class LineForm(forms.Form):
             for index in range(LINE_ALLOWANCE_ROWS)
         ]
 
+    def allowances_open(self) -> bool:
+        """Whether the line's allowance rows start unfolded: when one holds something."""
+        if self.is_bound:
+            return bool(self.filled_allowances())
+        return bool(self.initial.get("allowances"))
+
     def filled_allowances(self) -> list[AllowanceChargeFields]:
         return [form for form in self.allowance_forms if form.has_changed()]
 
@@ -410,6 +416,11 @@ def changed_beyond_order(form: forms.Form) -> bool:
     return any(name not in ("ORDER", "DELETE") for name in form.changed_data)
 
 
+def _position(form: forms.Form) -> int:
+    value = str(form["ORDER"].value() or "")
+    return int(value) if value.isdigit() else 10**6
+
+
 class OrderedFormSet(forms.BaseFormSet):
     """The rows in the order the person put them (``ORDER``), removed ones left out, rows
     left empty ignored."""
@@ -428,8 +439,12 @@ class OrderedFormSet(forms.BaseFormSet):
         return [form for _order, _index, form in sorted(kept, key=lambda row: row[:2])]
 
     def rows(self) -> list:
-        """The rows on screen: all but those marked Remove (readable before validation)."""
-        return [form for form in self.forms if not form["DELETE"].value()]
+        """The rows on screen in their order: all but those marked Remove (readable before
+        validation)."""
+        shown = [form for form in self.forms if not form["DELETE"].value()]
+        if not self.can_order:
+            return shown
+        return sorted(shown, key=lambda form: (_position(form), shown.index(form)))
 
 
 # One empty row of each at the end, so that a person without JavaScript can add one.
