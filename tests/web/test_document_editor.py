@@ -546,3 +546,53 @@ def test_a_teammate_may_edit_drafts(client, teammate, company, client_nl):
     client.force_login(teammate)
     document = make_document(company, client_nl)
     assert client.get(reverse("document_edit", args=[document.pk])).status_code == 200
+
+
+def test_the_preview_of_a_new_document_stores_nothing(owner_client, client_nl):
+    payload = editor_payload(owner_client, NEW, one_line(client_nl.pk))
+    response = owner_client.post(f"{reverse('document_new_preview')}?kind=invoice", payload)
+    assert response.content.startswith(b"%PDF")
+    assert not Document.objects.exists()
+
+
+def test_the_totals_list_the_line_amounts_in_the_order_on_screen(owner_client, company, client_nl):
+    document = make_document(
+        company, client_nl, lines=[("1", "10", "S", "21"), ("1", "20", "S", "21")]
+    )
+    url = reverse("document_edit", args=[document.pk])
+    payload = editor_payload(owner_client, url, {"lines-0-ORDER": "2", "lines-1-ORDER": "1"})
+    html = owner_client.post(reverse("document_totals"), payload).content.decode()
+    assert html.index(format_amount(Decimal("20"), "en")) < html.index(
+        format_amount(Decimal("10"), "en")
+    )
+
+
+def test_an_intra_community_draft_lists_its_missing_delivery_at_finalize(owner_client, company):
+    german = make_foreign_client(company, "DE", "DE136695976")
+    payload = editor_payload(
+        owner_client, f"{NEW}&client={german.pk}", one_line(german.pk, then="finalize")
+    )
+    response = owner_client.post(NEW, payload)
+    html = owner_client.get(response["Location"]).content.decode()
+    edit = reverse("document_edit", args=[Document.objects.get().pk])
+    assert (
+        f'href="{edit}#id_delivery_date">An intra-community supply needs its delivery date: '
+        "fill in the delivery date." in html
+    )
+    assert f'href="{edit}#id_deliver_to_country">' in html
+
+
+def test_a_quote_cannot_be_credited(owner_client, company, client_nl):
+    quote = make_finalized(company, client_nl, kind=DocumentKind.QUOTE)
+    response = owner_client.post(reverse("document_credit", args=[quote.pk]), follow=True)
+    assert (
+        "Only a finalized invoice can be credited: finalize it first." in response.content.decode()
+    )
+    assert Document.objects.count() == 1
+
+
+def test_an_other_document_asks_for_its_title(owner_client, client_nl):
+    url = "/documents/new/?kind=other"
+    payload = editor_payload(owner_client, url, one_line(client_nl.pk, title="Delivery note"))
+    owner_client.post(url, payload)
+    assert Document.objects.get().display_title == "Delivery note"
