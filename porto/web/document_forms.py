@@ -110,12 +110,21 @@ invalid_number = lazy(_invalid_number, str)
 
 
 def name_the_field(form: forms.BaseForm) -> None:
-    """Django's own "too long" message, with the field's name in front."""
+    """Django's own messages (too long, not one of the choices, not a date) with the field's
+    name in front and the fix after it."""
     for field in form.fields.values():
         if getattr(field, "max_length", None):
             field.error_messages["max_length"] = named(
                 field.label,
                 gettext_lazy("%(field)s: at most %(limit_value)d characters (now %(show_value)d)."),
+            )
+        if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+            field.error_messages["invalid_choice"] = named(
+                field.label, gettext_lazy("%(field)s: choose one of the options offered.")
+            )
+        if isinstance(field, forms.DateField):
+            field.error_messages["invalid"] = named(
+                field.label, gettext_lazy("%(field)s: choose a date in the calendar.")
             )
 
 

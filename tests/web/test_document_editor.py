@@ -254,6 +254,8 @@ def test_a_finalized_document_is_not_editable(owner_client, company, client_nl):
             "12345678 is not an IBAN: an IBAN starts with a country code",
         ),
         ({"payment_bic": "KRED"}, "A BIC has 8 or 11 letters and digits"),
+        ({"lines-0-unit_code": "XYZ"}, "Unit: choose one of the options offered."),
+        ({"issue_date": "31/02/2026"}, "Issue date: choose a date in the calendar."),
         ({"prepaid_amount": "-3"}, "Prepaid amount: must be at least 0."),
         ({"deliver_to_country": "Belgium"}, "Delivery country: write the two-letter country code"),
         (
@@ -280,6 +282,7 @@ def test_a_client_of_another_company_is_refused(owner_client, other_company, cli
     stranger = make_client(other_company)
     response = post_new(owner_client, client_nl.pk, client=str(stranger.pk))
     assert response.status_code == 400
+    assert "Client: choose one of the options offered." in errors_of(response)
     assert not Document.objects.exists()
 
 
