@@ -616,6 +616,17 @@ class DocumentForm(forms.ModelForm):
         return fields
 
 
+def mark_invalid_fields(form: forms.BaseForm) -> None:
+    """A screen reader hears the message of a refused field when it reaches the field."""
+    if not form.is_bound:
+        return
+    for name in form.errors:
+        if name in form.fields:
+            form.fields[name].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": f"{form[name].auto_id}-error"}
+            )
+
+
 class DocumentEditor:
     """The editor's three forms, bound together."""
 
@@ -634,7 +645,16 @@ class DocumentEditor:
         self.problems: list[str] = []
 
     def is_valid(self) -> bool:
-        return all([self.form.is_valid(), self.lines.is_valid(), self.allowances.is_valid()])
+        valid = all([self.form.is_valid(), self.lines.is_valid(), self.allowances.is_valid()])
+        for form in self._all_forms():
+            mark_invalid_fields(form)
+        return valid
+
+    def _all_forms(self) -> list[forms.BaseForm]:
+        found: list[forms.BaseForm] = [self.form, *self.allowances.forms]
+        for line in self.lines.forms:
+            found += [line, *line.allowance_forms]
+        return found
 
     def draft_input(self) -> tuple[dict, list[LineDraft], list[dict], int]:
         return (

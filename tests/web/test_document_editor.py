@@ -599,3 +599,10 @@ def test_an_other_document_asks_for_its_title(owner_client, client_nl):
     payload = editor_payload(owner_client, url, one_line(client_nl.pk, title="Delivery note"))
     owner_client.post(url, payload)
     assert Document.objects.get().display_title == "Delivery note"
+
+
+def test_a_refused_field_is_marked_invalid_and_described_by_its_message(owner_client, client_nl):
+    html = errors_of(post_new(owner_client, client_nl.pk, **{"lines-0-quantity": "abc"}))
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_lines-0-quantity-error"' in html
+    assert 'id="id_lines-0-quantity-error">Quantity: write a number' in html
