@@ -288,16 +288,20 @@ class DocumentAllowanceForm(AllowanceChargeFields):
 
     def _model_checks(self, data: dict) -> None:
         super()._model_checks(data)
-        check = DocumentLine(
+        # The rate rule is a line's (DocumentLine.clean): an allowance in a category is held
+        # to the same rates.
+        same_rates = DocumentLine(
             name="-",
             quantity=0,
             unit_price=0,
             vat_category=data["vat_category"],
             vat_rate=data["vat_rate"],
         )
-        problem = check._rate_problem(data["vat_rate"])
-        if problem:
-            self.add_error("vat_rate", problem)
+        try:
+            same_rates.clean()
+        except ValidationError as error:
+            for message in error.message_dict.get("vat_rate", []):
+                self.add_error("vat_rate", message)
 
 
 class LineForm(forms.Form):

@@ -114,6 +114,7 @@ def _save(editor: DocumentEditor) -> bool:
 
 def editor_context(editor: DocumentEditor) -> dict:
     document = editor.document
+    categories = _categories_shown(editor)
     return {
         "editor": editor,
         "document": document,
@@ -122,10 +123,10 @@ def editor_context(editor: DocumentEditor) -> dict:
         "allowances": editor.allowances,
         "heading": _editor_heading(document),
         "totals": totals_context(editor),
-        "categories_in_use": _categories_shown(editor),
+        "categories_in_use": categories,
         "delivery_open": document.has_delivery_address
         or document.delivery_date is not None
-        or "K" in _categories_shown(editor),
+        or VatCategory.INTRA_COMMUNITY in categories,
         "preview_url": reverse("document_preview", args=[document.pk])
         if document.pk
         else reverse("document_new_preview"),

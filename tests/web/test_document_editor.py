@@ -9,7 +9,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from porto.documents.models import Document, DocumentKind
-from porto.documents.totals import LineAmounts, compute_totals
+from porto.documents.totals import Adjustment, LineAmounts, compute_totals
 from porto.lib.formatting import format_amount
 from tests.factories import make_client, make_document, make_finalized, make_foreign_client
 
@@ -254,6 +254,14 @@ def test_a_finalized_document_is_not_editable(owner_client, company, client_nl):
             "12345678 is not an IBAN: an IBAN starts with a country code",
         ),
         ({"payment_bic": "KRED"}, "A BIC has 8 or 11 letters and digits"),
+        (
+            {
+                "allowances-0-amount": "5",
+                "allowances-0-reason_code": "95",
+                "allowances-0-vat_rate": "0",
+            },
+            "The standard VAT rate in Belgium is 6, 12 or 21 %, not 0 %",
+        ),
         ({"lines-0-unit_code": "XYZ"}, "Unit: choose one of the options offered."),
         ({"issue_date": "31/02/2026"}, "Issue date: choose a date in the calendar."),
         ({"prepaid_amount": "-3"}, "Prepaid amount: must be at least 0."),
@@ -359,7 +367,6 @@ def test_the_totals_fragment_matches_compute_totals(owner_client, client_nl):
     payload = editor_payload(owner_client, NEW, typed)
     response = owner_client.post(reverse("document_totals"), payload)
     html = response.content.decode()
-    from porto.documents.totals import Adjustment
 
     expected = compute_totals(
         [
