@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +51,8 @@ NEW_HEADINGS = {
 
 
 def _document(request: HttpRequest, pk: int) -> Document:
+    """The current company's document, else 404: checked before the method, so that another
+    company's user learns nothing from any URL, whatever the method."""
     return access.company_object_or_404(
         request, Document.objects.select_related("client", "company"), pk=pk
     )
@@ -246,9 +248,10 @@ def document_new_preview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if not document.is_draft:
         raise Http404(_("A finalized document has its own PDF."))
     return _preview(request, document)
@@ -345,17 +348,20 @@ def problem_anchor(document: Document, problem: str) -> str:
 
 
 @login_required
-@require_POST
 def document_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
-    copy = drafts.document_duplicate(_document(request, pk))
+    document = _document(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    copy = drafts.document_duplicate(document)
     messages.success(request, _("This is a new draft copied from the document: check it and save."))
     return redirect("document_edit", copy.pk)
 
 
 @login_required
-@require_POST
 def document_credit(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _document(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         credit = drafts.document_credit(invoice)
     except ValidationError as error:
