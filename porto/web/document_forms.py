@@ -193,6 +193,7 @@ class AllowanceChargeFields(forms.Form):
     """A line's allowance or charge; the fields a document's shares."""
 
     MODEL: type[AllowanceCharge] = LineAllowanceCharge
+    TYPED: tuple[str, ...] = ("amount", "percentage", "reason_code", "reason")
 
     is_charge = forms.TypedChoiceField(
         label=gettext_lazy("Allowance or charge"),
@@ -227,6 +228,9 @@ class AllowanceChargeFields(forms.Form):
         kwargs.setdefault("use_required_attribute", False)
         super().__init__(*args, **kwargs)
         name_the_field(self)
+
+    def has_changed(self) -> bool:
+        return holds_typing(self, self.TYPED)
 
     def clean(self):
         super().clean()
@@ -269,6 +273,7 @@ class AllowanceChargeFields(forms.Form):
 
 class DocumentAllowanceForm(AllowanceChargeFields):
     MODEL = DocumentAllowanceCharge
+    TYPED = (*AllowanceChargeFields.TYPED, "base_amount")
     base_amount = TypedDecimalField(
         label=gettext_lazy("Of amount"),
         required=False,
@@ -285,6 +290,11 @@ class DocumentAllowanceForm(AllowanceChargeFields):
     vat_rate = forms.TypedChoiceField(
         label=gettext_lazy("VAT rate"), choices=RATE_CHOICES, coerce=Decimal, initial="21"
     )
+
+    def __init__(self, *args, default_vat=("S", Decimal("21")), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vat_category"].initial = default_vat[0]
+        self.fields["vat_rate"].initial = str(totals_rules.rate_key(default_vat[1]))
 
     def _model_checks(self, data: dict) -> None:
         super()._model_checks(data)
@@ -305,6 +315,7 @@ class DocumentAllowanceForm(AllowanceChargeFields):
 
 
 class LineForm(forms.Form):
+    TYPED = ("name", "description", "quantity", "unit_price")
     name = forms.CharField(
         label=gettext_lazy("Item"),
         max_length=500,
@@ -381,7 +392,7 @@ class LineForm(forms.Form):
         return all([valid, *(form.is_valid() for form in self.filled_allowances())])
 
     def has_changed(self) -> bool:
-        return changed_beyond_order(self) or bool(self.filled_allowances())
+        return holds_typing(self, self.TYPED) or bool(self.filled_allowances())
 
     def clean(self):
         super().clean()
@@ -424,9 +435,10 @@ class LineForm(forms.Form):
         return found
 
 
-def changed_beyond_order(form: forms.Form) -> bool:
-    """Whether a row holds anything typed; its position and Remove box do not count."""
-    return any(name not in ("ORDER", "DELETE") for name in form.changed_data)
+def holds_typing(form: forms.Form, typed: tuple[str, ...]) -> bool:
+    """Whether a row holds something a person typed. The preset choices (unit, VAT, kind),
+    position and Remove box do not count, so an untouched row is skipped, never refused."""
+    return any(str(form[name].value() or "").strip() for name in typed)
 
 
 def _position(form: forms.Form) -> int:
@@ -644,7 +656,10 @@ class DocumentEditor:
             form_kwargs={"default_vat": default_vat(document.company, document.client)},
         )
         self.allowances: OrderedFormSet = AllowanceFormSet(
-            data, prefix="allowances", initial=None if data else allowance_rows(document)
+            data,
+            prefix="allowances",
+            initial=None if data else allowance_rows(document),
+            form_kwargs={"default_vat": default_vat(document.company, document.client)},
         )
         self.problems: list[str] = []
 

@@ -138,6 +138,7 @@ def test_a_foreign_eu_business_client_starts_with_intra_community_lines(owner_cl
     html = owner_client.get(f"{NEW}&client={french.pk}").content.decode()
     fields = form_fields(html)
     assert (fields["lines-0-vat_category"], fields["lines-0-vat_rate"]) == ("K", "0")
+    assert (fields["allowances-0-vat_category"], fields["allowances-0-vat_rate"]) == ("K", "0")
     assert fields["exemption_K_code"] == "VATEX-EU-IC"
 
 
@@ -300,6 +301,7 @@ def test_a_client_of_another_company_is_refused(owner_client, other_company, cli
         ("nl", "1.234,56", Decimal("1234.56")),
         ("nl", "12,5", Decimal("12.5")),
         ("fr", "1 234,56", Decimal("1234.56")),
+        ("fr", "1\u202f234,56", Decimal("1234.56")),
         ("fr", "12,5", Decimal("12.5")),
         ("en", "1,234.56", Decimal("1234.56")),
         ("en", "12.5", Decimal("12.5")),
@@ -618,3 +620,14 @@ def test_a_refused_field_is_marked_invalid_and_described_by_its_message(owner_cl
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_lines-0-quantity-error"' in html
     assert 'id="id_lines-0-quantity-error">Quantity: write a number' in html
+
+
+def test_an_untouched_row_is_skipped_whatever_its_preset_choices(owner_client, client_nl):
+    typed = {
+        "allowances-0-vat_category": "E",
+        "allowances-0-vat_rate": "0",
+        "allowances-0-is_charge": "1",
+    }
+    response = post_new(owner_client, client_nl.pk, **typed)
+    assert response.status_code == 302
+    assert Document.objects.get().allowance_charges.count() == 0
