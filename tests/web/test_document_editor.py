@@ -11,6 +11,7 @@ from django.urls import reverse
 from porto.documents.models import Document, DocumentKind
 from porto.documents.totals import Adjustment, LineAmounts, compute_totals
 from porto.lib.formatting import format_amount
+from porto.web.document_forms import parse_typed_number
 from tests.factories import make_client, make_document, make_finalized, make_foreign_client
 
 pytestmark = pytest.mark.django_db
@@ -631,3 +632,24 @@ def test_an_untouched_row_is_skipped_whatever_its_preset_choices(owner_client, c
     response = post_new(owner_client, client_nl.pk, **typed)
     assert response.status_code == 302
     assert Document.objects.get().allowance_charges.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "expected"),
+    [
+        ("nl", "1.234.567,89", Decimal("1234567.89")),
+        ("nl", "1.500", Decimal("1500")),  # a Dutch reader's thousands separator
+        ("nl", "12.5", Decimal("12.5")),  # a lone point that cannot group thousands
+        ("nl", "-3,5", Decimal("-3.5")),
+        ("fr", "1\u00a0234,5", Decimal("1234.5")),
+        ("en", "1,500", Decimal("1500")),
+        ("en", "12,5", Decimal("12.5")),
+        ("en", "0.0001", Decimal("0.0001")),
+        ("nl", "12a", None),
+        ("nl", "1,2,3", None),
+        ("en", "1.2.3", None),
+        ("en", "-", None),
+    ],
+)
+def test_typed_numbers_are_read_as_the_language_writes_them(language, typed, expected):
+    assert parse_typed_number(typed, language) == expected
