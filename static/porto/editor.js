@@ -73,6 +73,9 @@
     if (direction === "up") other.before(row); else other.after(row);
     renumber();
     button.focus();
+    const live = document.getElementById("line-moved");
+    const position = visibleRows("lines").indexOf(row) + 1;
+    if (live) live.textContent = live.dataset.announceMoved.replace("%(n)s", String(position));
     changed();
   }
 

@@ -55,6 +55,7 @@ def test_a_dutch_user_creates_reorders_and_finalizes_an_invoice(live_server, pag
     first = page.locator("fieldset.line").first
     assert first.locator('[name$="-name"]').input_value() == "Papier"
     assert first.locator("[data-number]").inner_text() == "1"
+    assert "1" in page.locator("#line-moved").inner_text()  # said to a screen reader
     screenshot(page, "document-editor")
 
     page.click("button.primary")
