@@ -1,6 +1,6 @@
 from django.urls import path
 
-from porto.web import client_views, company_views, email_views, views
+from porto.web import client_views, company_views, document_views, email_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -45,4 +45,25 @@ urlpatterns = [
         email_views.document_timeline,
         name="document_timeline",
     ),
+]
+
+# The document editor (porto/web/document_views.py).
+urlpatterns += [
+    path("documents/new/", document_views.document_new, name="document_new"),
+    path(
+        "documents/new/preview/", document_views.document_new_preview, name="document_new_preview"
+    ),
+    path("documents/editor/totals/", document_views.document_totals, name="document_totals"),
+    path("documents/<int:pk>/edit/", document_views.document_edit, name="document_edit"),
+    path("documents/<int:pk>/preview/", document_views.document_preview, name="document_preview"),
+    path(
+        "documents/<int:pk>/finalize/", document_views.document_finalize, name="document_finalize"
+    ),
+    path(
+        "documents/<int:pk>/duplicate/",
+        document_views.document_duplicate,
+        name="document_duplicate",
+    ),
+    path("documents/<int:pk>/credit/", document_views.document_credit, name="document_credit"),
+    path("documents/<int:pk>/delete/", document_views.document_delete, name="document_delete"),
 ]
