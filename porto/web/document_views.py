@@ -251,8 +251,8 @@ def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if not document.is_draft:
-        raise Http404(_("A finalized document has its own PDF."))
+    if not document.is_draft:  # its preview is its own PDF
+        return redirect("document_download", pk=document.pk, fmt="pdf")
     return _preview(request, document)
 
 

@@ -45,6 +45,12 @@ OBJECT_OF_ROUTE = {
     "email_refresh": {"pk": "email"},
     "email_proof": {"pk": "email"},
     "document_timeline": {"pk": "document"},
+    "document_edit": {"pk": "document"},
+    "document_preview": {"pk": "document"},
+    "document_finalize": {"pk": "document"},
+    "document_duplicate": {"pk": "document"},
+    "document_credit": {"pk": "document"},
+    "document_delete": {"pk": "document"},
 }
 # Pages without object ids: they show the current company's data only.
 PAGES_WITHOUT_OBJECT = {
@@ -65,6 +71,9 @@ PAGES_WITHOUT_OBJECT = {
     "company_profile",
     "company_logo",
     "number_series",
+    "document_new",
+    "document_new_preview",
+    "document_totals",
 }
 # Routes whose parameters are not company objects (say why), e.g. a signed public token.
 ROUTES_WITHOUT_COMPANY_OBJECTS: dict[str, str] = {
