@@ -13,13 +13,19 @@ from django.urls import reverse
 
 from porto.accounts.models import Company, Membership
 from porto.clients.models import Client
-from porto.documents.models import Document, DocumentKind
+from porto.documents.models import Document, DocumentKind, DocumentLine
+from porto.documents.services import document_finalize
 from porto.lib.formatting import format_amount
 from porto.sandbox.models import SandboxMessage
 from porto.sandbox.parsing import attachments, parse
-from tests.browser_support import log_in
+from tests.browser_support import log_in, save_screenshot
 from tests.einvoice_rules import assert_valid, xpath
-from tests.factories import make_client, make_company, make_finalized, make_user
+from tests.factories import (
+    make_client,
+    make_company,
+    make_document,
+    make_user,
+)
 from tests.web.worker import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,6 +43,7 @@ PROFILE = {
     "iban": "BE68 5390 0754 7034",
     "bic": "GKCCBEBB",
     "email": "facturen@atelier-verbeke.example",
+    "phone": "+32 56 21 43 65",
 }
 CLIENT = {
     "name": "Menuiserie Lefèvre SAS",
@@ -67,6 +74,12 @@ def fill_company_profile(page, live_server, screenshot) -> None:
     page.get_by_role("button", name="Save").click()
     page.get_by_text("The company profile is saved.").wait_for()
     screenshot(page, "company-profile")
+    company = Company.objects.get()
+    assert (company.kbo_number, company.vat_number, company.iban) == (
+        "0403170701",
+        "BE0403170701",
+        "BE68539007547034",
+    )
 
 
 def set_invoice_series(page, live_server, screenshot) -> None:
@@ -221,9 +234,10 @@ def test_a_credit_note_made_from_an_invoice_refers_to_it(live_server, page, vali
     company = make_company("Atelier Verbeke BV", slug="atelier-verbeke")
     make_user(company, username="els")
     client = make_client(company, name="Brouwerij Het Anker NV", language="nl")
-    invoice = make_finalized(
-        company, client, lines=[("4", "75", "S", "21"), ("2", "120", "S", "21")]
-    )
+    draft = make_document(company, client, lines=[("4", "75", "S", "21"), ("2", "120", "S", "21")])
+    for line, name in zip(draft.lines.order_by("position"), ["Beer crates, oak", "Delivery"]):
+        DocumentLine.objects.filter(pk=line.pk).update(name=name)
+    invoice = document_finalize(draft)
     log_in(page, live_server, "els", PASSWORD)
     page.get_by_role("heading", level=1).wait_for()
 
@@ -256,3 +270,53 @@ def test_a_credit_note_made_from_an_invoice_refers_to_it(live_server, page, vali
         invoice.number
     ]
     assert xpath(xml, "cac:CreditNoteLine/cbc:CreditedQuantity/text()") == ["1", "2"]
+
+
+CLIENT_NAMES = [
+    "Brouwerij Het Anker NV",
+    "Menuiserie Lefèvre SAS",
+    "Bakkerij Peeters BV",
+    "Café Élysée SPRL",
+    "Drukkerij Vanden Broele NV",
+    "Garage Dupont SRL",
+]
+
+
+def month_of_invoices(company, count: int) -> list[Document]:
+    """A month of finalized invoices of several amounts, written in one INSERT."""
+    clients = [make_client(company, name=name) for name in CLIENT_NAMES]
+    excl = [Decimal("1250.00") + Decimal("87.35") * (n % 13) for n in range(count)]
+    return Document.objects.bulk_create(
+        Document(
+            company=company,
+            client=clients[n % len(clients)],
+            kind=DocumentKind.INVOICE,
+            status=Document.Status.FINALIZED,
+            number=f"{YEAR}-{n + 1:05d}",
+            sequence=n + 1,
+            issue_date=datetime.date(YEAR, 11, 1 + n * 29 // count),
+            total_excl_vat=excl[n],
+            total_vat=(excl[n] * Decimal("0.21")).quantize(Decimal("0.01")),
+            total_incl_vat=(excl[n] * Decimal("1.21")).quantize(Decimal("0.01")),
+            client_snapshot={"name": clients[n % len(clients)].name},
+        )
+        for n in range(count)
+    )
+
+
+def test_the_overview_offers_every_document_that_matches_once_the_page_is_selected(
+    live_server, page, tmp_path
+):
+    company = make_company("Atelier Verbeke BV", slug="atelier-verbeke")
+    make_user(company, username="els")
+    month_of_invoices(company, 55)
+    log_in(page, live_server, "els", PASSWORD)
+    page.get_by_role("heading", name="Documents").wait_for()
+
+    page.get_by_label("Select all on this page").check()
+    page.get_by_text("All 50 documents on this page are selected.").wait_for()
+    page.get_by_role("button", name="Select all 55 documents that match this filter").click()
+    page.get_by_text("All 55 documents that match this filter are selected.").wait_for()
+    assert page.locator("#selected-count").inner_text() == "55 ✓"
+    # The window only: the whole list of 50 rows makes too large a picture for the docs.
+    save_screenshot(page, tmp_path, "documents-overview-select-all", full_page=False)
