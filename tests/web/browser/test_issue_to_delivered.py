@@ -65,12 +65,12 @@ def sign_up(company_name: str, username: str) -> None:
     Membership.objects.create(user=user, company=company, role=Membership.Role.OWNER)
 
 
-def fill_company_profile(page, live_server, screenshot) -> None:
+def fill_company_profile(page, screenshot) -> None:
     page.get_by_role("link", name="Company").click()
     page.get_by_role("heading", level=1).wait_for()
     for field, value in PROFILE.items():
         page.locator(f"#id_{field}").fill(value)
-    page.locator("#id_default_language").select_option("en")
+    page.locator("#id_default_language").select_option("nl")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("The company profile is saved.").wait_for()
     screenshot(page, "company-profile")
@@ -80,6 +80,7 @@ def fill_company_profile(page, live_server, screenshot) -> None:
         "BE0403170701",
         "BE68539007547034",
     )
+    assert (company.email, company.default_language) == (PROFILE["email"], "nl")
 
 
 def set_invoice_series(page, live_server, screenshot) -> None:
@@ -91,7 +92,7 @@ def set_invoice_series(page, live_server, screenshot) -> None:
     screenshot(page, "number-series")
 
 
-def create_french_client(page, live_server, screenshot) -> Client:
+def create_french_client(page, screenshot) -> Client:
     page.get_by_role("link", name="Clients").click()
     page.locator(f"a[href='{reverse('client_new')}']").click()
     page.locator("#add-email-row").wait_for()  # shown by the form's script once it has run
@@ -111,7 +112,11 @@ def create_french_client(page, live_server, screenshot) -> Client:
     page.get_by_role("link", name="Clients").first.click()
     page.locator("table.list tbody tr", has_text=CLIENT["name"]).wait_for()
     screenshot(page, "client-list")
-    return Client.objects.get(name=CLIENT["name"])
+    client = Client.objects.get(name=CLIENT["name"])
+    assert (client.kind, client.country, client.language) == ("business", "FR", "fr")
+    assert (client.peppol_scheme, client.peppol_id) == ("9957", CLIENT["vat_number"])
+    assert list(client.emails.values_list("address", "is_default")) == [(CLIENT_EMAIL, True)]
+    return client
 
 
 def wait_for_total(page, total: str, text: str) -> None:
@@ -166,9 +171,9 @@ def test_from_an_empty_company_to_a_delivered_intra_community_invoice(
     sign_up("Atelier Verbeke BV", "els")
     log_in(page, live_server, "els", PASSWORD)
     page.get_by_role("heading", level=1).wait_for()
-    fill_company_profile(page, live_server, screenshot)
+    fill_company_profile(page, screenshot)
     set_invoice_series(page, live_server, screenshot)
-    client = create_french_client(page, live_server, screenshot)
+    client = create_french_client(page, screenshot)
 
     write_intra_community_invoice(page, live_server, client)
     shown = {
@@ -313,9 +318,13 @@ def test_the_overview_offers_every_document_that_matches_once_the_page_is_select
     log_in(page, live_server, "els", PASSWORD)
     page.get_by_role("heading", name="Documents").wait_for()
 
+    select_matching = page.get_by_role(
+        "button", name="Select all 55 documents that match this filter"
+    )
+    assert not select_matching.is_visible()  # offered once the whole page is selected
     page.get_by_label("Select all on this page").check()
     page.get_by_text("All 50 documents on this page are selected.").wait_for()
-    page.get_by_role("button", name="Select all 55 documents that match this filter").click()
+    select_matching.click()
     page.get_by_text("All 55 documents that match this filter are selected.").wait_for()
     assert page.locator("#selected-count").inner_text() == "55 ✓"
     # The window only: the whole list of 50 rows makes too large a picture for the docs.
