@@ -34,9 +34,10 @@ def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def save_screenshot(page, folder: Path, name: str) -> Path:
+def save_screenshot(page, folder: Path, name: str, *, full_page: bool = True) -> Path:
+    """The whole page, or with ``full_page=False`` only the window (for a long list)."""
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     if os.environ.get("PORTO_UPDATE_SCREENSHOTS") == "1":
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, SCREENSHOT_DIR / path.name)

@@ -10,6 +10,9 @@ from porto.sandbox.smtp_server import SandboxServer
 from tests import browser_support
 from tests.factories import make_client, make_company, make_user
 
+# The official e-invoicing rules (validator, einvoice_dir) for every test folder.
+pytest_plugins = ["tests.einvoice_rules"]
+
 # Speed is measured by benchmarks, never inside tests: no Hypothesis deadline on this shared,
 # noisy machine. Tests may still set their own example counts.
 hypothesis_settings.register_profile("porto", deadline=None)

@@ -12,20 +12,8 @@ from porto.documents.models import Document, DocumentKind
 from porto.documents.rendering import ubl
 from porto.documents.rendering.files import document_files, stored_pdf
 from porto.documents.rendering.parties import buyer_of
+from tests.einvoice_rules import NS, assert_valid, xpath
 from tests.factories import make_client, make_finalized, make_foreign_client
-
-NS = {"cac": ubl.CAC, "cbc": ubl.CBC}
-
-
-def xpath(xml: bytes, path: str) -> list[str]:
-    return [str(value) for value in etree.fromstring(xml).xpath(path, namespaces=NS)]
-
-
-def assert_valid(validator, xml: bytes) -> None:
-    report = validator.validate(xml)
-    assert report.layers == ("xsd", "en16931", "peppol")
-    assert [(f.rule_id, f.text) for f in report.fatal] == []
-    assert report.is_valid
 
 
 @pytest.mark.django_db

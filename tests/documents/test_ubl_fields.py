@@ -15,7 +15,7 @@ from tests.documents.rich_documents import (
     fully_prepaid_invoice,
     intra_community_invoice,
 )
-from tests.documents.test_ubl import assert_valid, xpath
+from tests.einvoice_rules import assert_valid, xpath
 from tests.factories import make_client, make_document, make_finalized
 
 TOTAL = "cac:LegalMonetaryTotal"
