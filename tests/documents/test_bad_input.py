@@ -173,14 +173,29 @@ def test_client_peppol_id_with_wrong_check_digits(company, with_rules):
 def test_oversized_logo(company, with_rules):
     company.logo.save("big.png", ContentFile(b"\x89PNG" + b"0" * (1024 * 1024 + 1)))
     (message,) = messages_of(make_finalized(company), "pdf")
-    assert message.startswith("The company logo is larger than 1024 KB")
+    assert message == (
+        "The company logo is larger than 1024 KB: upload a smaller logo (PNG or JPEG) on the "
+        "Company page."
+    )
+
+
+@pytest.mark.django_db
+def test_logo_whose_file_is_gone_says_to_upload_it_again_on_the_company_page(company, with_rules):
+    company.logo.save("logo.png", ContentFile(b"\x89PNG"))
+    company.logo.storage.delete(company.logo.name)
+    (message,) = messages_of(make_finalized(company), "pdf")
+    assert message.startswith("The company logo cannot be read (")
+    assert message.endswith("): upload it again on the Company page.")
 
 
 @pytest.mark.django_db
 def test_logo_that_is_not_an_image(company, with_rules):
     company.logo.save("logo.png", ContentFile(b"<html>not an image</html>"))
     (message,) = messages_of(make_finalized(company), "pdf")
-    assert message.startswith("The company logo is not an image Porto can use")
+    assert message == (
+        "The company logo is not an image Porto can use: upload it again on the Company page as "
+        "PNG, JPEG, GIF or WebP."
+    )
 
 
 @pytest.mark.django_db

@@ -333,15 +333,15 @@ def logo_data_uri(company: Company) -> str:
             data = file.read(LOGO_MAX_BYTES + 1)
     except OSError as error:
         raise DocumentFileError(
-            _("The company logo cannot be read (%(reason)s): upload it again in Settings.")
+            _("The company logo cannot be read (%(reason)s): upload it again on the Company page.")
             % {"reason": error.strerror or error},
             code="logo_unreadable",
         ) from error
     if len(data) > LOGO_MAX_BYTES:
         raise DocumentFileError(
             _(
-                "The company logo is larger than %(max)d KB: upload a smaller logo in Settings "
-                "(PNG or JPEG)."
+                "The company logo is larger than %(max)d KB: upload a smaller logo (PNG or "
+                "JPEG) on the Company page."
             )
             % {"max": LOGO_MAX_BYTES // 1024},
             code="logo_size",
@@ -353,8 +353,8 @@ def logo_data_uri(company: Company) -> str:
 def _image_type(data: bytes) -> str:
     not_an_image = DocumentFileError(
         _(
-            "The company logo is not an image Porto can use: upload it again in Settings as "
-            "PNG, JPEG, GIF or WebP."
+            "The company logo is not an image Porto can use: upload it again on the Company "
+            "page as PNG, JPEG, GIF or WebP."
         ),
         code="logo_not_image",
     )
