@@ -316,15 +316,17 @@ def _finalize_page(
     return render(request, "web/document_edit_finalize.html", context, status=status)
 
 
+# Problems without a field of their own in the editor point at a section.
+PROBLEM_SECTIONS = {"": "section-document", "currency": "section-document", "lines": "lines"}
+
+
 def problem_anchor(field: str) -> str:
-    """The editor's element a finalization problem's field points at."""
+    """The editor's element a finalization problem's field (``services.Problem``) points at."""
     if field.startswith("lines-"):
         return "line-" + field.split("-")[1]
     if field.startswith("exemption-"):
         return "exemptions"
-    if field in ("", "lines"):
-        return field or "section-document"
-    return f"id_{field}"
+    return PROBLEM_SECTIONS.get(field, f"id_{field}")
 
 
 # --- Duplicate, credit, delete ---

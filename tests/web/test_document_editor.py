@@ -467,6 +467,15 @@ def test_a_refused_finalization_links_exemption_delivery_and_line_problems_to_th
     assert f'href="{edit}#id_deliver_to_country">An intra-community supply needs the' in html
 
 
+def test_the_finalize_page_links_a_problem_without_an_editor_field_to_its_section(
+    owner_client, company, client_nl
+):
+    document = make_document(company, client_nl, currency="USD")
+    html = owner_client.get(reverse("document_finalize", args=[document.pk])).content.decode()
+    edit = reverse("document_edit", args=[document.pk])
+    assert f'href="{edit}#section-document">Porto issues documents in EUR only' in html
+
+
 def test_finalizing_gives_the_number_and_shows_the_document(owner_client, company, client_nl):
     document = make_document(company, client_nl)
     response = owner_client.post(reverse("document_finalize", args=[document.pk]))
