@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company
@@ -27,7 +26,7 @@ from porto.documents.models import (
     LineAllowanceCharge,
     VatCategory,
 )
-from porto.documents.rendering.pdf import document_language, render_pdf
+from porto.documents.rendering.pdf import render_pdf
 from porto.documents.services import categories_in_use, document_recompute_totals
 
 # EU member states by the country code of their addresses (ISO 3166-1).
@@ -149,11 +148,7 @@ def draft_preview_pdf(
     """The PDF of the editor's unsaved data: stored in a transaction that is rolled back."""
     with transaction.atomic():
         saved = draft_save(copy.copy(document), fields, lines, allowances, revision)
-        language = document_language(saved)
-        with translation.override(language):
-            # Shown where the number will be (and the payment QR code needs some text).
-            saved.number = _("DRAFT")
-        content = render_pdf(saved, language)
+        content = render_pdf(saved)
         transaction.set_rollback(True)
     return content
 

@@ -1,8 +1,9 @@
 """Writes on documents: recompute totals, finalize (number, snapshot, structured communication)."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +24,17 @@ from porto.documents.totals import Totals
 from porto.lib.identifiers import structured_communication
 
 DEFAULT_PAYMENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a draft cannot be finalized: the sentence a person reads and the field it is
+    about. ``field`` is a document field ("client", "title", "delivery_date", ...), "lines" (no
+    line at all), ``lines-<n>`` or ``lines-<n>-<line field>`` (n counts lines from 1, as the
+    message does), ``exemption-<VAT category>``, or "" when no single field is to blame."""
+
+    field: str
+    message: str
 
 
 def document_recompute_totals(document: Document) -> Document:
@@ -47,27 +59,32 @@ def document_recompute_totals(document: Document) -> Document:
     return document
 
 
-def finalization_problems(document: Document) -> list[str]:
+def finalization_problems(document: Document) -> list[Problem]:
     """Everything that keeps a draft from being finalized, each said so a person can fix it."""
     problems = []
     if document.client is None:
-        problems.append(_("Choose a client: a finalized document needs one."))
+        problems.append(Problem("client", _("Choose a client: a finalized document needs one.")))
     elif document.client.company_id != document.company_id:
-        problems.append(_("Choose one of this company's clients."))
+        problems.append(Problem("client", _("Choose one of this company's clients.")))
     lines = list(document.lines.all())
     if not lines:
-        problems.append(_("Add at least one line: a finalized document cannot be empty."))
+        problems.append(
+            Problem("lines", _("Add at least one line: a finalized document cannot be empty."))
+        )
     for index, line in enumerate(lines, start=1):
         problems.extend(_line_problems(index, line))
     if not problems:
-        problems.extend(filter(None, [_amount_problem(document.compute_totals())]))
+        amount_problem = _amount_problem(document.compute_totals())
+        if amount_problem:
+            problems.append(Problem("", amount_problem))
     if document.currency != "EUR":
-        problems.append(
-            _("Porto issues documents in EUR only; this one is in %(currency)s.")
-            % {"currency": document.currency}
-        )
+        message = _("Porto issues documents in EUR only; this one is in %(currency)s.") % {
+            "currency": document.currency
+        }
+        problems.append(Problem("currency", message))
     if document.kind == DocumentKind.OTHER and not document.title.strip():
-        problems.append(_("Give the document a title, for example 'Delivery note'."))
+        message = _("Give the document a title, for example 'Delivery note'.")
+        problems.append(Problem("title", message))
     problems.extend(exemption_problems(document, lines))
     problems.extend(_delivery_problems(document, lines))
     problems.extend(_credit_note_problems(document))
@@ -81,63 +98,75 @@ def categories_in_use(document: Document, lines: list[DocumentLine] | None = Non
     return used
 
 
-def exemption_problems(document: Document, lines: list[DocumentLine] | None = None) -> list[str]:
+def exemption_problems(
+    document: Document, lines: list[DocumentLine] | None = None
+) -> list[Problem]:
     """Each VAT category without VAT needs a reason (a VATEX code, a text or both), and a code
     must be one of that category's."""
     problems = []
     for category in sorted(categories_in_use(document, lines) & CATEGORIES_NEEDING_REASON):
         label = VatCategory(category).label
         given = document.exemption(category)
+        field = f"exemption-{category}"
         if not given["code"] and not given["text"].strip():
-            problems.append(
-                _(
-                    "Say why no VAT is charged for %(category)s: choose the exemption reason or "
-                    "write it (for example 'Intra-community supply, art. 39bis VAT Code')."
-                )
-                % {"category": label}
-            )
+            message = _(
+                "Say why no VAT is charged for %(category)s: choose the exemption reason or "
+                "write it (for example 'Intra-community supply, art. 39bis VAT Code')."
+            ) % {"category": label}
+            problems.append(Problem(field, message))
         elif given["code"] and VATEX.get(given["code"], ("",))[0] != category:
-            problems.append(
-                _("The exemption code %(code)s does not fit %(category)s: choose another.")
-                % {"code": given["code"], "category": label}
-            )
+            message = _(
+                "The exemption code %(code)s does not fit %(category)s: choose another."
+            ) % {"code": given["code"], "category": label}
+            problems.append(Problem(field, message))
     return problems
 
 
-def _delivery_problems(document: Document, lines: list[DocumentLine]) -> list[str]:
+def _delivery_problems(document: Document, lines: list[DocumentLine]) -> list[Problem]:
     """An intra-community supply states when and where the goods went (BR-IC-11, BR-IC-12)."""
     if VatCategory.INTRA_COMMUNITY not in categories_in_use(document, lines):
         return []
     problems = []
     if document.delivery_date is None:
-        problems.append(
-            _("An intra-community supply needs its delivery date: fill in the delivery date.")
-        )
+        message = _("An intra-community supply needs its delivery date: fill in the delivery date.")
+        problems.append(Problem("delivery_date", message))
     if not document.deliver_to_country:
-        problems.append(
-            _(
-                "An intra-community supply needs the country the goods went to: fill in the "
-                "delivery address."
-            )
+        message = _(
+            "An intra-community supply needs the country the goods went to: fill in the "
+            "delivery address."
         )
+        problems.append(Problem("deliver_to_country", message))
     return problems
 
 
-def _line_problems(index: int, line: DocumentLine) -> list[str]:
+def _line_problems(index: int, line: DocumentLine) -> list[Problem]:
+    prefix = f"lines-{index}"
     problems = []
     if not line.name.strip():
-        problems.append(_("Line %(n)d has no item name.") % {"n": index})
+        message = _("Line %(n)d has no item name.") % {"n": index}
+        problems.append(Problem(f"{prefix}-name", message))
     if line.quantity == 0:
-        problems.append(
-            _("Line %(n)d has quantity 0: give a quantity or remove the line.") % {"n": index}
-        )
+        message = _("Line %(n)d has quantity 0: give a quantity or remove the line.") % {"n": index}
+        problems.append(Problem(f"{prefix}-quantity", message))
     try:
         line.clean_fields()
         line.clean()
     except ValidationError as error:
-        for message in error.messages:
-            problems.append(_("Line %(n)d: %(message)s") % {"n": index, "message": message})
+        for field, messages in _messages_by_field(error):
+            for message in messages:
+                said = _("Line %(n)d: %(message)s") % {"n": index, "message": message}
+                problems.append(Problem(f"{prefix}-{field}" if field else prefix, said))
     return problems
+
+
+def _messages_by_field(error: ValidationError) -> list[tuple[str, list[str]]]:
+    """A model's validation messages with the field each is about ("" for the whole row)."""
+    if not hasattr(error, "error_dict"):
+        return [("", error.messages)]
+    return [
+        ("" if field == NON_FIELD_ERRORS else field, messages)
+        for field, messages in error.message_dict.items()
+    ]
 
 
 def _amount_problem(totals: Totals) -> str:
@@ -150,18 +179,19 @@ def _amount_problem(totals: Totals) -> str:
     ) % {"total": f"{largest:,}", "max": f"{MAX_DOCUMENT_AMOUNT:,}"}
 
 
-def _credit_note_problems(document: Document) -> list[str]:
+def _credit_note_problems(document: Document) -> list[Problem]:
     if document.kind != DocumentKind.CREDIT_NOTE:
         return []
     corrected = document.corrects
     if corrected is None:
-        return [_("Say which invoice this credit note corrects.")]
+        return [Problem("corrects", _("Say which invoice this credit note corrects."))]
     if (
         corrected.company_id != document.company_id
         or corrected.kind != DocumentKind.INVOICE
         or corrected.is_draft
     ):
-        return [_("A credit note corrects a finalized invoice of the same company.")]
+        message = _("A credit note corrects a finalized invoice of the same company.")
+        return [Problem("corrects", message)]
     return []
 
 
@@ -222,7 +252,7 @@ def document_finalize(document: Document, today: datetime.date | None = None) ->
             )
         problems = finalization_problems(locked)
         if problems:
-            raise ValidationError(problems)
+            raise ValidationError([problem.message for problem in problems])
         _freeze(locked, today or timezone.localdate())
     return locked
 

@@ -24,15 +24,18 @@ _NL_CLOSING = "Met vriendelijke groeten,\n{company_name}"
 _FR_CLOSING = "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.\n\n{company_name}"
 _EN_CLOSING = "Kind regards,\n{company_name}"
 
-# The invoice texts' {payment_request}: how to pay, or, for an invoice paid in full in advance,
-# that nothing is left to pay (no due date, account or structured communication to quote).
+# The invoice texts' {payment_request}: the amount and how to pay it, or, for an invoice paid in
+# full in advance, that nothing is left to pay (no amount, due date, account or structured
+# communication to quote). The amount lives here, not in the opening sentence, so a fully
+# prepaid invoice's email never opens with an amount to pay.
 PAYMENT_REQUESTS = {
-    "nl": "Gelieve dit bedrag uiterlijk op {due_date} over te schrijven op rekeningnummer {iban} "
-    "met de gestructureerde mededeling {structured_communication}.",
-    "fr": "Nous vous remercions de bien vouloir verser ce montant au plus tard le {due_date} sur "
-    "le compte {iban}, avec la communication structurée {structured_communication}.",
-    "en": "We kindly ask you to pay this amount by {due_date} to account {iban}, quoting the "
-    "structured communication {structured_communication}.",
+    "nl": "Gelieve het bedrag van {amount_due} uiterlijk op {due_date} over te schrijven op "
+    "rekeningnummer {iban} met de gestructureerde mededeling {structured_communication}.",
+    "fr": "Nous vous remercions de bien vouloir verser le montant de {amount_due} au plus tard "
+    "le {due_date} sur le compte {iban}, avec la communication structurée "
+    "{structured_communication}.",
+    "en": "We kindly ask you to pay the amount of {amount_due} by {due_date} to account {iban}, "
+    "quoting the structured communication {structured_communication}.",
 }
 PAID_IN_FULL = {
     "nl": "Deze factuur is volledig betaald: u hoeft niets meer te betalen.",
@@ -53,8 +56,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("invoice", "nl"): (
         "Factuur {document_number} van {company_name}",
         "Geachte {contact_name},\n\n"
-        "In bijlage vindt u factuur {document_number} van {issue_date} voor een bedrag van "
-        "{amount_due}.\n\n"
+        "In bijlage vindt u factuur {document_number} van {issue_date}.\n\n"
         "{payment_request}\n\n" + _NL_CLOSING,
     ),
     ("credit_note", "nl"): (
@@ -89,8 +91,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("invoice", "fr"): (
         "Facture {document_number} \u2013 {company_name}",
         "Madame, Monsieur,\n\n"
-        "Veuillez trouver ci-joint la facture {document_number} du {issue_date} d'un montant "
-        "de {amount_due}.\n\n"
+        "Veuillez trouver ci-joint la facture {document_number} du {issue_date}.\n\n"
         "{payment_request}\n\n" + _FR_CLOSING,
     ),
     ("credit_note", "fr"): (
@@ -126,8 +127,7 @@ _TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("invoice", "en"): (
         "Invoice {document_number} from {company_name}",
         "Dear {contact_name},\n\n"
-        "Please find attached invoice {document_number} of {issue_date} for an amount of "
-        "{amount_due}.\n\n"
+        "Please find attached invoice {document_number} of {issue_date}.\n\n"
         "{payment_request}\n\n" + _EN_CLOSING,
     ),
     ("credit_note", "en"): (

@@ -32,8 +32,8 @@ PLACEHOLDERS: dict[str, object] = {
     ),
     "iban": gettext_lazy("Your company's IBAN"),
     "payment_request": gettext_lazy(
-        "The request to pay by the due date, with your IBAN and the structured communication; "
-        "for an invoice paid in full, that there is nothing to pay"
+        "The request to pay the amount due by the due date, with your IBAN and the structured "
+        "communication; for an invoice paid in full, that there is nothing to pay"
     ),
 }
 

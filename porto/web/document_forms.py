@@ -534,6 +534,7 @@ class DocumentForm(forms.ModelForm):
             "delivery_date": DATE_INPUT,
             "note": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"client": gettext_lazy("Client")}  # the model field has no translated name
         help_texts = {
             "issue_date": gettext_lazy("Empty: the day you finalize."),
             "due_date": gettext_lazy("Optional."),

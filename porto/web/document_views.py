@@ -22,6 +22,7 @@ from porto.accounts import access
 from porto.clients.models import Client
 from porto.documents import drafts, numbering, services
 from porto.documents.models import Document, DocumentKind, VatCategory
+from porto.documents.services import Problem
 from porto.documents.totals import Totals, compute_totals, rate_key
 from porto.lib.formatting import format_amount
 from porto.web.document_forms import DocumentEditor
@@ -289,7 +290,11 @@ def document_finalize(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             finalized = services.document_finalize(document)
         except ValidationError as error:
-            return _finalize_page(request, document, error.messages, status=400)
+            # The service's messages are the same problems, read again here with their fields.
+            problems = services.finalization_problems(document) or [
+                Problem("", message) for message in error.messages
+            ]
+            return _finalize_page(request, document, problems, status=400)
         messages.success(
             request,
             _("%(title)s %(number)s is finalized.")
@@ -300,45 +305,28 @@ def document_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _finalize_page(
-    request: HttpRequest, document: Document, problems: list[str], status: int = 200
+    request: HttpRequest, document: Document, problems: list[Problem], status: int = 200
 ) -> HttpResponse:
     number = next_number(document, timezone.localdate())
     context = {
         "document": document,
         "sentence": FINALIZE_SENTENCES[DocumentKind(document.kind)] % {"number": number},
-        "problems": [(problem, problem_anchor(document, problem)) for problem in problems],
+        "problems": [(problem.message, problem_anchor(problem.field)) for problem in problems],
     }
     return render(request, "web/document_edit_finalize.html", context, status=status)
 
 
-def problem_anchor(document: Document, problem: str) -> str:
-    """The editor's field or section a finalization problem points at (the words are
-    ``services.finalization_problems``'s own)."""
-    if problem in services.exemption_problems(document):
+# Problems without a field of their own in the editor point at a section.
+PROBLEM_SECTIONS = {"": "section-document", "currency": "section-document", "lines": "lines"}
+
+
+def problem_anchor(field: str) -> str:
+    """The editor's element a finalization problem's field (``services.Problem``) points at."""
+    if field.startswith("lines-"):
+        return "line-" + field.split("-")[1]
+    if field.startswith("exemption-"):
         return "exemptions"
-    for n in range(1, document.lines.count() + 1):
-        starts = (
-            _("Line %(n)d has no item name.") % {"n": n},
-            _("Line %(n)d has quantity 0: give a quantity or remove the line.") % {"n": n},
-            _("Line %(n)d: %(message)s") % {"n": n, "message": ""},
-        )
-        if any(problem.startswith(start) for start in starts):
-            return f"line-{n}"
-    fields = {
-        _("Choose a client: a finalized document needs one."): "id_client",
-        _("Give the document a title, for example 'Delivery note'."): "id_title",
-        _("Say which invoice this credit note corrects."): "id_corrects",
-        _("A credit note corrects a finalized invoice of the same company."): "id_corrects",
-        _("An intra-community supply needs its delivery date: fill in the delivery date."): (
-            "id_delivery_date"
-        ),
-        _(
-            "An intra-community supply needs the country the goods went to: fill in the "
-            "delivery address."
-        ): "id_deliver_to_country",
-        _("Add at least one line: a finalized document cannot be empty."): "lines",
-    }
-    return fields.get(problem, "section-document")
+    return PROBLEM_SECTIONS.get(field, f"id_{field}")
 
 
 # --- Duplicate, credit, delete ---

@@ -11,7 +11,12 @@ from porto.documents.models import Document, DocumentKind, RenderedFile
 from porto.documents.rendering import ubl
 from porto.documents.rendering.errors import DocumentFileError
 from porto.documents.rendering.files import document_files
-from porto.documents.services import client_snapshot, document_finalize, finalization_problems
+from porto.documents.services import (
+    Problem,
+    client_snapshot,
+    document_finalize,
+    finalization_problems,
+)
 from tests.factories import make_client, make_document, make_finalized
 
 NS = {"cac": ubl.CAC, "cbc": ubl.CBC}
@@ -69,7 +74,9 @@ def test_client_without_address(company, with_rules):
 @pytest.mark.django_db
 def test_currency_other_than_eur(company, with_rules):
     draft = make_document(company, make_client(company), currency="USD")
-    assert "Porto issues documents in EUR only; this one is in USD." in finalization_problems(draft)
+    assert Problem("currency", "Porto issues documents in EUR only; this one is in USD.") in (
+        finalization_problems(draft)
+    )
     document = finalized_as_is(draft)
     assert "Porto issues UBL in EUR only; this document is in USD." in messages_of(document)
 
@@ -79,7 +86,9 @@ def test_line_with_zero_quantity(company, with_rules):
     draft = make_document(
         company, make_client(company), lines=[("0", "10", "S", "21"), ("1", "5", "S", "21")]
     )
-    assert any("Line 1 has quantity 0" in p for p in finalization_problems(draft))
+    assert finalization_problems(draft) == [
+        Problem("lines-1-quantity", "Line 1 has quantity 0: give a quantity or remove the line.")
+    ]
     assert messages_of(finalized_as_is(draft)) == [
         "Line 1 has quantity 0: give a quantity or remove the line."
     ]
@@ -164,14 +173,29 @@ def test_client_peppol_id_with_wrong_check_digits(company, with_rules):
 def test_oversized_logo(company, with_rules):
     company.logo.save("big.png", ContentFile(b"\x89PNG" + b"0" * (1024 * 1024 + 1)))
     (message,) = messages_of(make_finalized(company), "pdf")
-    assert message.startswith("The company logo is larger than 1024 KB")
+    assert message == (
+        "The company logo is larger than 1024 KB: upload a smaller logo (PNG or JPEG) on the "
+        "Company page."
+    )
+
+
+@pytest.mark.django_db
+def test_logo_whose_file_is_gone_says_to_upload_it_again_on_the_company_page(company, with_rules):
+    company.logo.save("logo.png", ContentFile(b"\x89PNG"))
+    company.logo.storage.delete(company.logo.name)
+    (message,) = messages_of(make_finalized(company), "pdf")
+    assert message.startswith("The company logo cannot be read (")
+    assert message.endswith("): upload it again on the Company page.")
 
 
 @pytest.mark.django_db
 def test_logo_that_is_not_an_image(company, with_rules):
     company.logo.save("logo.png", ContentFile(b"<html>not an image</html>"))
     (message,) = messages_of(make_finalized(company), "pdf")
-    assert message.startswith("The company logo is not an image Porto can use")
+    assert message == (
+        "The company logo is not an image Porto can use: upload it again on the Company page as "
+        "PNG, JPEG, GIF or WebP."
+    )
 
 
 @pytest.mark.django_db

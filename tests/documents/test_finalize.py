@@ -129,6 +129,32 @@ def test_every_problem_is_listed_at_once(company):
     assert draft.is_draft and draft.number == ""
 
 
+def test_each_problem_names_the_field_it_is_about(company):
+    draft = make_document(
+        company,
+        None,
+        lines=[("0", "10", "S", "21"), ("1", "10", "S", "7"), ("1", "10", "K", "0")],
+        currency="USD",
+    )
+    fields = [problem.field for problem in services.finalization_problems(draft)]
+    assert fields == [
+        "client",
+        "lines-1-quantity",
+        "lines-2-vat_rate",
+        "currency",
+        "exemption-K",
+        "delivery_date",
+        "deliver_to_country",
+    ]
+
+
+def test_the_empty_document_and_the_credit_note_problems_name_their_fields(company, acme_client):
+    empty = make_document(company, acme_client, lines=[])
+    credit = make_document(company, acme_client, kind=DocumentKind.CREDIT_NOTE)
+    assert [p.field for p in services.finalization_problems(empty)] == ["lines"]
+    assert [p.field for p in services.finalization_problems(credit)] == ["corrects"]
+
+
 def test_a_document_without_lines(company, acme_client):
     assert problems_of(make_document(company, acme_client, lines=[])) == [
         "Add at least one line: a finalized document cannot be empty."

@@ -5,12 +5,15 @@ from decimal import Decimal
 
 import pytest
 import tinycss2
+from django.utils import translation
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from porto.documents.models import DocumentKind
 from porto.documents.rendering import pdf
 from porto.documents.rendering.files import document_files
-from tests.factories import make_client, make_finalized
+from porto.documents.services import document_finalize as finalize
+from tests.factories import make_client, make_document, make_finalized
 
 A4 = (595, 842)  # points
 
@@ -161,3 +164,24 @@ def test_epc_qr_code_carries_iban_amount_and_structured_communication(company, m
     assert lines[:2] == ["BCD", "002"] and lines[3] == "SCT"  # line 3: character set
     assert company.iban in lines and "EUR121" in payload
     assert document.structured_communication in lines
+
+
+@pytest.mark.parametrize(
+    ("language", "mark"), [("nl", "CONCEPT"), ("fr", "BROUILLON"), ("en", "DRAFT")]
+)
+@pytest.mark.django_db
+def test_a_draft_renders_marked_as_draft_without_qr_code_or_structured_communication(
+    company, language, mark
+):
+    draft = make_document(company, make_client(company, language=language))
+    assert draft.number == "" and draft.amount_due > 0
+    content = pdf.render_pdf(draft)
+    text = squeezed(pages_text(content)[0])
+    assert text.count(mark) == 2  # in the facts and in the title, where the number will be
+    assert squeezed(LABELS[language][4]) not in text  # no structured communication
+    with translation.override(language):
+        scan_label = squeezed(gettext("Scan with your banking app"))
+    assert scan_label not in text  # no QR code
+    assert pdf.pdf_context(draft, "")["payment"]["qr"] == ""
+    finalized_text = squeezed(pages_text(pdf.render_pdf(finalize(draft)))[0])
+    assert scan_label in finalized_text and mark not in finalized_text

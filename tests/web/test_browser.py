@@ -229,7 +229,7 @@ def test_the_send_flow_in_dutch(signed_in, live_server, sandbox, invoice):
     page.goto(live_server.url + reverse("document", args=[invoice.pk]))
     assert page.locator("html").get_attribute("lang") == "nl"
     # Amounts per language: a decimal comma.
-    assert "363,00 EUR" in page.locator("table.totals").inner_text()
+    assert "363,00\u00a0€" in page.locator("table.totals").inner_text()
     page.get_by_role("button", name="Versturen").click()
     dialog = page.locator("#send-dialog")
     dialog.get_by_label("Onderwerp").fill("Uw factuur")

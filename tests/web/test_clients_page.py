@@ -53,7 +53,7 @@ def test_the_page_lists_the_documents_with_number_kind_date_amount_and_status(
     rows = [d.number or "(draft)" for d in page.context["documents"]]
     assert rows[0] == "(draft)"  # drafts on top, then the newest
     assert invoice.number in text and "Q-2026-00001" in text
-    assert "6.074,67 EUR" in text
+    assert "6.074,67\xa0€" in text
     assert "3-11-2026" in text  # the short date of the UI language, as in the overview
 
 

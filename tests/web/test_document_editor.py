@@ -452,6 +452,30 @@ def test_the_finalize_confirmation_lists_the_problems_linked_to_their_fields(own
     assert "will be number" not in html
 
 
+def test_a_refused_finalization_links_exemption_delivery_and_line_problems_to_their_fields(
+    owner_client, company, client_nl
+):
+    document = make_document(
+        company, client_nl, lines=[("1", "10", "S", "21"), ("1", "5", "K", "0")]
+    )
+    response = owner_client.post(reverse("document_finalize", args=[document.pk]))
+    html = response.content.decode()
+    edit = reverse("document_edit", args=[document.pk])
+    assert response.status_code == 400
+    assert f'href="{edit}#exemptions">Say why no VAT is charged for Intra-community' in html
+    assert f'href="{edit}#id_delivery_date">An intra-community supply needs its delivery' in html
+    assert f'href="{edit}#id_deliver_to_country">An intra-community supply needs the' in html
+
+
+def test_the_finalize_page_links_a_problem_without_an_editor_field_to_its_section(
+    owner_client, company, client_nl
+):
+    document = make_document(company, client_nl, currency="USD")
+    html = owner_client.get(reverse("document_finalize", args=[document.pk])).content.decode()
+    edit = reverse("document_edit", args=[document.pk])
+    assert f'href="{edit}#section-document">Porto issues documents in EUR only' in html
+
+
 def test_finalizing_gives_the_number_and_shows_the_document(owner_client, company, client_nl):
     document = make_document(company, client_nl)
     response = owner_client.post(reverse("document_finalize", args=[document.pk]))

@@ -126,14 +126,36 @@ def test_document_page_shows_lines_and_totals(owner_client, company):
         "Line 2",
         "1.01",  # 3 x 0.335 rounded per line
         "Intra-community supply",
-        "201.01 EUR",  # total excl. VAT
-        "VAT S 21 % on 1.01",
-        "0.21",
-        "201.22 EUR",  # total incl. VAT
+        "€201.01",  # total excl. VAT
+        "VAT S 21 % on €1.01",
+        "€0.21",
+        "€201.22",  # total incl. VAT
         "Prepaid",
-        "200.22 EUR",  # amount due
+        "€200.22",  # amount due
     ]:
         assert text in html, text
+
+
+@pytest.mark.parametrize(
+    ("language", "excl", "incl"),
+    [
+        ("nl", "5.020,39\xa0€", "6.074,67\xa0€"),
+        ("fr", "5\u202f020,39\xa0€", "6\u202f074,67\xa0€"),
+        ("en", "€5,020.39", "€6,074.67"),
+    ],
+)
+def test_document_page_formats_amounts_in_the_ui_language(
+    owner_client, company, language, excl, incl
+):
+    client = make_client(company, name="Brouwerij Het Anker")
+    document = document_finalize(
+        make_document(company, client, lines=[("1", "5020.39", "S", "21")])
+    )
+    page = owner_client.get(f"/documents/{document.pk}/", headers={"accept-language": language})
+    html = page.content.decode()
+    assert f'<td class="num">{excl}</td></tr>' in html  # the line, and the total excl. VAT
+    assert '<tr class="due"><th>' in html and f'<td class="num">{incl}</td>' in html
+    assert "EUR" not in html.split('<table class="totals">')[1].split("</table>")[0]
 
 
 def test_draft_document_page(owner_client, company):
@@ -162,7 +184,7 @@ def test_clients_list_and_client_page(owner_client, company, catalogue):
 
 @pytest.mark.parametrize(
     ("language", "shown"),
-    [("nl", "6.074,67 EUR"), ("fr", "6\xa0074,67 EUR"), ("en", "6,074.67 EUR")],
+    [("nl", "6.074,67\xa0€"), ("fr", "6\u202f074,67\xa0€"), ("en", "€6,074.67")],
 )
 def test_client_page_formats_amounts_in_the_ui_language(owner_client, company, language, shown):
     client = make_client(company, name="Brouwerij Het Anker")

@@ -3,7 +3,8 @@
 One template family serves every kind. A4, real text (selectable and searchable), the table
 header repeated on every page and "page X of Y" in the footer. Invoices with an amount due carry
 the payment instructions and a SEPA (EPC) QR code that banking apps read; a fully prepaid
-invoice says it is paid in full and asks for nothing.
+invoice says it is paid in full and asks for nothing. A draft (the editor's preview) is marked
+"DRAFT" where its number will be and has no QR code: it is not yet a request to pay.
 
 WeasyPrint may fetch nothing: the logo and the QR code are embedded as data: URIs and the
 fetcher refuses every other scheme, so a document's text cannot make the renderer read a
@@ -83,6 +84,7 @@ def pdf_context(document: Document, logo: str) -> dict:
     return {
         "language": translation.get_language(),
         "document": document,
+        "number": _("DRAFT") if document.is_draft else document.number,
         "seller": _safe(seller),
         "seller_kbo": format_kbo(seller["kbo_number"]) if seller.get("kbo_number") else "",
         "logo": logo,
@@ -263,7 +265,7 @@ def _payment(document: Document, payable: Decimal) -> dict | None:
         "beneficiary": xml_text(seller_of(document).get("name")),
         "iban": format_iban(iban),
         "bic": bic,
-        "qr": epc_qr_data_uri(document, payable),
+        "qr": "" if document.is_draft else epc_qr_data_uri(document, payable),
     }
 
 
@@ -333,15 +335,15 @@ def logo_data_uri(company: Company) -> str:
             data = file.read(LOGO_MAX_BYTES + 1)
     except OSError as error:
         raise DocumentFileError(
-            _("The company logo cannot be read (%(reason)s): upload it again in Settings.")
+            _("The company logo cannot be read (%(reason)s): upload it again on the Company page.")
             % {"reason": error.strerror or error},
             code="logo_unreadable",
         ) from error
     if len(data) > LOGO_MAX_BYTES:
         raise DocumentFileError(
             _(
-                "The company logo is larger than %(max)d KB: upload a smaller logo in Settings "
-                "(PNG or JPEG)."
+                "The company logo is larger than %(max)d KB: upload a smaller logo (PNG or "
+                "JPEG) on the Company page."
             )
             % {"max": LOGO_MAX_BYTES // 1024},
             code="logo_size",
@@ -353,8 +355,8 @@ def logo_data_uri(company: Company) -> str:
 def _image_type(data: bytes) -> str:
     not_an_image = DocumentFileError(
         _(
-            "The company logo is not an image Porto can use: upload it again in Settings as "
-            "PNG, JPEG, GIF or WebP."
+            "The company logo is not an image Porto can use: upload it again on the Company "
+            "page as PNG, JPEG, GIF or WebP."
         ),
         code="logo_not_image",
     )

@@ -111,7 +111,7 @@ def ubl_problems(document: Document) -> list[str]:
     problems.extend(_buyer_problems(document))
     problems.extend(_seller_problems(document))
     problems.extend(_lines_problems(list(document.lines.all())))
-    problems.extend(exemption_problems(document))
+    problems.extend(problem.message for problem in exemption_problems(document))
     return problems
 
 

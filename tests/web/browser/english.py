@@ -30,7 +30,7 @@ XGETTEXT_KEYWORDS = [
 
 # Words no Dutch or French sentence contains, whole words, any case. Words that are also Dutch
 # (status, details, of, kind, filter) or French (client, documents, message, date, total,
-# page, transit) are only in the other language's list.
+# page, transit, due) are only in the other language's list.
 ENGLISH_WORDS = {
     "the",
     "and",
@@ -86,7 +86,6 @@ ENGLISH_WORDS = {
     "draft",
     "number",
     "amount",
-    "due",
     "language",
     "company",
     "password",
@@ -129,7 +128,7 @@ ENGLISH_WORDS = {
     "every",
 }
 ENGLISH_WORDS_BY_LANGUAGE = {
-    "nl": {"clients", "client", "message", "messages", "total", "date", "page", "format"},
+    "nl": {"clients", "client", "message", "messages", "total", "date", "page", "format", "due"},
     "fr": {"status", "details", "detail", "kind", "filter", "inbox"},
 }
 # Msgids that are already right in that language when left untranslated.

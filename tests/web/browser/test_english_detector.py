@@ -30,6 +30,11 @@ def test_english_is_flagged(catalog, language, text):
     assert EnglishDetector(catalog, language, data=[]).english_in(text)
 
 
+def test_due_is_english_on_a_dutch_page_and_french_on_a_french_one(catalog):
+    assert EnglishDetector(catalog, "nl", data=[]).english_in("Amount due: 12")
+    assert EnglishDetector(catalog, "fr", data=[]).english_in("TVA due") == ""
+
+
 @pytest.mark.parametrize(
     ("language", "text"),
     [
@@ -43,6 +48,7 @@ def test_english_is_flagged(catalog, language, text):
         ("fr", "En cours d'envoi"),
         ("fr", "Date"),
         ("fr", "Factures envoyées par Porto via Peppol en PDF et UBL"),
+        ("fr", "Autoliquidation (TVA due par le client)"),
         ("nl", "Brasserie The Old Mill BV"),
         ("nl", "Klaar: %(sent)s verzonden, %(failed)s mislukt, %(skipped)s overgeslagen."),
     ],

@@ -4,7 +4,12 @@ The user's browser asks for nl-BE (fr-BE) and the language cookie says nl (fr). 
 every page of the app — the overview and each filter, a document whose timeline holds
 delivered, read, failed, unknown and in-transit emails with the send pop-up open and its error
 messages shown, the bulk summary and job, clients, a client, email settings, email texts and
-one text, the sandbox inbox and a message in it, the login page and the 404 page — collects
+one text, the sandbox inbox and a message in it, the login page and the 404 page; then the
+pages of the company and its clients (company profile, number series, client search, the client
+form with its refusals, client edit, delete and archive confirmations) and of the document editor
+(a new invoice with a line and a discount, its totals after typing, its refusals, the finalize
+confirmation with and without problems, a draft's page, the credit note editor) and the
+overview's "select all that match" bar — collects
 every text node and every attribute a person sees or hears (title, aria-label, placeholder,
 alt, value of buttons, tooltips, messages the scripts show later) and fails with the list of
 English it found, page by page. Text marked with another ``lang`` (a client's email in the
@@ -24,6 +29,7 @@ from porto.mail.events import record_event
 from porto.mail.models import OutgoingEmail
 from porto.mail.status import Event, EventType
 from porto.sandbox.models import SandboxMessage
+from porto.web import views
 from tests.factories import (
     make_client,
     make_company,
@@ -73,6 +79,7 @@ def data_strings() -> list[str]:
     strings: list[str] = []
     for client in Client.objects.all():
         strings += [client.name, client.street, client.city, client.contact_name]
+    strings += DocumentLine.objects.values_list("name", flat=True)
     strings += DocumentLine.objects.values_list("description", flat=True)
     strings += Document.objects.values_list("title", flat=True)
     strings += OutgoingEmail.objects.values_list("subject", flat=True)
@@ -233,8 +240,72 @@ def bulk_pages(walk: Walk) -> None:
     walk.check("bulk job, done")
 
 
+def company_and_client_pages(walk: Walk, world) -> None:
+    page, client = walk.page, world["client"]
+    walk.visit("company profile", reverse("company_profile"))
+    walk.visit("number series", reverse("number_series"))
+    walk.visit("clients, a search", f"{reverse('clients')}?q=kroon")
+    walk.visit("clients, a search without match", f"{reverse('clients')}?q=zzzz-niemand")
+    walk.visit("new client", reverse("client_new"))
+    page.locator("#id_vat_number").fill("BE 123")
+    page.locator("form.client-form button[type=submit].primary").click()
+    page.locator("p.error").first.wait_for()
+    walk.check("new client, refused")
+    walk.visit("client edit", reverse("client_edit", args=[client.pk]))
+    walk.visit(
+        "client delete, refused for its documents", reverse("client_delete", args=[client.pk])
+    )
+    unused = make_client(world["company"], language="nl", name="Nooit Gebruikt BV")
+    walk.visit("client delete, confirmation", reverse("client_delete", args=[unused.pk]))
+
+
+def editor_pages(walk: Walk, world) -> None:
+    page, client = walk.page, world["client"]
+    walk.visit("new invoice", f"{reverse('document_new')}?kind=invoice&client={client.pk}")
+    page.fill('[name="lines-0-name"]', "Advies")
+    page.fill('[name="lines-0-quantity"]', "2")
+    page.fill('[name="lines-0-unit_price"]', "100")
+    page.fill('[name="allowances-0-percentage"]', "5")
+    page.select_option('[name="allowances-0-reason_code"]', "95")
+    page.wait_for_function(
+        "() => /190[.,]00/.test(document.querySelector('#editor-totals [data-total=excl]')"
+        ".textContent)"
+    )
+    walk.check("new invoice, its totals after typing")
+    page.fill('[name="lines-0-quantity"]', "twee")
+    page.locator("form#document-editor button.primary").click()
+    page.locator("#problems").wait_for()
+    walk.check("new invoice, refused")
+    draft = Document.objects.filter(status=Document.Status.DRAFT, client=client).first()
+    assert draft is not None
+    walk.visit("a draft", reverse("document", args=[draft.pk]))
+    walk.visit("finalize confirmation", reverse("document_finalize", args=[draft.pk]))
+    empty = make_document(world["company"], None, lines=[("0", "10", "K", "0")])
+    walk.visit("finalize confirmation with problems", reverse("document_finalize", args=[empty.pk]))
+    page.goto(walk.base_url + reverse("document", args=[world["invoice"].pk]))
+    page.locator(
+        f"form[action='{reverse('document_credit', args=[world['invoice'].pk])}'] button"
+    ).click()
+    page.locator("form#document-editor").wait_for()
+    walk.check("credit note editor")
+
+
+def select_matching_bar(walk: Walk, monkeypatch) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)  # more documents than one page holds
+    page = walk.page
+    page.goto(walk.base_url + reverse("documents"))
+    page.locator("thead input[type=checkbox]").check()
+    page.locator("#select-matching-all").wait_for()
+    walk.check("overview, the page selected")
+    page.locator("#select-matching-all").click()
+    page.locator("#select-matching-clear").wait_for()
+    walk.check("overview, all that match selected")
+
+
 @pytest.mark.parametrize("language", ["nl", "fr"])
-def test_no_english_on_any_page(browser, live_server, sandbox, world, catalog, language):
+def test_no_english_on_any_page(
+    browser, live_server, sandbox, world, catalog, language, monkeypatch
+):
     context, page = new_page(browser, live_server, language)
     walk = Walk(page, live_server.url, lambda: EnglishDetector(catalog, language, data_strings()))
     try:
@@ -265,10 +336,13 @@ def test_no_english_on_any_page(browser, live_server, sandbox, world, catalog, l
         message = SandboxMessage.objects.order_by("pk").first()
         assert message is not None, "the bulk send left messages in the sandbox"
         walk.visit("sandbox message", reverse("sandbox:message", args=[message.pk]))
+        company_and_client_pages(walk, world)
+        editor_pages(walk, world)
+        select_matching_bar(walk, monkeypatch)
         walk.visit("404", "/documents/999999/", status=404)
     finally:
         context.close()
-    assert len(walk.visited) > 25
+    assert len(walk.visited) > 45
     assert not walk.found, f"English on the {language} pages:\n{walk.report()}"
 
 
