@@ -150,7 +150,7 @@ def test_ubl_failing_the_official_rules_is_never_stored_or_sent(company, with_ru
     assert caught.value.code == "ubl_invalid"
     assert "BR-S-02" in caught.value.rule_ids
     assert any(
-        message.startswith("Your company has no VAT number: add it in Settings")
+        message.startswith("Your company has no VAT number: add it on the Company page")
         and message.endswith("(rule BR-S-02)")
         for message in caught.value.messages
     )

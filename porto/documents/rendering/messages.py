@@ -8,7 +8,7 @@ The rule id is always kept next to the message (support needs it).
 from django.utils.translation import gettext_lazy as _
 
 _SELLER_VAT = _(
-    "Your company has no VAT number: add it in Settings (company details); it is required "
+    "Your company has no VAT number: add it on the Company page; it is required "
     "for documents that charge VAT or name a VAT exemption."
 )
 _EXEMPTION_REASON = _(
@@ -25,7 +25,7 @@ MESSAGES = {
         "number or Peppol identifier to the client."
     ),
     "PEPPOL-EN16931-R020": _(
-        "Your company has no Peppol address: add its KBO/BCE number in Settings (company details)."
+        "Your company has no Peppol address: add its KBO/BCE number on the Company page."
     ),
     "PEPPOL-COMMON-R043": _(
         "A KBO/BCE number in this file has a wrong check number (last two digits): correct the "
@@ -35,20 +35,20 @@ MESSAGES = {
         "The file has an empty field. This is a fault in Porto, not in your data: please tell "
         "support, with the rule id."
     ),
-    "BR-06": _("Your company has no name: add it in Settings (company details)."),
+    "BR-06": _("Your company has no name: add it on the Company page."),
     "BR-07": _("The client has no name: add it to the client."),
-    "BR-08": _("Your company has no address: add it in Settings (company details)."),
-    "BR-09": _("Your company has no country: add it in Settings (company details)."),
+    "BR-08": _("Your company has no address: add it on the Company page."),
+    "BR-09": _("Your company has no country: add it on the Company page."),
     "BR-10": _("The client has no address: add street, postal code, city and country."),
     "BR-11": _("The client has no country: add it to the client."),
     "BR-16": _("The document has no lines: add at least one line."),
-    "BR-61": _("Payment by transfer needs your IBAN: add it in Settings (company details)."),
+    "BR-61": _("Payment by transfer needs your IBAN: add it on the Company page."),
     "BR-CO-09": _(
         "A VAT number must start with its country code, like BE0123456749: correct the VAT "
         "number of your company or of the client."
     ),
     "BR-CO-26": _(
-        "Your company has neither a VAT number nor a KBO/BCE number: add one in Settings."
+        "Your company has neither a VAT number nor a KBO/BCE number: add one on the Company page."
     ),
     "BR-S-02": _SELLER_VAT,
     "BR-Z-02": _SELLER_VAT,

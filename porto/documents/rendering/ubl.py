@@ -160,11 +160,11 @@ def _seller_problems(document: Document) -> list[str]:
     seller = seller_of(document)
     problems = []
     if not seller.get("kbo_number"):
-        problems.append(_("Your company has no KBO/BCE number: add it in Settings."))
+        problems.append(_("Your company has no KBO/BCE number: add it on the Company page."))
     if not all(seller.get(key) for key in ("street", "postal_code", "city", "country")):
-        problems.append(_("Your company's address is incomplete: complete it in Settings."))
+        problems.append(_("Your company's address is incomplete: complete it on the Company page."))
     if _asks_for_payment(document) and not payment_account(document)[0]:
-        problems.append(_("Your company has no IBAN for payments: add it in Settings."))
+        problems.append(_("Your company has no IBAN for payments: add it on the Company page."))
     return problems
 
 
