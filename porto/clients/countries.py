@@ -53,6 +53,15 @@ COUNTRIES = {
 }
 
 
+# The member states of the European Union (an intra-community supply goes to one of them).
+EU_COUNTRIES = frozenset(
+    {
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+        "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    }
+)  # fmt: skip
+
+
 def country_name(code: str) -> str:
     """The country's name in the active language; an unknown code as it is."""
     name = COUNTRIES.get(code)

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company
+from porto.clients.countries import EU_COUNTRIES
 from porto.clients.models import Client
 from porto.documents.codes import VATEX_FOR_CATEGORY
 from porto.documents.models import (
@@ -28,14 +29,6 @@ from porto.documents.models import (
 )
 from porto.documents.rendering.pdf import render_pdf
 from porto.documents.services import categories_in_use, document_recompute_totals
-
-# EU member states by the country code of their addresses (ISO 3166-1).
-EU_COUNTRIES = frozenset(
-    {
-        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-        "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-    }
-)  # fmt: skip
 
 # What a duplicate and a credit note take over from the original: everything but its
 # number, dates, snapshots and totals.
