@@ -318,6 +318,7 @@ def test_the_overview_offers_every_document_that_matches_once_the_page_is_select
     month_of_invoices(company, 55)
     log_in(page, live_server, "els", PASSWORD)
     page.get_by_role("heading", name="Documents").wait_for()
+    page.wait_for_load_state()  # the overview's script has run
 
     select_matching = page.get_by_role(
         "button", name="Select all 55 documents that match this filter"
