@@ -1,10 +1,10 @@
 from django.contrib import admin
 
-from porto.accounts.admin import CompanyScopedAdmin
+from porto.accounts.admin import CompanyScopedAdmin, CompanyScopedInline
 from porto.clients.models import Client, ClientEmail
 
 
-class ClientEmailInline(admin.TabularInline):
+class ClientEmailInline(CompanyScopedInline, admin.TabularInline):
     model = ClientEmail
     extra = 0
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from porto.accounts.admin import CompanyScopedAdmin
+from porto.accounts.admin import CompanyScopedAdmin, CompanyScopedInline
 from porto.documents.models import (
     Document,
     DocumentAllowanceCharge,
@@ -11,7 +11,7 @@ from porto.documents.models import (
 from porto.documents.services import document_recompute_totals
 
 
-class DraftOnlyInline(admin.TabularInline):
+class DraftOnlyInline(CompanyScopedInline, admin.TabularInline):
     """Rows of a document, changeable while it is a draft."""
 
     extra = 0

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from porto.accounts.admin import CompanyScopedAdmin, CompanyScopedInline
 from porto.mail.models import (
     Attachment,
     BulkJob,
@@ -11,7 +12,7 @@ from porto.mail.models import (
 from porto.mail.reasons import reason_render
 
 
-class RecipientInline(admin.TabularInline):
+class RecipientInline(CompanyScopedInline, admin.TabularInline):
     model = Recipient
     extra = 0
     can_delete = False
@@ -30,7 +31,7 @@ class RecipientInline(admin.TabularInline):
         return reason_render(recipient.failure_reason)
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(CompanyScopedInline, admin.TabularInline):
     model = Attachment
     extra = 0
     can_delete = False
@@ -38,7 +39,7 @@ class AttachmentInline(admin.TabularInline):
     fields = list(readonly_fields)
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(CompanyScopedInline, admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
@@ -47,7 +48,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(CompanyScopedAdmin):
     list_display = ["pk", "company", "document", "transport", "state", "attempts", "created_at"]
     list_filter = ["state", "transport"]
     search_fields = ["message_id", "recipients__address", "document__number"]
@@ -56,13 +57,15 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeliveryEvent)
-class DeliveryEventAdmin(admin.ModelAdmin):
+class DeliveryEventAdmin(CompanyScopedAdmin):
+    # An event that matched no recipient has no company: only superusers see it.
+    company_path = "recipient__email__company"
     list_display = ["at", "source", "type", "recipient_address", "message_id"]
     list_filter = ["source", "type"]
     readonly_fields = [f.name for f in DeliveryEvent._meta.fields]
 
 
 @admin.register(BulkJob)
-class BulkJobAdmin(admin.ModelAdmin):
+class BulkJobAdmin(CompanyScopedAdmin):
     list_display = ["pk", "company", "requested", "created_at"]
     readonly_fields = [f.name for f in BulkJob._meta.fields]
