@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from porto.accounts.access import companies_of
 from porto.accounts.models import Company, Membership
 
-COMPANY_PATH_DEPTH = 3  # Attachment → email → company is the longest chain in use
+COMPANY_PATH_DEPTH = 3  # the longest chain in use: event → recipient → email → company
 
 
 def company_path_of(model: type[Model], depth: int = COMPANY_PATH_DEPTH) -> str | None:

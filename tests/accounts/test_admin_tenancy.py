@@ -158,6 +158,29 @@ def test_staff_cannot_delete_another_companys_row(staff_client, mine, theirs, mo
     assert model._default_manager.filter(pk=theirs[model].pk).exists()
 
 
+def test_staff_raw_id_lookup_lists_only_their_companies(staff_client, mine, theirs):
+    popup = staff_client.get(admin_url(Client, ""), {"_to_field": "id", "_popup": "1"})
+    assert [row.pk for row in popup.context["cl"].result_list] == [mine[Client].pk]
+    assert THEIR_NAME not in popup.content.decode()
+
+
+def test_staff_autocomplete_offers_only_their_companies(staff_client, mine, theirs, monkeypatch):
+    # No admin uses autocomplete yet; one that does reads the target admin's scoped rows.
+    monkeypatch.setattr(REGISTRY[Document], "autocomplete_fields", ["client"])
+    params = {"app_label": "documents", "model_name": "document", "field_name": "client"}
+    response = staff_client.get("/admin/autocomplete/", params | {"term": "Client of"})
+    assert [item["id"] for item in response.json()["results"]] == [str(mine[Client].pk)]
+
+
+def test_staff_delete_action_leaves_another_companys_rows(staff_client, mine, theirs):
+    selected = [mine[ClientEmail].pk, theirs[ClientEmail].pk]
+    staff_client.post(
+        admin_url(ClientEmail, ""),
+        {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
+    )
+    assert list(ClientEmail.objects.filter(pk__in=selected)) == [theirs[ClientEmail]]
+
+
 def offered_choices(response) -> list[tuple[str, set]]:
     """Every foreign-key field of the page's form and inline forms, with what it offers. An
     inline row's hidden own id is no choice: the formset looks it up among the parent's rows."""
