@@ -14,10 +14,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from enum import StrEnum
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from porto.emailsettings.models import EmailSettings
+from porto.emailsettings.models import EmailSettings, Method
 from porto.lib import smtp
 from porto.lib.headers import (
     OUTGOING,
@@ -53,6 +54,22 @@ def email_settings_update(settings: EmailSettings, changes: dict) -> EmailSettin
 
 
 # Send test email
+
+
+def smtp_test_candidate(settings: EmailSettings, changes: dict) -> EmailSettings:
+    """The unsaved settings a test email is sent with. Only Own mailbox (SMTP) can be tested:
+    with the platform method the SMTP fields are hidden, so their errors would mark nothing."""
+    if changes.get("method") != Method.SMTP:
+        raise ValidationError(
+            {
+                "method": _(
+                    "The test email checks your own mailbox: choose Own mailbox (SMTP) and "
+                    "fill in its server first. With the platform method Porto sends for you "
+                    "and there is nothing to test."
+                )
+            }
+        )
+    return email_settings_with(settings, changes)
 
 
 class StepState(StrEnum):

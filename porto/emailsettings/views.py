@@ -15,7 +15,7 @@ from porto.emailsettings.models import EmailSettings
 from porto.emailsettings.selectors import email_settings_for
 from porto.emailsettings.services import (
     email_settings_update,
-    email_settings_with,
+    smtp_test_candidate,
     smtp_test_send,
 )
 from porto.lib.smtp import Security
@@ -101,7 +101,7 @@ def email_settings_test(request: HttpRequest) -> HttpResponse:
     report = None
     if form.is_valid():
         try:
-            candidate = email_settings_with(settings, form.changes() | {"method": "smtp"})
+            candidate = smtp_test_candidate(settings, form.changes())
         except ValidationError as error:
             form.add_model_errors(error)
         else:

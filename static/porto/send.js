@@ -1,5 +1,7 @@
 // The send pop-up: chips, Cc/Bcc toggle, email text switch, format check, attachments, submit
-// once, focus kept inside the dialog and given back to the Send button. The limits and their
+// once, focus kept inside the dialog and given back to the Send button. Enter in a one-line
+// field never sends (only the Send button or Ctrl/Cmd+Enter does), and an expired session keeps
+// the draft: the pop-up stays open, offers to log in again in a new tab, and Send resends it. The limits and their
 // messages come from the server (porto.mail.send.limits, rendered as #send-limits), so the
 // browser refuses the same input with the same words as the server.
 (function () {
@@ -209,17 +211,45 @@
   form.addEventListener("click", function () { window.setTimeout(renderPreview); });
   renderPreview();
 
+  // Keyboard: Enter in a one-line field would submit the form (implicit submission); it never
+  // sends here. Ctrl+Enter or Cmd+Enter anywhere in the pop-up sends, as the Send button does.
+  var NOT_ONE_LINE = ["button", "submit", "reset", "file"];
+  form.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.isComposing) return;
+    if (event.ctrlKey || event.metaKey) { event.preventDefault(); form.requestSubmit(submit); return; }
+    var target = event.target;
+    if (target.tagName === "INPUT" && NOT_ONE_LINE.indexOf(target.type) < 0) event.preventDefault();
+  });
+
+  // Session: a login elsewhere (or a new one after expiry) rotates the CSRF token; the cookie
+  // always holds the current one, so it is copied into the form right before each send.
+  var CSRF_COOKIE = "csrftoken";  // Django's default name; porto/settings.py keeps it
+  var csrfInput = form.querySelector('input[name="csrfmiddlewaretoken"]');
+  var sessionNotice = document.getElementById("send-session");
+  var loginLink = document.getElementById("send-login");
+  function refreshCsrfToken() {
+    var found = document.cookie.split("; ").filter(function (c) { return c.indexOf(CSRF_COOKIE + "=") === 0; })[0];
+    if (found) csrfInput.value = decodeURIComponent(found.slice(CSRF_COOKIE.length + 1));
+  }
+  function sessionExpired(response) {
+    if (response.status === 403) return true;  // the CSRF check refused: the token is stale
+    return response.redirected && new URL(response.url).pathname === new URL(loginLink.href).pathname;
+  }
+
   // Submit once: disabled while sending; the idempotency key makes a second POST harmless.
+  // Nothing typed or attached is cleared when the send fails: the same form is sent again.
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (submit.disabled) return;
     clearErrors();
+    sessionNotice.hidden = true;
     var found = problems();
     if (Object.keys(found).length) { showErrors(found); return; }
     submit.disabled = true;
+    refreshCsrfToken();
     fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
-        if (response.redirected && /\/login\//.test(response.url)) throw new Error("login");
+        if (sessionExpired(response)) throw new Error("login");
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });
       })
       .then(function (result) {
@@ -228,7 +258,9 @@
         submit.disabled = false;
       })
       .catch(function (error) {
-        showErrors({ __all__: [error.message === "login" ? form.dataset.msgLogin : form.dataset.msgFailed] });
+        var expired = error.message === "login";
+        showErrors({ __all__: [expired ? form.dataset.msgLogin : form.dataset.msgFailed] });
+        sessionNotice.hidden = !expired;
         submit.disabled = false;
       });
   });
