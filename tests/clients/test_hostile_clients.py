@@ -26,7 +26,11 @@ CONTROL = (
         ),
         ({"name": "Acme\x1b[2J BV"}, "id_name", CONTROL % ("name", "U+001B")),
         ({"name": "Acme\x9bBV"}, "id_name", CONTROL % ("name", "U+009B")),
-        ({"contact_name": "Jan\tPeeters"}, "id_contact_name", CONTROL % ("for the attention of", "U+0009")),
+        (
+            {"contact_name": "Jan\tPeeters"},
+            "id_contact_name",
+            CONTROL % ("for the attention of", "U+0009"),
+        ),
         (
             {"street": "Kerkstraat\u2028 1"},
             "id_street",
