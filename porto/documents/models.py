@@ -321,7 +321,7 @@ class DocumentLine(models.Model):
 
     def clean(self) -> None:
         # Runs even when clean_fields() found a non-number: skip the checks it cannot make.
-        errors: dict[str, str | list[str]] = {}
+        errors: dict[str, object] = {}
         rate = finite_decimal(self.vat_rate)
         rate_problem = self._rate_problem(rate) if rate is not None else ""
         if rate_problem:
