@@ -216,11 +216,12 @@ class Document(models.Model):
             return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, object] = {}
         if self.client and self.client.company_id != self.company_id:
             errors["client"] = _("Choose one of this company's clients.")
         if self.corrects and self.corrects.company_id != self.company_id:
             errors["corrects"] = _("Choose one of this company's invoices.")
+        errors |= model_text_errors(self, multi_line=["note", "payment_terms"])
         if errors:
             raise ValidationError(errors)
 

@@ -30,7 +30,8 @@ def clean_single_line(value: str, field: str) -> str:
     """``value`` if it is one line of plain text; ValidationError naming ``field`` if not."""
     if _LINE_BREAK.search(value):
         raise ValidationError(
-            _("The %(field)s must be on one line: remove the line break.") % {"field": field},
+            _("The field “%(field)s” must be on one line: remove the line break.")
+            % {"field": field},
             code="line_break",
         )
     _refuse(value, field, _CONTROL_SINGLE_LINE)
@@ -65,8 +66,8 @@ def _refuse(value: str, field: str, controls: re.Pattern) -> None:
     if control:
         raise ValidationError(
             _(
-                "The %(field)s contains an invisible control character (%(code)s): remove it, "
-                "for example by typing the text again instead of pasting it."
+                "The field “%(field)s” contains an invisible control character (%(code)s): "
+                "remove it, for example by typing the text again instead of pasting it."
             )
             % {"field": field, "code": _code_point(control.group())},
             code="control_character",
@@ -75,7 +76,7 @@ def _refuse(value: str, field: str, controls: re.Pattern) -> None:
     if override:
         raise ValidationError(
             _(
-                "The %(field)s contains an invisible character that changes the reading "
+                "The field “%(field)s” contains an invisible character that changes the reading "
                 "direction (%(code)s): remove it, so the text reads as it is stored."
             )
             % {"field": field, "code": _code_point(override.group())},

@@ -11,7 +11,7 @@ from tests.web.test_clients import BUSINESS, create, errors_next_to, payload, ro
 pytestmark = pytest.mark.django_db
 
 CONTROL = (
-    "The %s contains an invisible control character (%s): remove it, for example by "
+    "The field “%s” contains an invisible control character (%s): remove it, for example by "
     "typing the text again instead of pasting it."
 )
 
@@ -22,7 +22,7 @@ CONTROL = (
         (
             {"name": "Acme BV\r\nBcc: all@evil.example"},
             "id_name",
-            "The name must be on one line: remove the line break.",
+            "The field “name” must be on one line: remove the line break.",
         ),
         ({"name": "Acme\x1b[2J BV"}, "id_name", CONTROL % ("name", "U+001B")),
         ({"name": "Acme\x9bBV"}, "id_name", CONTROL % ("name", "U+009B")),
@@ -34,12 +34,12 @@ CONTROL = (
         (
             {"street": "Kerkstraat\u2028 1"},
             "id_street",
-            "The street and number must be on one line: remove the line break.",
+            "The field “street and number” must be on one line: remove the line break.",
         ),
         (
             {"city": "Gent\u202e"},
             "id_city",
-            "The city contains an invisible character that changes the reading direction "
+            "The field “city” contains an invisible character that changes the reading direction "
             "(U+202E): remove it, so the text reads as it is stored.",
         ),
     ],

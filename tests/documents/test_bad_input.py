@@ -14,7 +14,6 @@ from porto.documents.rendering.files import document_files
 from porto.documents.services import (
     Problem,
     client_snapshot,
-    document_finalize,
     finalization_problems,
 )
 from tests.factories import make_client, make_document, make_finalized

@@ -50,31 +50,31 @@ def test_the_editor_refuses_a_negative_zero_quantity_and_saves_nothing(owner_cli
     [
         (
             {"name": "Consulting\r\nBcc: x@evil.example"},
-            "Line 2: The item must be on one line: remove the line break.",
+            "Line 2: The field “item” must be on one line: remove the line break.",
         ),
         (
             {"name": "Consult\x1b[31ming"},
-            "Line 2: The item contains an invisible control character (U+001B): remove it, "
+            "Line 2: The field “item” contains an invisible control character (U+001B): remove it, "
             "for example by typing the text again instead of pasting it.",
         ),
         (
             {"name": "Invoice\u202egpj.exe"},
-            "Line 2: The item contains an invisible character that changes the reading "
+            "Line 2: The field “item” contains an invisible character that changes the reading "
             "direction (U+202E): remove it, so the text reads as it is stored.",
         ),
         (
             {"description": "Two days\x07 of work"},
-            "Line 2: The description contains an invisible control character (U+0007): "
+            "Line 2: The field “description” contains an invisible control character (U+0007): "
             "remove it, for example by typing the text again instead of pasting it.",
         ),
         (
             {"description": "Work\x85done"},
-            "Line 2: The description contains an invisible control character (U+0085): "
+            "Line 2: The field “description” contains an invisible control character (U+0085): "
             "remove it, for example by typing the text again instead of pasting it.",
         ),
         (
             {"description": "Day one\u2066 and two"},
-            "Line 2: The description contains an invisible character that changes the reading "
+            "Line 2: The field “description” contains an invisible character that changes the reading "
             "direction (U+2066): remove it, so the text reads as it is stored.",
         ),
     ],
@@ -95,7 +95,22 @@ def test_a_description_keeps_its_line_breaks_and_tabs(company, client_nl):
 def test_the_editor_shows_a_control_character_in_a_line_name(owner_client, client_nl):
     response = post_new(owner_client, client_nl.pk, **{"lines-0-name": "Consulting\x1b"})
     assert response.status_code == 400
-    assert "Line 1: The item contains an invisible control character (U+001B)" in errors_of(
+    assert "Line 1: The field “item” contains an invisible control character (U+001B)" in errors_of(
         response
     )
     assert not Document.objects.exists()
+
+
+def test_the_editor_refuses_a_control_character_in_the_note(owner_client, client_nl):
+    response = post_new(owner_client, client_nl.pk, note="Thanks\x07 for your order")
+    assert response.status_code == 400
+    assert "The field “note” contains an invisible control character (U+0007)" in errors_of(
+        response
+    )
+    assert not Document.objects.exists()
+
+
+def test_the_note_keeps_its_line_breaks(owner_client, client_nl):
+    response = post_new(owner_client, client_nl.pk, note="Thanks!\r\n\r\nSee you soon.")
+    assert response.status_code == 302
+    assert Document.objects.get().note == "Thanks!\r\n\r\nSee you soon."

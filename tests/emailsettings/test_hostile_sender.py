@@ -36,10 +36,10 @@ TOO_LONG = (
             "address: write a name, such as your company's name; the address the email comes "
             "from is set apart.",
         ),
-        ("Acme\u2028BV", "The sender name must be on one line: remove the line break."),
+        ("Acme\u2028BV", "The field “sender name” must be on one line: remove the line break."),
         (
             "Acme\x07BV",
-            "The sender name contains an invisible control character (U+0007): remove it, "
+            "The field “sender name” contains an invisible control character (U+0007): remove it, "
             "for example by typing the text again instead of pasting it.",
         ),
     ],

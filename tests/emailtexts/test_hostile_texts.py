@@ -48,13 +48,13 @@ def test_the_editor_saves_a_text_with_foreign_template_syntax(owner_client, comp
         (
             {"body": "Beste klant,\x1b[31m betaal nu\x07"},
             "body",
-            "The body contains an invisible control character (U+001B): remove it, for "
+            "The field “body” contains an invisible control character (U+001B): remove it, for "
             "example by typing the text again instead of pasting it.",
         ),
         (
             {"body": "Beste klant,\u202e nu betalen"},
             "body",
-            "The body contains an invisible character that changes the reading direction "
+            "The field “body” contains an invisible character that changes the reading direction "
             "(U+202E): remove it, so the text reads as it is stored.",
         ),
         (

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from porto.lib.identifiers import clean_email_address, clean_sender_name
 from porto.lib.text import clean_multi_line, clean_single_line
 
-ONE_LINE = "The name must be on one line: remove the line break."
+ONE_LINE = "The field “name” must be on one line: remove the line break."
 
 
 @pytest.mark.parametrize("char", ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"])
@@ -22,7 +22,7 @@ def test_a_single_line_field_refuses_control_characters(char):
     with pytest.raises(ValidationError) as caught:
         clean_single_line(f"Acme{char}BV", "name")
     assert caught.value.messages == [
-        f"The name contains an invisible control character (U+{ord(char):04X}): remove it, "
+        f"The field “name” contains an invisible control character (U+{ord(char):04X}): remove it, "
         "for example by typing the text again instead of pasting it."
     ]
 
@@ -32,7 +32,7 @@ def test_a_multi_line_field_refuses_controls_other_than_line_feed_and_tab(char):
     with pytest.raises(ValidationError) as caught:
         clean_multi_line(f"Line one{char}line two", "description")
     assert caught.value.messages == [
-        f"The description contains an invisible control character (U+{ord(char):04X}): "
+        f"The field “description” contains an invisible control character (U+{ord(char):04X}): "
         "remove it, for example by typing the text again instead of pasting it."
     ]
 
@@ -46,7 +46,7 @@ def test_direction_overrides_are_refused_in_both_kinds(clean, char):
     with pytest.raises(ValidationError) as caught:
         clean(f"invoice{char}fdp.exe", "description")
     assert caught.value.messages == [
-        "The description contains an invisible character that changes the reading direction "
+        "The field “description” contains an invisible character that changes the reading direction "
         f"(U+{ord(char):04X}): remove it, so the text reads as it is stored."
     ]
 

@@ -23,7 +23,7 @@ from tests.web.test_send_path import (
 pytestmark = pytest.mark.django_db
 
 CONTROL_IN_MESSAGE = (
-    "The message contains an invisible control character (%s): remove it, for example by "
+    "The field “message” contains an invisible control character (%s): remove it, for example by "
     "typing the text again instead of pasting it."
 )
 LONG_NAME = "Comptabilité " * 16  # 208 characters
