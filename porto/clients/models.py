@@ -8,6 +8,10 @@ from porto.accounts.models import Company
 from porto.lib import identifiers
 from porto.lib.languages import Language
 from porto.lib.search import search_key
+from porto.lib.text import model_text_errors
+
+# The client's text fields: each one line of plain text (porto.lib.text).
+SINGLE_LINE_FIELDS = ("name", "contact_name", "street", "street2", "postal_code", "city")
 
 
 class Client(models.Model):
@@ -71,6 +75,7 @@ class Client(models.Model):
                     setattr(self, field, cleaner(value))
                 except ValidationError as error:
                     errors[field] = error.messages
+        errors |= model_text_errors(self, single_line=SINGLE_LINE_FIELDS)
         if bool(self.peppol_scheme) != bool(self.peppol_id):
             errors["peppol_id"] = [_("Give both the Peppol scheme and the identifier, or neither.")]
         if self.peppol_scheme and not (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from porto.accounts.models import Company
 from porto.clients.models import Client
 from porto.documents import totals as totals_rules
+from porto.lib.text import model_text_errors
 
 MAX_QUANTITY = Decimal("1000000000")
 MAX_UNIT_PRICE = Decimal("10000000000")
@@ -215,11 +216,12 @@ class Document(models.Model):
             return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, object] = {}
         if self.client and self.client.company_id != self.company_id:
             errors["client"] = _("Choose one of this company's clients.")
         if self.corrects and self.corrects.company_id != self.company_id:
             errors["corrects"] = _("Choose one of this company's invoices.")
+        errors |= model_text_errors(self, multi_line=["note", "payment_terms"])
         if errors:
             raise ValidationError(errors)
 
@@ -320,11 +322,14 @@ class DocumentLine(models.Model):
 
     def clean(self) -> None:
         # Runs even when clean_fields() found a non-number: skip the checks it cannot make.
-        errors: dict[str, str] = {}
+        errors: dict[str, object] = {}
         rate = finite_decimal(self.vat_rate)
         rate_problem = self._rate_problem(rate) if rate is not None else ""
         if rate_problem:
             errors["vat_rate"] = rate_problem
+        if self._is_negative_zero():
+            errors["quantity"] = _("Quantity 0 (typed as -0): give a quantity, or remove the line.")
+        errors |= model_text_errors(self, single_line=["name"], multi_line=["description"])
         if self._amount_too_large():
             errors["quantity"] = _(
                 "Quantity times unit price is more than %(max)s: check both for a typing "
@@ -355,6 +360,10 @@ class DocumentLine(models.Model):
         with transaction.atomic():
             _refuse_if_finalized(Document.objects.filter(pk__in=self._document_ids()))
             return super().delete(*args, **kwargs)
+
+    def _is_negative_zero(self) -> bool:
+        quantity = finite_decimal(self.quantity)
+        return quantity is not None and quantity.is_zero() and quantity.is_signed()
 
     def _amount_too_large(self) -> bool:
         quantity, price = finite_decimal(self.quantity), finite_decimal(self.unit_price)

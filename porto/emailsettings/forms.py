@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from porto.emailsettings.models import TRACKING_UNAVAILABLE, EmailSettings
+from porto.lib import identifiers
 
 PASSWORD_FIELDS = ("smtp_password", "imap_password")
 TRACKING_EXPLAINED = _(
@@ -46,6 +47,9 @@ class SendingOptionsForm(SettingsForm):
             field.disabled = True
             field.help_text = TRACKING_UNAVAILABLE
             self.initial["track_opens"] = False
+
+    def clean_sender_name(self) -> str:
+        return identifiers.clean_sender_name(self.cleaned_data.get("sender_name", ""))
 
 
 class SendingMethodForm(SettingsForm):

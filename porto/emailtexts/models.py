@@ -14,9 +14,10 @@ from porto.documents.models import DocumentKind
 from porto.emailtexts import placeholders
 from porto.lib.headers import is_header_safe
 from porto.lib.languages import Language
+from porto.lib.text import MAX_BODY_CHARS, clean_multi_line
 
 SUBJECT_MAX_CHARS = 200
-BODY_MAX_CHARS = 20_000
+BODY_MAX_CHARS = MAX_BODY_CHARS  # the limit of every email's body: one home, porto.lib.text
 
 
 class TextKind(models.TextChoices):
@@ -110,6 +111,11 @@ def field_problems(field: str, value: str, limit: int) -> list[ValidationError]:
                 code="header_injection",
             )
         )
+    elif field == "body":
+        try:
+            clean_multi_line(value, str(_("body")))
+        except ValidationError as error:
+            problems.extend(error.error_list)
     try:
         placeholders.check(value)
     except ValidationError as error:

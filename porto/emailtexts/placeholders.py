@@ -2,8 +2,11 @@
 literal brace, nothing else.
 
 User text is never given to the Django template engine: it is parsed here into literal parts
-and placeholders from a fixed list. Anything else — an unknown name, a brace that is never
-closed, a closing brace without an opening one — is an error that names the culprit.
+and placeholders from a fixed list. Anything that looks like a placeholder but is not one — an
+unknown name, a brace that is never closed, a closing brace without an opening one — is an
+error that names the culprit. Other template languages' expressions, ``${7*7}`` and
+``#{a + b}`` (a ``$`` or ``#`` before braces around what cannot be a name), are ordinary text:
+they are sent as written.
 """
 
 import difflib
@@ -38,6 +41,9 @@ PLACEHOLDERS: dict[str, object] = {
 }
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What a person may have meant as a placeholder: words, maybe mistyped with spaces or dashes.
+_MEANT_AS_NAME = re.compile(r"[\w\s.\-]*")
+_EXPRESSION_MARKS = "$#"
 _MAX_SHOWN = 40
 
 
@@ -72,7 +78,9 @@ def parse(text: str) -> list[Segment]:
                 continue
             name = text[i + 1 : end]
             error = _name_error(name)
-            if error:
+            if _is_foreign_expression(text, i, name):
+                literal.append(text[i : end + 1])
+            elif error:
                 errors.append(error)
             else:
                 segments.extend(["".join(literal), Placeholder(name)])
@@ -85,6 +93,12 @@ def parse(text: str) -> list[Segment]:
         raise ValidationError(errors)
     segments.append("".join(literal))
     return [s for s in segments if s != ""]
+
+
+def _is_foreign_expression(text: str, brace: int, content: str) -> bool:
+    """``${7*7}`` or ``#{7*7}``: another template language's syntax, not a placeholder."""
+    marked = brace > 0 and text[brace - 1] in _EXPRESSION_MARKS
+    return marked and not _MEANT_AS_NAME.fullmatch(content)
 
 
 def check(text: str) -> None:

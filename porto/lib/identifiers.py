@@ -11,7 +11,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 
+from porto.lib.text import clean_single_line
+
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
+# RFC 5321, 4.5.3.1.1: a local part has at most 64 octets.
+MAX_LOCAL_PART_CHARS = 64
+# Something@something.tld, also inside quotes or brackets: what a reader takes for an address.
+_ADDRESS_LIKE = re.compile(r"[^\s@<>\"']+@[^\s@<>\"']+\.[^\s@<>\"']+")
 
 
 def mod97_check_digits(number: int) -> int:
@@ -208,7 +214,37 @@ def clean_email_address(value: str) -> str:
         ) from error
     if must_fail:
         normalized = normalized[: -len(_STAND_IN_TLD)] + _MUST_FAIL_TLD
+    local_part = normalized.rpartition("@")[0]
+    if len(local_part) > MAX_LOCAL_PART_CHARS:
+        raise ValidationError(
+            _(
+                "%(value)s is not a valid email address: the part before the @ has %(count)d "
+                "characters, and mail servers accept at most %(max)d."
+            )
+            % {"value": value, "count": len(local_part), "max": MAX_LOCAL_PART_CHARS},
+            code="email",
+        )
     return normalized
+
+
+def clean_sender_name(value: str) -> str:
+    """The name shown as an email's sender: one line of plain text that is not an address,
+    or the recipient would take the name for the address the email came from."""
+    clean_single_line(value, _("sender name"))
+    if "@" in value and _looks_like_address(value):
+        raise ValidationError(
+            _(
+                "The sender name %(value)s looks like an email address: write a name, such as "
+                "your company's name; the address the email comes from is set apart."
+            )
+            % {"value": value},
+            code="sender_name_address",
+        )
+    return value
+
+
+def _looks_like_address(value: str) -> bool:
+    return any(_ADDRESS_LIKE.search(word) for word in value.split())
 
 
 def kbo_from_base(base: int) -> str:

@@ -15,11 +15,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from porto.lib import text
 from porto.lib.headers import Mailbox, header_text, is_header_safe, parse_mailbox
 from porto.mail.send.limits import (  # noqa: F401 - the limits' home; read here by old callers
     BLOCKED_EXTENSIONS,
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
+    MAX_DISPLAY_NAME_CHARS,
     MAX_RECIPIENTS,
     MAX_SUBJECT_CHARS,
     MAX_TOTAL_BYTES,
@@ -35,8 +37,29 @@ def clean_header_text(value: str, what: str) -> str:
 
 
 def clean_mailbox(value: str) -> Mailbox:
-    """``address`` or ``Name <address>``: exactly one, parsed strictly."""
-    return parse_mailbox(value)
+    """``address`` or ``Name <address>``: exactly one, parsed strictly, its name short
+    enough to be stored."""
+    mailbox = parse_mailbox(value)
+    if len(mailbox.name) > MAX_DISPLAY_NAME_CHARS:
+        raise ValidationError(
+            limit_message(
+                "display_name_too_long",
+                value=mailbox.address,
+                count=len(mailbox.name),
+                max=MAX_DISPLAY_NAME_CHARS,
+            ),
+            code="display_name_too_long",
+        )
+    return mailbox
+
+
+def clean_body_text(value: str) -> str:
+    """An email's plain-text body: line breaks and tabs, no other control character, at most
+    ``MAX_BODY_CHARS`` characters."""
+    text.clean_multi_line(value, _("message"))
+    if len(value) > text.MAX_BODY_CHARS:
+        raise ValidationError(text.body_too_long(len(value)), code="body_too_long")
+    return value
 
 
 # HTML bodies

@@ -3,6 +3,7 @@ status (a fixed number of queries per page) and the bulk send's summary. The sen
 defaults are ``porto.mail.send.defaults.send_defaults``."""
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -160,13 +161,24 @@ def sort_order(sort: str, now: datetime.datetime) -> list[OrderBy]:
     return [expression.desc(nulls_last=True), F("pk").desc()]
 
 
+# A search longer than any number, reference or name it could match is cut to this length.
+MAX_SEARCH_CHARS = 200
+_NOT_SEARCHABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def search_text(typed: str) -> str:
+    """What the overview searches for: the typed text without control characters (PostgreSQL
+    refuses a NUL in a query), at most ``MAX_SEARCH_CHARS`` long."""
+    return _NOT_SEARCHABLE.sub("", typed).strip()[:MAX_SEARCH_CHARS]
+
+
 def document_overview(
     company: Company, filters: OverviewFilters, now: datetime.datetime | None = None
 ) -> QuerySet[Document]:
     now = now or timezone.now()
     document_status = "" if filters.status in EMAIL_STATUSES else filters.status
     documents = document_selectors.document_list(
-        company, kind=filters.kind, status=document_status, search=filters.search
+        company, kind=filters.kind, status=document_status, search=search_text(filters.search)
     ).annotate(latest_email_id=latest_email_subquery())
     if filters.status in EMAIL_STATUSES:
         documents = documents.filter(email_status_filter(filters.status, now))

@@ -14,7 +14,6 @@ from porto.documents.rendering.files import document_files
 from porto.documents.services import (
     Problem,
     client_snapshot,
-    document_finalize,
     finalization_problems,
 )
 from tests.factories import make_client, make_document, make_finalized
@@ -129,8 +128,8 @@ def test_control_characters_and_markup_in_a_description_are_escaped(company, wit
     draft = make_document(company, make_client(company))
     line = draft.lines.get()
     line.name = 'Design\x01 \x0b<b>bold</b> & "quotes"\x1f'
-    line.save()
-    document = document_finalize(draft)
+    line.save()  # imported as is: the editor and finalization refuse control characters
+    document = finalized_as_is(draft)
     _pdf_file, ubl_file = document_files(document, "pdf+ubl")
     assert ubl_file.validation == "valid"
     name = etree.fromstring(ubl_file.content).findtext(

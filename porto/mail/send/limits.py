@@ -1,15 +1,19 @@
 """The limits of one email, in one table. The checks, the send form and the browser (the pop-up
 renders ``browser_limits``) read them here, so every door refuses the same input with the same
-words. Imports nothing of ours: ``porto.mail.checks`` reads these too."""
+words. Imports nothing of ours but ``porto.lib``: ``porto.mail.checks`` reads these too. The
+body's limit lives in ``porto.lib.text``, where the email texts read it too."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from porto.lib.text import BODY_TOO_LONG, MAX_BODY_CHARS
+
 MAX_RECIPIENTS = 50
 MAX_SUBJECT_CHARS = 255
-MAX_BODY_CHARS = 20_000
+# A recipient's or sender's display name, as stored on the email (``Recipient.name``).
+MAX_DISPLAY_NAME_CHARS = 200
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 25 * 1024 * 1024
@@ -31,7 +35,11 @@ MESSAGES: dict[str, Promise] = {
     "no_subject": _("Give the email a subject."),
     "subject_too_long": _("The subject has %(count)d characters; keep it under %(max)d."),
     "no_body": _("Write a message: the body cannot be empty."),
-    "body_too_long": _("The message has %(count)d characters; it can have at most %(max)d."),
+    "body_too_long": BODY_TOO_LONG,
+    "display_name_too_long": _(
+        "The name in %(value)s has %(count)d characters; keep it under %(max)d, or give "
+        "the address alone."
+    ),
     "too_many_attachments": _(
         "You added %(count)d attachments; an email can have at most %(max)d."
     ),

@@ -13,12 +13,12 @@ from porto.accounts.models import Company
 from porto.documents.models import UBL_KINDS, Document
 from porto.emailsettings.models import EmailSettings
 from porto.emailtexts.models import EmailText
+from porto.lib import text
 from porto.lib.headers import address_key, needs_smtputf8
 from porto.mail import checks, sources
 from porto.mail.models import FileFormat, Recipient, TransportName
 from porto.mail.send.limits import (
     MAX_ATTACHMENTS,
-    MAX_BODY_CHARS,
     MAX_RECIPIENTS,
     MAX_SUBJECT_CHARS,
     MAX_TOTAL_BYTES,
@@ -318,10 +318,9 @@ def body_problems(request: SendRequest, rendered, draft: Draft) -> list[str]:
         html = request.body_html or str(getattr(rendered, "body_html", ""))
     if not draft.body_text.strip():
         return [limit_message("no_body")]
-    if len(draft.body_text) > MAX_BODY_CHARS:
-        count = len(draft.body_text)
-        return [limit_message("body_too_long", count=count, max=MAX_BODY_CHARS)]
     try:
+        checks.clean_body_text(draft.body_text)
+        text.clean_multi_line(html, _("message"))
         draft.body_html = checks.clean_html_body(html) if html else ""
     except ValidationError as error:
         return error.messages

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from lxml import etree
 
 from porto.documents.rendering import validation
 
@@ -20,6 +21,9 @@ class Command(BaseCommand):
             content = file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from error
+        refusal = entity_refusal(content)
+        if refusal:
+            raise CommandError(f"{file}: {refusal}", returncode=1)
         report = validation.validate_ubl(content)
         if json:
             self.stdout.write(_dumps(report.summary()))
@@ -47,6 +51,28 @@ class Command(BaseCommand):
                     f"{file}: valid ({len(report.warnings)} warning(s)), rules {report.release}."
                 )
             )
+
+
+# Reads the document type declaration without fetching or expanding anything it names.
+_DECLARATIONS_ONLY = etree.XMLParser(
+    resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
+)
+
+
+def entity_refusal(content: bytes) -> str:
+    """Why a file declaring entities is refused before any validator reads it, or "". A UBL
+    file declares none; an external one would make a reader fetch a file or a URL (XXE)."""
+    try:
+        tree = etree.fromstring(content, _DECLARATIONS_ONLY).getroottree()
+    except etree.XMLSyntaxError:
+        return ""  # not well-formed: the validator reports where
+    dtd = tree.docinfo.internalDTD
+    entities = list(dtd.iterentities()) if dtd is not None else []
+    if any(entity.system_url for entity in entities):
+        return "refused: external entities"
+    if entities:
+        return "refused: entity declarations (a UBL file has none)"
+    return ""
 
 
 def _dumps(data: dict) -> str:
