@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 API_PREFIX = "/api/"
@@ -62,7 +63,10 @@ def field_errors(detail, path: str = "") -> dict[str, list[dict]]:
     if isinstance(detail, dict):
         found: dict[str, list[dict]] = {}
         for name, value in detail.items():
-            found |= field_errors(value, f"{path}.{name}" if path else str(name))
+            if name == api_settings.NON_FIELD_ERRORS_KEY and path:
+                found |= field_errors(value, path)  # the nested object's own error
+            else:
+                found |= field_errors(value, f"{path}.{name}" if path else str(name))
         return found
     if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
         found = {}
