@@ -79,7 +79,8 @@ class ClientDetail(CompanyAPIView):
         client = self.get_object()
         given = ClientInput(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        return Response(ClientOutput(client_write(client, given.validated_data)).data)
+        client_write(client, given.validated_data)
+        return Response(ClientOutput(self.get_object()).data)  # read again: addresses changed
 
     @extend_schema(
         tags=TAGS,
