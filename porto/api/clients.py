@@ -27,6 +27,12 @@ class AddressRows:
     data: dict = field(default_factory=dict)
     request_index: list[int | None] = field(default_factory=list)
 
+    def add(self, values: dict, address: ClientEmail | None, index: int | None) -> None:
+        """One row; ``index`` None: a saved address the request left out, to remove."""
+        prefix = f"{FORMSET_PREFIX}-{len(self.request_index)}"
+        self.data |= address_row(prefix, values, address, delete=index is None)
+        self.request_index.append(index)
+
 
 def client_fields(client: Client, given: dict) -> dict:
     """The form's data: the client's current values (a new one: the defaults), then ``given``."""
@@ -56,21 +62,21 @@ def address_rows(client: Client, given: list[dict] | None) -> AddressRows:
     saved = list(client.emails.all()) if client.pk else []
     if given is None:
         given = [as_values(address) for address in saved]
-    by_address = {address.address.casefold(): address for address in saved}
-    matched = [by_address.pop(str(v.get("address", "")).strip().casefold(), None) for v in given]
-    # The formset wants the saved rows first (INITIAL_FORMS), then the new ones.
-    existing = [(index, a) for index, a in enumerate(matched) if a is not None]
-    new = [index for index, a in enumerate(matched) if a is None]
-    order = [*existing, *[(None, a) for a in by_address.values()], *[(i, None) for i in new]]
+    unmatched = {address.address.casefold(): address for address in saved}
+    matched = [unmatched.pop(str(v.get("address", "")).strip().casefold(), None) for v in given]
+    # The formset wants the saved rows first (INITIAL_FORMS): kept, then removed; then new.
+    kept = [(index, address) for index, address in enumerate(matched) if address is not None]
+    new = [index for index, address in enumerate(matched) if address is None]
     rows = AddressRows()
-    for position, (index, address) in enumerate(order):
-        values = given[index] if index is not None else as_values(address)  # type: ignore[arg-type]
-        prefix = f"{FORMSET_PREFIX}-{position}"
-        rows.data |= address_row(prefix, values, address, delete=index is None)
-        rows.request_index.append(index)
+    for index, address in kept:
+        rows.add(given[index], address, index)
+    for address in unmatched.values():
+        rows.add(as_values(address), address, None)
+    for index in new:
+        rows.add(given[index], None, index)
     rows.data |= {
-        f"{FORMSET_PREFIX}-TOTAL_FORMS": str(len(order)),
-        f"{FORMSET_PREFIX}-INITIAL_FORMS": str(len(order) - len(new)),
+        f"{FORMSET_PREFIX}-TOTAL_FORMS": str(len(rows.request_index)),
+        f"{FORMSET_PREFIX}-INITIAL_FORMS": str(len(kept) + len(unmatched)),
     }
     return rows
 
@@ -80,10 +86,8 @@ def details(form_errors: dict, path: str = "") -> dict[str, list[ErrorDetail]]:
     (non-field) errors go under ``path`` itself."""
     found = {}
     for name, errors in form_errors.items():
-        if name == NON_FIELD_ERRORS:
-            key = path.rstrip(".") or "non_field_errors"
-        else:
-            key = path + name
+        own = name == NON_FIELD_ERRORS
+        key = (path.rstrip(".") or "non_field_errors") if own else path + name
         found[key] = [
             ErrorDetail(message, code=error.code or "invalid")
             for error in errors

@@ -97,9 +97,9 @@ def validation_body(exc: exceptions.ValidationError) -> dict:
 
 def message_of(exc: exceptions.APIException) -> str:
     if isinstance(exc, exceptions.Throttled):
-        return _(
-            "Too many requests with this token: wait %(seconds)d seconds, then try again."
-        ) % {"seconds": exc.wait or 1}
+        return _("Too many requests with this token: wait %(seconds)d seconds, then try again.") % {
+            "seconds": exc.wait or 1
+        }
     if isinstance(exc, exceptions.ParseError):
         return _("The request body is not valid JSON: check its quotes, commas and brackets.")
     if isinstance(exc, exceptions.NotAuthenticated):

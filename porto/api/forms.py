@@ -11,9 +11,7 @@ class TokenForm(forms.ModelForm):
         model = ApiToken
         fields = ["name"]
         labels = {"name": _("Name")}
-        help_texts = {
-            "name": _("What uses the token, e.g. the webshop or the accounting package.")
-        }
+        help_texts = {"name": _("What uses the token, e.g. the webshop or the accounting package.")}
         error_messages = {
             "name": {
                 "required": _("Give the token a name, e.g. the software that will use it."),

@@ -79,9 +79,7 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
-def claim(
-    company: Company, key: str, request: Request, digest: str
-) -> tuple[IdempotencyKey, bool]:
+def claim(company: Company, key: str, request: Request, digest: str) -> tuple[IdempotencyKey, bool]:
     """The key's row and whether it is new (else: a duplicate, with its stored answer);
     inside the caller's transaction."""
     fields = {"method": request.method, "path": request.path, "body_hash": digest}

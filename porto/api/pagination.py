@@ -59,9 +59,7 @@ def updated_since(queryset: QuerySet, raw: str | None) -> QuerySet:
     except ValueError:  # well formed, but no such moment (month 13)
         moment = None
     if moment is None:
-        message = _(
-            "Give updated_since as a date and time in ISO 8601, like 2026-12-01T09:30:00Z."
-        )
+        message = _("Give updated_since as a date and time in ISO 8601, like 2026-12-01T09:30:00Z.")
         raise ValidationError({"updated_since": [message]}, code="invalid")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, datetime.UTC)

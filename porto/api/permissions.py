@@ -13,7 +13,7 @@ def api_company(request: Request) -> Company:
     """The one company every read and write of the request is scoped to."""
     if isinstance(request.auth, ApiToken):
         return request.auth.company
-    return access.current_company(request)  # type: ignore[arg-type]  # DRF proxies the session
+    return access.current_company(request)  # DRF proxies the session
 
 
 class ActsForACompany(permissions.BasePermission):

@@ -27,9 +27,8 @@ WRITE_ERRORS = ("409", "413", "415", "422")
 class PortoAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        statuses = COMMON_ERRORS
-        if self.method in {"POST", "PUT", "PATCH", "DELETE"}:
-            statuses += WRITE_ERRORS
+        writes = self.method in {"POST", "PUT", "PATCH", "DELETE"}
+        statuses = COMMON_ERRORS + (WRITE_ERRORS if writes else ())
         for code in statuses:
             if code not in responses:
                 responses[code] = self._get_response_for_code(

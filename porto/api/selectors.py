@@ -7,7 +7,9 @@ from porto.api.models import ApiToken, secret_hash
 
 
 def token_for_secret(secret: str) -> ApiToken | None:
-    return ApiToken.objects.select_related("company").filter(secret_hash=secret_hash(secret)).first()
+    return (
+        ApiToken.objects.select_related("company").filter(secret_hash=secret_hash(secret)).first()
+    )
 
 
 def company_tokens(company: Company) -> QuerySet[ApiToken]:

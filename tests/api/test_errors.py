@@ -25,7 +25,10 @@ def test_malformed_json_is_400_malformed_json(api):
 def test_unknown_fields_are_400_unknown_field_naming_each(api):
     response = api.post(CLIENTS, {"name": "Brouwerij NV", "vat": "BE0403170701", "nmae": "x"})
     assert response.status_code == 400
-    unknown = {"code": "unknown_field", "message": "Unknown field: remove it, or check its spelling."}
+    unknown = {
+        "code": "unknown_field",
+        "message": "Unknown field: remove it, or check its spelling.",
+    }
     assert error_of(response) == {
         "code": "unknown_field",
         "message": "Unknown fields: nmae, vat. Remove them and send the request again.",

@@ -72,9 +72,7 @@ def test_a_key_older_than_24_hours_counts_as_new(api):
 def test_the_purge_command_deletes_keys_older_than_24_hours(api):
     api.post(CLIENTS, BODY, **{"Idempotency-Key": "old"})
     api.post(CLIENTS, BODY | {"name": "B"}, **{"Idempotency-Key": "new"})
-    IdempotencyKey.objects.filter(key="old").update(
-        created_at=timezone.now() - timedelta(hours=25)
-    )
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
     call_command("purge_idempotency_keys", stdout=io.StringIO())
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
 
@@ -91,7 +89,10 @@ def test_a_key_longer_than_255_characters_is_refused_on_the_header(api):
     assert response.status_code == 400
     assert error_of(response)["fields"] == {
         "Idempotency-Key": [
-            {"code": "invalid", "message": "Give Idempotency-Key as 1 to 255 characters, such as a UUID."}
+            {
+                "code": "invalid",
+                "message": "Give Idempotency-Key as 1 to 255 characters, such as a UUID.",
+            }
         ]
     }
     assert not Client.objects.exists()

@@ -15,8 +15,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from porto.api.services import token_create
-from porto.wsgi import application
 from porto.clients.models import Client
+from porto.wsgi import application
 from tests.factories import make_client, make_document
 
 CHECKS = [

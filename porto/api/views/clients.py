@@ -28,10 +28,17 @@ class ClientList(CompanyAPIView):
         tags=TAGS,
         operation_id="clients_list",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Search name, contact, "
-                             "VAT or KBO/BCE number and addresses (accents and case ignored)."),
-            OpenApiParameter("archived", OpenApiTypes.BOOL, description="Include archived "
-                             "clients (default: false)."),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Search name, contact, "
+                "VAT or KBO/BCE number and addresses (accents and case ignored).",
+            ),
+            OpenApiParameter(
+                "archived",
+                OpenApiTypes.BOOL,
+                description="Include archived clients (default: false).",
+            ),
             UPDATED_SINCE,
         ],
         responses=ClientOutput(many=True),
