@@ -100,3 +100,23 @@ def test_field_messages_follow_accept_language(api, language, message):
     response = api.post(CLIENTS, {"city": "Gent"}, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 400
     assert error_of(response)["fields"]["name"] == [{"code": "required", "message": message}]
+
+
+def test_a_form_encoded_body_is_415_unsupported_media_type(api):
+    response = api.http.post(CLIENTS, {"name": "Brouwerij NV"}, **api.headers({}))
+    assert response.status_code == 415
+    assert error_of(response)["code"] == "unsupported_media_type"
+    assert not Client.objects.exists()
+
+
+def test_a_method_the_endpoint_lacks_is_405_method_not_allowed(api):
+    response = api.send("put", CLIENTS, {"name": "Brouwerij NV"})
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+
+
+def test_a_body_that_is_not_an_object_is_refused_without_a_crash(api):
+    response = api.post(CLIENTS, "[1, 2]")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "validation_error"
+    assert list(error_of(response)["fields"]) == ["non_field_errors"]
