@@ -10,6 +10,7 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from porto.accounts.models import Membership
+from porto.api.services import token_create
 from porto.emailtexts.services import email_text_for
 from porto.mail.models import BulkJob
 from porto.sandbox.services import sandbox_message_receive
@@ -51,6 +52,11 @@ OBJECT_OF_ROUTE = {
     "document_duplicate": {"pk": "document"},
     "document_credit": {"pk": "document"},
     "document_delete": {"pk": "document"},
+    # The REST API (porto/api) and its Settings page.
+    "api_client": {"pk": "client"},
+    "api_client_archive": {"pk": "client"},
+    "api_client_unarchive": {"pk": "client"},
+    "api_token_revoke": {"pk": "api_token"},
 }
 # Pages without object ids: they show the current company's data only.
 PAGES_WITHOUT_OBJECT = {
@@ -74,6 +80,10 @@ PAGES_WITHOUT_OBJECT = {
     "document_new",
     "document_new_preview",
     "document_totals",
+    "api_schema",
+    "api_docs",
+    "api_clients",
+    "api_tokens",
 }
 # Routes whose parameters are not company objects (say why), e.g. a signed public token.
 ROUTES_WITHOUT_COMPANY_OBJECTS: dict[str, str] = {
@@ -126,6 +136,7 @@ def theirs(company):
         "draft": make_document(company, client),
         "email_text": email_text_for(company, "invoice", "nl"),
         "bulk_job": BulkJob.objects.create(company=company, requested=1),
+        "api_token": token_create(company, None, "Secret Client webshop").token,
         "sandbox_message": sandbox_message_receive(
             envelope_from="acme@send.example",
             recipients=["boekhouding@klant.example"],

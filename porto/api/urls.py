@@ -1,0 +1,30 @@
+"""The API under /api/ (schema, docs, /api/v1/<resource>/) and its Settings page."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from porto.api import token_views
+from porto.api.views import clients
+
+v1 = [
+    path("clients/", clients.ClientList.as_view(), name="api_clients"),
+    path("clients/<int:pk>/", clients.ClientDetail.as_view(), name="api_client"),
+    path("clients/<int:pk>/archive/", clients.ClientArchive.as_view(), name="api_client_archive"),
+    path(
+        "clients/<int:pk>/unarchive/",
+        clients.ClientUnarchive.as_view(),
+        name="api_client_unarchive",
+    ),
+]
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/v1/", include(v1)),
+    path("settings/api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path(
+        "settings/api-tokens/<int:pk>/revoke/",
+        token_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
+]
