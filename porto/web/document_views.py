@@ -25,7 +25,7 @@ from porto.documents.models import Document, DocumentKind, VatCategory
 from porto.documents.services import Problem
 from porto.documents.totals import Totals, compute_totals, rate_key
 from porto.lib.formatting import format_amount
-from porto.web.document_forms import DocumentEditor
+from porto.documents.forms import DocumentEditor
 
 # One whole sentence per kind: Dutch and French articles follow the noun's gender.
 FINALIZE_SENTENCES = {
