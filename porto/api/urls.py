@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from porto.api import token_views
-from porto.api.views import clients
+from porto.api.views import clients, documents
 
 v1 = [
     path("clients/", clients.ClientList.as_view(), name="api_clients"),
@@ -15,6 +15,24 @@ v1 = [
         clients.ClientUnarchive.as_view(),
         name="api_client_unarchive",
     ),
+    # Documents
+    path("documents/", documents.DocumentList.as_view(), name="api_documents"),
+    path("documents/<int:pk>/", documents.DocumentDetail.as_view(), name="api_document"),
+    path(
+        "documents/<int:pk>/finalize/",
+        documents.DocumentFinalize.as_view(),
+        name="api_document_finalize",
+    ),
+    path(
+        "documents/<int:pk>/credit/", documents.DocumentCredit.as_view(), name="api_document_credit"
+    ),
+    path(
+        "documents/<int:pk>/duplicate/",
+        documents.DocumentDuplicate.as_view(),
+        name="api_document_duplicate",
+    ),
+    path("documents/<int:pk>/pdf", documents.DocumentPdf.as_view(), name="api_document_pdf"),
+    path("documents/<int:pk>/ubl", documents.DocumentUbl.as_view(), name="api_document_ubl"),
 ]
 
 urlpatterns = [
