@@ -162,21 +162,18 @@ class DraftCheck:
         return found
 
     def draft_input(self) -> tuple[dict, list[drafts.LineDraft], list[dict], int]:
-        lines = (
-            drafts.line_drafts(self.document)
-            if self.lines is None
-            else [
-                drafts.LineDraft(
-                    fields=line.line_fields(), allowances=[a.values() for a in allowances]
-                )
+        stored = self.document.pk is not None
+        if self.lines is not None:
+            lines = [
+                drafts.LineDraft(line.line_fields(), [a.values() for a in allowances])
                 for line, allowances in self.lines
             ]
-        )
-        allowances = (
-            drafts.allowance_values(self.document)
-            if self.allowances is None
-            else [allowance.values() for allowance in self.allowances]
-        )
+        else:
+            lines = drafts.line_drafts(self.document) if stored else []
+        if self.allowances is not None:
+            allowances = [allowance.values() for allowance in self.allowances]
+        else:
+            allowances = drafts.allowance_values(self.document) if stored else []
         return self.form.document_fields(), lines, allowances, self.form.cleaned_data["revision"]
 
 

@@ -98,8 +98,8 @@ class LinksOutput(serializers.Serializer):
 
 
 class DocumentOutput(serializers.ModelSerializer):
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
-    corrects = serializers.PrimaryKeyRelatedField(read_only=True)
+    client = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    corrects = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     vat_exemptions = serializers.DictField(child=ExemptionOutput())
     lines = LineOutput(many=True, read_only=True)
     allowances = DocumentAllowanceOutput(source="allowance_charges", many=True, read_only=True)
@@ -168,7 +168,7 @@ class DocumentOutput(serializers.ModelSerializer):
 class DocumentListOutput(serializers.ModelSerializer):
     """A row of the list: the document without its lines (GET one for everything)."""
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
+    client = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Document
