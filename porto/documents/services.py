@@ -295,4 +295,7 @@ def _needs_default_due_date(document: Document, totals: Totals) -> bool:
 
 def document_mark_sent(document: Document) -> None:
     """Record the first time a transport accepted an email for this document."""
-    Document.objects.filter(pk=document.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+    now = timezone.now()  # updated_at too: an API client polling updated_since sees "sent"
+    Document.objects.filter(pk=document.pk, sent_at__isnull=True).update(
+        sent_at=now, updated_at=now
+    )

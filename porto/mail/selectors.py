@@ -3,7 +3,7 @@ The overview's email status filter and the API's ``last_email_status`` both read
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from porto.mail.models import OutgoingEmail
 from porto.mail.status import Status
@@ -39,3 +39,9 @@ def email_status_filter(status: str, now: datetime.datetime) -> Q:
         stored_status_q(status, now), pk=OuterRef("latest_email_id")
     )
     return Q(Exists(latest))
+
+
+def documents_whose_latest_email_shows(documents: QuerySet, status: str, now: datetime.datetime):
+    """``documents`` narrowed to those whose latest email's badge reads ``status`` at ``now``."""
+    annotated = documents.annotate(latest_email_id=latest_email_subquery())
+    return annotated.filter(email_status_filter(status, now))

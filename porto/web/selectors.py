@@ -141,16 +141,16 @@ def document_overview(
     now = now or timezone.now()
     document_status = "" if filters.status in EMAIL_STATUSES else filters.status
     documents = document_selectors.document_list(
-        company, kind=filters.kind, status=document_status, search=filters.search
+        company,
+        kind=filters.kind,
+        status=document_status,
+        search=filters.search,
+        client=filters.client or None,
+        issued_from=filters.date_from,
+        issued_until=filters.date_to,
     ).annotate(latest_email_id=latest_email_subquery())
     if filters.status in EMAIL_STATUSES:
         documents = documents.filter(email_status_filter(filters.status, now))
-    if filters.client:
-        documents = documents.filter(client_id=filters.client)
-    if filters.date_from:
-        documents = documents.filter(issue_date__gte=filters.date_from)
-    if filters.date_to:
-        documents = documents.filter(issue_date__lte=filters.date_to)
     if sort_known(filters.sort):
         documents = documents.order_by(*sort_order(filters.sort, now))
     return documents

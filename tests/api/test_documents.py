@@ -4,9 +4,10 @@ no token (401); the editor's checks and words; finalize, credit, duplicate, down
 import pytest
 
 from porto.documents.models import Document, DocumentKind
+from porto.mail.status_store import email_status_store
 from tests.api.conftest import error_of
 from tests.einvoice_rules import assert_valid
-from tests.factories import make_client, make_document, make_finalized
+from tests.factories import make_client, make_document, make_email, make_finalized
 from tests.web.test_document_editor import post_new
 
 pytestmark = pytest.mark.django_db
@@ -355,8 +356,9 @@ def test_the_ubl_of_a_quote_is_422(api, company):
 
 
 def test_create_finalize_and_download_a_ubl_that_passes_the_official_rules(
-    api, client_nl, validator
+    api, client_nl, validator, settings
 ):
+    settings.PORTO_EINVOICE_RULES_DIR = validator.directory
     created = api.post(DOCUMENTS, new_invoice(client_nl.pk)).json()
     finalized = api.post(f"{DOCUMENTS}{created['id']}/finalize/")
     assert finalized.status_code == 200, finalized.json()
@@ -368,3 +370,68 @@ def test_create_finalize_and_download_a_ubl_that_passes_the_official_rules(
     assert_valid(validator, ubl.content)
     pdf = api.get(body["links"]["pdf"])
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_a_ubl_failing_the_official_rules_is_422_with_the_rule_ids(
+    api, company, validator, settings
+):
+    settings.PORTO_EINVOICE_RULES_DIR = validator.directory
+    company.vat_number = ""
+    company.save()
+    invoice = make_finalized(company)
+    response = api.get(f"{DOCUMENTS}{invoice.pk}/ubl")
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "ubl_invalid"
+    assert "BR-S-02" in [rule["code"] for rule in error["fields"]["rules"]]
+    assert error["message"].startswith("Your company has no VAT number: add it on the Company page")
+
+
+def test_the_pdf_is_the_stored_file_the_page_serves(api, owner_client, company):
+    invoice = make_finalized(company)
+    response = api.get(f"{DOCUMENTS}{invoice.pk}/pdf")
+    page = owner_client.get(f"/documents/{invoice.pk}/download/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == page["Content-Disposition"]
+    assert response.content == page.content
+
+
+def test_finalize_twice_with_one_key_answers_once_and_without_a_key_is_409(api, draft):
+    key = {"Idempotency-Key": "finalize-7f1c"}
+    first = api.post(f"{DOCUMENTS}{draft.pk}/finalize/", **key)
+    again = api.post(f"{DOCUMENTS}{draft.pk}/finalize/", **key)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["number"] == first.json()["number"]
+    refused = api.post(f"{DOCUMENTS}{draft.pk}/finalize/")
+    assert refused.status_code == 409
+    assert error_of(refused)["code"] == "document_finalized"
+
+
+def test_the_list_filters_by_the_last_email_status(api, company):
+    delivered, failed = make_finalized(company), make_finalized(company)
+    make_email(delivered)  # accepted by the server: in transit until the provider says more
+    email = make_email(failed, to=("nobody@klant.invalid",))
+    email.recipients.update(accepted_at=None, failed_at=email.handed_off_at, failure_reason="550")
+    email_status_store(email.pk)
+    in_transit = api.get(DOCUMENTS, {"last_email_status": "in_transit"}).json()["results"]
+    failed_rows = api.get(DOCUMENTS, {"last_email_status": "failed"}).json()["results"]
+    assert [row["id"] for row in in_transit] == [delivered.pk]
+    assert [row["id"] for row in failed_rows] == [failed.pk]
+
+
+def test_updated_since_lists_only_documents_changed_from_then(api, company, draft):
+    since = Document.objects.get(pk=draft.pk).updated_at
+    later = make_finalized(company)
+    Document.objects.filter(pk=draft.pk).update(updated_at=since.replace(year=2020))
+    rows = api.get(DOCUMENTS, {"updated_since": since.isoformat()}).json()["results"]
+    assert [row["id"] for row in rows] == [later.pk]
+
+
+def test_messages_follow_the_accept_language(api, client_nl):
+    body = new_invoice(client_nl.pk)
+    body["lines"][0]["name"] = ""
+    response = api.post(DOCUMENTS, body, HTTP_ACCEPT_LANGUAGE="nl")
+    message = error_of(response)["fields"]["lines.0.name"][0]["message"]
+    assert message != "Item: name what you sell."
+    assert "Item" not in message

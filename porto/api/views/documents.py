@@ -32,7 +32,7 @@ from porto.documents import drafts, selectors, services
 from porto.documents.models import Document, DocumentKind, FinalizedDocumentError
 from porto.documents.rendering.errors import DocumentFileError
 from porto.documents.rendering.files import document_files
-from porto.mail.selectors import EMAIL_STATUSES, email_status_filter, latest_email_subquery
+from porto.mail.selectors import EMAIL_STATUSES, documents_whose_latest_email_shows
 
 TAGS = ["documents"]
 DOCUMENT_STATUSES = ["draft", "finalized", "sent"]
@@ -69,30 +69,20 @@ def _id_param(request: Request, name: str) -> int | None:
 
 
 def filtered_documents(request: Request, company):
+    """The list's query parameters, each checked, applied by the documents' selector."""
     params = request.query_params
     documents = selectors.document_list(
         company,
         kind=_choice_param(request, "kind", DocumentKind.values),
         status=_choice_param(request, "status", DOCUMENT_STATUSES),
+        client=_id_param(request, "client"),
+        number=params.get("number", "").strip(),
+        issued_from=_date_param(request, "issued_from"),
+        issued_until=_date_param(request, "issued_until"),
     )
-    client = _id_param(request, "client")
-    if client is not None:
-        documents = documents.filter(client_id=client)
-    if params.get("number"):
-        documents = documents.filter(number__icontains=params["number"])
-    issued_from, issued_until = (
-        _date_param(request, "issued_from"),
-        _date_param(request, "issued_until"),
-    )
-    if issued_from:
-        documents = documents.filter(issue_date__gte=issued_from)
-    if issued_until:
-        documents = documents.filter(issue_date__lte=issued_until)
     email_status = _choice_param(request, "last_email_status", EMAIL_STATUSES)
     if email_status:
-        documents = documents.annotate(latest_email_id=latest_email_subquery()).filter(
-            email_status_filter(email_status, timezone.now())
-        )
+        documents = documents_whose_latest_email_shows(documents, email_status, timezone.now())
     return updated_since(documents, params.get("updated_since"))
 
 
