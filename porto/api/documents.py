@@ -136,6 +136,16 @@ class DraftCheck:
         if given.get("corrects") is not None and self.document.kind != DocumentKind.CREDIT_NOTE:
             message = _("Corrects: only a credit note corrects an invoice; leave it out.")
             errors["corrects"] = [ErrorDetail(message, code="not_for_kind")]
+        unknown = sorted(set(given.get("vat_exemptions", {})) - CATEGORIES_NEEDING_REASON)
+        if unknown:
+            message = _(
+                "VAT exemptions: give a reason only for the categories %(categories)s, "
+                "not %(unknown)s."
+            ) % {
+                "categories": ", ".join(sorted(CATEGORIES_NEEDING_REASON)),
+                "unknown": ", ".join(unknown),
+            }
+            errors["vat_exemptions"] = [ErrorDetail(message, code="invalid_category")]
         return errors
 
     def is_valid(self) -> bool:

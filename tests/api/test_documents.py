@@ -252,6 +252,11 @@ def test_a_bad_line_gets_the_editors_message_under_its_index(
         ),
         ({"issue_date": "01/12/2026"}, "issue_date", "Write the date as YYYY-MM-DD"),
         (
+            {"vat_exemptions": {"S": {"code": "", "text": "Vrijgesteld"}}},
+            "vat_exemptions",
+            "VAT exemptions: give a reason only for the categories AE, E, G, K, O, not S.",
+        ),
+        (
             {"title": "Leveringsbon"},
             "title",
             "Title: only an other document (kind other) has a title; leave it out.",
@@ -435,3 +440,34 @@ def test_messages_follow_the_accept_language(api, client_nl):
     message = error_of(response)["fields"]["lines.0.name"][0]["message"]
     assert message != "Item: name what you sell."
     assert "Item" not in message
+
+
+def test_a_credit_note_corrects_only_an_invoice_of_the_company(api, company, other_company):
+    theirs = make_finalized(other_company)
+    ours = make_finalized(company)
+    body = new_invoice(ours.client_id, kind="credit_note", corrects=theirs.pk)
+    response = api.post(DOCUMENTS, body)
+    assert response.status_code == 400
+    assert error_of(response)["fields"]["corrects"][0]["message"].endswith(
+        "choose one of the options offered."
+    )
+    created = api.post(DOCUMENTS, body | {"corrects": ours.pk})
+    assert created.status_code == 201
+    assert created.json()["corrects"] == ours.pk
+
+
+def test_patch_with_lines_replaces_them_and_raises_the_revision(api, draft):
+    lines = [{"name": "Audit", "quantity": "3", "unit_price": "80"}]
+    response = api.patch(f"{DOCUMENTS}{draft.pk}/", {"revision": 0, "lines": lines})
+    assert response.status_code == 200
+    body = response.json()
+    assert [line["name"] for line in body["lines"]] == ["Audit"]
+    assert (body["revision"], body["totals"]["tax_exclusive"]) == (1, "240.00")
+
+
+def test_an_unknown_kind_is_refused_on_kind(api, client_nl):
+    response = api.post(DOCUMENTS, new_invoice(client_nl.pk, kind="receipt"))
+    assert response.status_code == 400
+    assert error_of(response)["fields"]["kind"][0]["message"] == (
+        "Choose the kind invoice, credit_note, quote or other."
+    )

@@ -213,7 +213,11 @@ class DocumentFinalize(CompanyAPIView):
                 "problems": " ".join(problem.message for problem in problems)
             }
             return unprocessable("document_not_finalizable", message, fields)
-        return document_answer(self, services.document_finalize(document))
+        try:
+            finalized = services.document_finalize(document)
+        except DjangoValidationError as error:  # finalized meanwhile by another request
+            raise finalized_conflict(document) from error
+        return document_answer(self, finalized)
 
 
 class DocumentCredit(CompanyAPIView):
