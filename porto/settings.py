@@ -334,6 +334,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a "kind": name each list of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "porto.documents.models.DocumentKind",
+        "ClientKindEnum": "porto.clients.models.Client.Kind",
+    },
 }
 # Requests per token (or signed-in user), counted in the cache: "<n>/<second|minute|hour|day>".
 PORTO_API_RATE = os.environ.get("PORTO_API_RATE", "600/minute")
