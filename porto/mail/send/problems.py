@@ -51,7 +51,7 @@ class Problem(str):
         return problem
 
 
-def problem_code(message: str) -> str:
+def problem_code(message: object) -> str:
     return getattr(message, "code", "invalid")
 
 
