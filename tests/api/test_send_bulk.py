@@ -4,6 +4,8 @@ the bulk send path; another company's ids are skipped exactly like unknown ones.
 import pytest
 from django.utils import translation
 
+from porto.emailsettings.models import Method
+from porto.emailsettings.selectors import email_settings_for
 from porto.mail.models import BulkJob, OutgoingEmail
 from porto.mail.reasons import reason_render
 from tests.api.conftest import error_of
@@ -135,3 +137,25 @@ def test_without_a_token_it_is_401(anonymous_api, api, mixed):
     assert anonymous_api.get(f"{BULK}{job_id}/").status_code == 401
     assert anonymous_api.post(BULK, {"documents": [finalized.pk]}).status_code == 401
     assert BulkJob.objects.count() == 1
+
+
+def test_own_smtp_without_a_server_refuses_the_whole_bulk_send(api, company, mixed):
+    finalized, _draft, _theirs = mixed
+    settings_row = email_settings_for(company)
+    settings_row.method = Method.SMTP
+    settings_row.smtp_host = ""
+    settings_row.save()
+
+    response = api.post(BULK, {"documents": [finalized.pk]})
+
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {
+        "non_field_errors": [
+            {
+                "code": "sender_not_configured",
+                "message": "Your email settings use Own mailbox (SMTP) but the server or the "
+                "from-address is missing: complete them in Settings > Email settings.",
+            }
+        ]
+    }
+    assert not BulkJob.objects.exists() and not OutgoingEmail.objects.exists()
