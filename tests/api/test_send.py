@@ -160,6 +160,19 @@ def test_a_pdf_attachment_is_sent_as_multipart(api, invoice):
     assert bytes(stored.blob.content) == plan
 
 
+def test_one_form_field_may_hold_several_addresses_as_in_the_pop_up(api, invoice):
+    response = multipart(
+        api,
+        send_path(invoice),
+        {"to": '"Compta, Café" <compta@cafe-elysee.example>; gerant@cafe-elysee.example'},
+    )
+    assert response.status_code == 202, response.content
+    assert [(r["name"], r["address"]) for r in response.json()["recipients"]] == [
+        ("Compta, Café", "compta@cafe-elysee.example"),
+        ("", "gerant@cafe-elysee.example"),
+    ]
+
+
 # Who may send
 
 

@@ -20,6 +20,7 @@ from porto.api.serializers.emails import EmailOutput
 from porto.api.serializers.sending import BulkJobOutput, BulkSendInput, SendInput
 from porto.api.views.base import CompanyAPIView
 from porto.documents.models import Document
+from porto.lib.headers import split_entries
 from porto.mail.models import BulkJob, OutgoingEmail
 from porto.mail.requests import NewAttachment, SendRequest, bulk_send, email_send
 from porto.mail.send.limits import MAX_TOTAL_BYTES
@@ -52,6 +53,12 @@ def api_validation_error(error: DjangoValidationError) -> ValidationError:
     )
 
 
+def addresses_of(values: list[str]) -> list[str]:
+    """Each value may hold several addresses separated by commas or semicolons, as the
+    pop-up's boxes do (``-F "to=a@x.example, b@y.example"``)."""
+    return [entry for value in values for entry in split_entries(value)]
+
+
 def send_request_of(document: Document, given: dict, user) -> SendRequest:
     to = given.get("to")
     if to is None:  # left out: the client's default address, as the pop-up proposes
@@ -59,9 +66,9 @@ def send_request_of(document: Document, given: dict, user) -> SendRequest:
         to = [default.address] if default else []
     return SendRequest(
         document=document,
-        to=to,
-        cc=given.get("cc", []),
-        bcc=given.get("bcc", []),
+        to=addresses_of(to),
+        cc=addresses_of(given.get("cc", [])),
+        bcc=addresses_of(given.get("bcc", [])),
         subject=given.get("subject"),
         body_text=given.get("body"),
         email_text_id=given.get("email_text"),
