@@ -6,6 +6,8 @@ button's window, one-at-a-time and cooldown rules."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from porto.mail.feedback.refresh.services import email_refresh, refresh_refusal
@@ -235,3 +237,20 @@ def test_an_outsider_cannot_update_status(outsider_api, anonymous_api, invoice):
     assert update_status(outsider_api, email).status_code == 404
     assert update_status(anonymous_api, email).status_code == 401
     assert OutgoingEmail.objects.get(pk=email.pk).refresh_started_at is None
+
+
+def test_a_page_of_emails_costs_the_same_queries_for_more_emails(api, invoice):
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/v1/emails/").status_code == 200
+        return len(captured.captured_queries)
+
+    queries_for_page()  # the token's last use is recorded once a minute: not counted below
+    for hours in (5, 4):
+        email = make_email(invoice, handed_off_at=ago(hours=hours), cc=("cc@klant.example",))
+        record(email, "client@klant.example", EventType.DELIVERED, ago(hours=hours - 1))
+    two = queries_for_page()
+    for hours in (3, 2):
+        email = make_email(invoice, handed_off_at=ago(hours=hours), cc=("cc@klant.example",))
+        record(email, "client@klant.example", EventType.DELIVERED, ago(hours=hours - 1))
+    assert queries_for_page() == two
