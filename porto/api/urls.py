@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from porto.api import token_views
-from porto.api.views import clients, documents
+from porto.api.views import clients, documents, emails, sending
 
 v1 = [
     path("clients/", clients.ClientList.as_view(), name="api_clients"),
@@ -33,6 +33,22 @@ v1 = [
     ),
     path("documents/<int:pk>/pdf", documents.DocumentPdf.as_view(), name="api_document_pdf"),
     path("documents/<int:pk>/ubl", documents.DocumentUbl.as_view(), name="api_document_ubl"),
+    # Sending and emails
+    path("documents/<int:pk>/send/", sending.DocumentSend.as_view(), name="api_document_send"),
+    path(
+        "documents/<int:pk>/emails/",
+        emails.DocumentEmails.as_view(),
+        name="api_document_emails",
+    ),
+    path("bulk-sends/", sending.BulkSendCreate.as_view(), name="api_bulk_sends"),
+    path("bulk-sends/<int:pk>/", sending.BulkSendDetail.as_view(), name="api_bulk_send"),
+    path("emails/", emails.EmailList.as_view(), name="api_emails"),
+    path("emails/<int:pk>/", emails.EmailDetail.as_view(), name="api_email"),
+    path(
+        "emails/<int:pk>/update-status/",
+        emails.EmailUpdateStatus.as_view(),
+        name="api_email_update_status",
+    ),
 ]
 
 urlpatterns = [
