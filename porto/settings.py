@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "porto.mail",
     "porto.sandbox",
     "porto.web",
+    "porto.hooks",
     "porto.emailsettings",
     "porto.emailtexts",
 ]
@@ -304,3 +305,10 @@ PORTO_IMAP_TIMEOUT = float(os.environ.get("PORTO_IMAP_TIMEOUT", "20"))
 
 # An open document page asks for a fresh timeline this often (seconds).
 PORTO_TIMELINE_REFRESH_SECONDS = int(os.environ.get("PORTO_TIMELINE_REFRESH_SECONDS", "30"))
+
+# Outbound webhooks (porto.hooks): an endpoint URL must be https and resolve to public
+# addresses only, checked when saved and at every delivery, unless DEBUG or this is on
+# (a test posting to a server on this machine).
+PORTO_WEBHOOKS_ALLOW_PRIVATE = env_bool("PORTO_WEBHOOKS_ALLOW_PRIVATE", False)
+# Seconds to connect to an endpoint, and again for each read of its answer.
+PORTO_WEBHOOKS_TIMEOUT = float(os.environ.get("PORTO_WEBHOOKS_TIMEOUT", "10"))

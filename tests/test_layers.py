@@ -40,19 +40,21 @@ ALLOWED_APP_IMPORTS = {
         "porto.emailtexts",
     },
     "porto.sandbox": {"porto.accounts", "porto.mail"},
+    "porto.hooks": {"porto.accounts", "porto.clients", "porto.documents", "porto.mail"},
     "porto.web": {
         "porto.accounts",
         "porto.clients",
         "porto.documents",
         "porto.emailsettings",
         "porto.emailtexts",
+        "porto.hooks",
         "porto.mail",
     },
 }
 
 # The mail app's layers: rows at the bottom, tasks on top.
 MAIL_TASK_MODULES = {"porto.mail.tasks", "porto.mail.feedback.tasks"}
-TASK_MODULES = MAIL_TASK_MODULES
+TASK_MODULES = MAIL_TASK_MODULES | {"porto.hooks.tasks"}
 # What the mail models may import from their own app: pure rules and the helpers beside them.
 MAIL_MODELS_MAY_IMPORT = {
     "porto.mail.status",
@@ -63,6 +65,8 @@ MAIL_MODELS_MAY_IMPORT = {
 # Modules a task module may be imported by: the callers that enqueue (views, commands) and
 # other task modules.
 ENQUEUE_CALLERS_SUFFIXES = ("views", "tracking_views")
+# App configs that import a task module only to connect its signal receivers (which enqueue).
+SIGNAL_WIRING = {"porto.hooks.apps"}
 
 
 @dataclass(frozen=True)
@@ -401,7 +405,7 @@ def test_tasks_are_on_top_no_service_imports_a_task_module(graph):
     services = {
         module: targets
         for module, targets in importers.items()
-        if module not in TASK_MODULES
+        if module not in TASK_MODULES | SIGNAL_WIRING
         and not module.rsplit(".", 1)[-1].endswith(ENQUEUE_CALLERS_SUFFIXES)
         and ".management.commands." not in module
     }

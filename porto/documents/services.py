@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,10 @@ from porto.lib.identifiers import structured_communication
 
 DEFAULT_PAYMENT_DAYS = 30
 
+
+# Sent inside the finalizing transaction: apps above documents (outbound webhooks) write what
+# follows from it in the same transaction.
+document_finalized = Signal()  # document
 
 def document_recompute_totals(document: Document) -> Document:
     totals = document.compute_totals()
@@ -224,6 +229,7 @@ def document_finalize(document: Document, today: datetime.date | None = None) ->
         if problems:
             raise ValidationError(problems)
         _freeze(locked, today or timezone.localdate())
+        document_finalized.send(Document, document=locked)  # in the finalizing transaction
     return locked
 
 
