@@ -30,6 +30,7 @@ DEFAULT_PAYMENT_DAYS = 30
 # follows from it in the same transaction.
 document_finalized = Signal()  # document
 
+
 def document_recompute_totals(document: Document) -> Document:
     totals = document.compute_totals()
     problem = _amount_problem(totals)

@@ -84,6 +84,9 @@ class WebhookAttempt(models.Model):
     class Meta:
         ordering = ["-attempted_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.message} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"
+
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300

@@ -117,9 +117,7 @@ def messages_emit_for_email(
     endpoints = endpoints_listening(email.company_id)
     if not endpoints:
         return []
-    language = Company.objects.values_list("default_language", flat=True).get(
-        pk=email.company_id
-    )
+    language = Company.objects.values_list("default_language", flat=True).get(pk=email.company_id)
     return _messages_create(endpoints, events.email_events(email, recipients, status, language))
 
 
@@ -253,5 +251,3 @@ def messages_due(now: datetime.datetime | None = None, limit: int = 1000) -> lis
 
 def retries_last_for() -> datetime.timedelta:
     return datetime.timedelta(seconds=sum(RETRY_DELAYS))
-
-

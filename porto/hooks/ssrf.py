@@ -49,7 +49,9 @@ def target_checked(url: str) -> Target:
     except ValueError:
         host, port = None, None
     if not host:
-        raise UnsafeURL(_("Enter a web address with a server name, e.g. https://example.com/hooks."))
+        raise UnsafeURL(
+            _("Enter a web address with a server name, e.g. https://example.com/hooks.")
+        )
     port = port or (443 if scheme == "https" else 80)
     address = address_checked(host, port)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -3,6 +3,7 @@ about a day and then given up, every attempt logged; the sweeper finds what is d
 endpoint never holds up sending. The clock is moved, never waited for."""
 
 import datetime
+import itertools
 import threading
 
 import pytest
@@ -79,7 +80,7 @@ def test_the_backoff_runs_for_about_a_day_then_gives_up(receiver, invoice):
     attempts = list(message.log.order_by("attempted_at"))
     waits = [
         (later.attempted_at - earlier.attempted_at).total_seconds()
-        for earlier, later in zip(attempts, attempts[1:], strict=False)
+        for earlier, later in itertools.pairwise(attempts)
     ]
     for waited, planned in zip(waits, RETRY_DELAYS, strict=True):
         assert planned * (1 - JITTER) <= waited <= planned * (1 + JITTER)

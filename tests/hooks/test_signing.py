@@ -75,9 +75,7 @@ def test_the_body_is_type_timestamp_and_data(receiver, endpoint, invoice):
     }
 
 
-def test_a_retry_keeps_the_message_id_and_body_with_a_new_timestamp(
-    receiver, endpoint, invoice
-):
+def test_a_retry_keeps_the_message_id_and_body_with_a_new_timestamp(receiver, endpoint, invoice):
     receiver.answers = [503, 200]
     message = WebhookMessage.objects.get()
     first_at = message.created_at

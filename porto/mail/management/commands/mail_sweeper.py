@@ -36,7 +36,7 @@ def sweep_step(name: str, step: Callable[[], int]) -> int:
 
 
 def sweep_other_apps() -> int:
-    return sum(woken for _, woken in sweeper_round.send(Command) if isinstance(woken, int))
+    return sum(int(woken) for _, woken in sweeper_round.send(Command) if woken)
 
 
 class Command(BaseCommand):
