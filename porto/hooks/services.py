@@ -26,6 +26,9 @@ from porto.mail.models import OutgoingEmail, Recipient
 RETRY_DELAYS = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800)
 JITTER = 0.1  # each delay is moved by up to ±10 %, so failed endpoints are not hit in step
 LEASE = datetime.timedelta(seconds=60)  # longer than one attempt (connect + read timeouts)
+# A task wakes each message when it is due; the sweeper wakes those overdue by this much
+# (their task was lost), so that it does not wake twice what a worker is about to take.
+SWEEP_GRACE = datetime.timedelta(seconds=60)
 
 
 # --- Endpoints ------------------------------------------------------------------------------
@@ -234,14 +237,18 @@ def _settle(message: WebhookMessage, answer: transport.Answer, now: datetime.dat
     return outcome
 
 
-def messages_due(now: datetime.datetime | None = None, limit: int = 1000) -> list[int]:
-    """Messages whose attempt is due and that no worker holds: the sweeper wakes them."""
+def messages_due(
+    now: datetime.datetime | None = None,
+    overdue_by: datetime.timedelta = datetime.timedelta(0),
+    limit: int = 1000,
+) -> list[int]:
+    """Messages whose attempt is due (for ``overdue_by`` at least) and that no worker holds."""
     now = now or timezone.now()
     return list(
         WebhookMessage.objects.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
             state=WebhookMessage.State.PENDING,
-            next_attempt_at__lte=now,
+            next_attempt_at__lte=now - overdue_by,
             endpoint__enabled=True,
         )
         .order_by("next_attempt_at")

@@ -13,6 +13,7 @@ from django_tasks import task
 
 from porto.documents.services import document_finalized
 from porto.hooks.services import (
+    SWEEP_GRACE,
     message_deliver,
     messages_due,
     messages_emit_for_document,
@@ -56,7 +57,7 @@ def wake_later(message_id: int, when: datetime.datetime) -> None:
 
 
 def webhooks_sweep(now: datetime.datetime | None = None) -> int:
-    message_ids = messages_due(now)
+    message_ids = messages_due(now, overdue_by=SWEEP_GRACE)
     wake(message_ids)
     return len(message_ids)
 

@@ -8,12 +8,14 @@ import threading
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from porto.hooks.models import WebhookAttempt, WebhookMessage
 from porto.hooks.services import (
     JITTER,
     RETRY_DELAYS,
+    SWEEP_GRACE,
     endpoint_enable,
     message_deliver,
     messages_due,
@@ -134,11 +136,21 @@ def test_the_mail_sweeper_wakes_a_message_whose_retry_is_due(receiver, invoice):
     message.refresh_from_db()
     DBTaskResult.objects.all().delete()
     WebhookMessage.objects.filter(pk=message.pk).update(
-        next_attempt_at=message.created_at - datetime.timedelta(minutes=1)
+        next_attempt_at=timezone.now() - SWEEP_GRACE - datetime.timedelta(seconds=5)
     )
     call_command("mail_sweeper", "--once", verbosity=0)
     [woken] = DBTaskResult.objects.filter(task_path=DELIVER_TASK)
     assert woken.args_kwargs["args"] == [message.pk]
+
+
+def test_the_sweeper_leaves_a_message_just_due_to_its_own_task(receiver, invoice):
+    message = the_message()
+    DBTaskResult.objects.all().delete()
+    WebhookMessage.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now() - SWEEP_GRACE + datetime.timedelta(seconds=30)
+    )
+    call_command("mail_sweeper", "--once", verbosity=0)
+    assert not DBTaskResult.objects.filter(task_path=DELIVER_TASK).exists()
 
 
 def test_the_task_delivers_and_plans_its_retry(receiver, invoice):
