@@ -5,6 +5,7 @@ here runs inside a send: the sending task never waits for an endpoint."""
 
 import datetime
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from django.db import transaction
@@ -64,12 +65,27 @@ def webhooks_sweep(now: datetime.datetime | None = None) -> int:
 
 @receiver(email_status_stored, dispatch_uid="hooks.email_status_stored")
 def on_email_status_stored(sender, email, recipients, decided, **kwargs) -> None:
-    wake_on_commit(messages_emit_for_email(email, recipients, decided.status.value))
+    emit_guarded(
+        f"email {email.pk}",
+        partial(messages_emit_for_email, email, recipients, decided.status.value),
+    )
 
 
 @receiver(document_finalized, dispatch_uid="hooks.document_finalized")
 def on_document_finalized(sender, document, **kwargs) -> None:
-    wake_on_commit(messages_emit_for_document(document))
+    emit_guarded(f"document {document.pk}", partial(messages_emit_for_document, document))
+
+
+def emit_guarded(what: str, emit: Callable[[], list[int]]) -> None:
+    """Write the messages in the writer's transaction, in a savepoint: a fault here loses the
+    event (logged) but never the status or the finalization that caused it."""
+    try:
+        with transaction.atomic():
+            message_ids = emit()
+    except Exception:
+        logger.exception("Could not write the webhook messages of %s", what)
+        return
+    wake_on_commit(message_ids)
 
 
 @receiver(sweeper_round, dispatch_uid="hooks.sweeper_round")

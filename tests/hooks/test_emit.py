@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from porto.documents.services import document_finalize
+from porto.hooks import tasks as hook_tasks
 from porto.hooks.models import WebhookMessage
 from porto.hooks.services import endpoint_create, endpoint_enable
 from porto.mail.events import record_event
@@ -163,3 +164,16 @@ def test_a_refused_finalization_emits_nothing(endpoint, company, client_fr):
     with pytest.raises(ValidationError):
         document_finalize(empty)
     assert not WebhookMessage.objects.filter(event_type="document.finalized").exists()
+
+
+def test_a_fault_in_the_webhooks_never_loses_the_status(endpoint, invoice, monkeypatch, caplog):
+    def broken(*args):
+        raise RuntimeError("a bug in the webhooks")
+
+    monkeypatch.setattr(hook_tasks, "messages_emit_for_email", broken)
+    email = new_email(invoice)
+    record(email, Event(type=EventType.DELIVERED, at=at(1)))
+    email.refresh_from_db()
+    assert email.shown_status == "delivered"
+    assert emitted() == []
+    assert "Could not write the webhook messages of email" in caplog.text

@@ -151,3 +151,10 @@ def test_a_failed_test_event_is_not_retried(owner_client, endpoint, receiver):
     assert message_deliver(message.pk).state == "failed"
     page = owner_client.get(reverse("webhook", args=[endpoint.pk])).content.decode()
     assert "HTTP 500" in page and "None: gave up" in page
+
+
+def test_a_missing_url_is_asked_for_under_the_url_field(owner_client):
+    response = owner_client.post(reverse("webhooks"), {"event_types": ["email.read"]})
+    assert response.context["form"].errors == {
+        "url": ["Enter the address that receives the events."]
+    }

@@ -103,3 +103,9 @@ def test_an_address_that_turned_private_is_refused_at_delivery(receiver, invoice
 )
 def test_only_global_unicast_addresses_are_public(address, public):
     assert is_public(address) is public
+
+
+def test_an_unknown_event_type_is_refused_by_name(production):
+    assert endpoint_problems("https://93.184.215.14/hooks", ["email.bounced", "email.read"]) == {
+        "event_types": "Unknown event type: email.bounced."
+    }
