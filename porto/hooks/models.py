@@ -1,6 +1,7 @@
 """Outbound webhooks: a company's endpoints, the messages waiting for them (an outbox) and
 every attempt to deliver one."""
 
+import datetime
 import uuid
 
 from django.db import models
@@ -21,6 +22,10 @@ class WebhookEndpoint(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     event_types = models.JSONField(_("events"), default=list)  # types of events.EVENT_TYPES
     secret = EncryptedTextField(editable=False)
+    # After a rotation the old secret signs too, beside the new one, until this time, so that
+    # the receiving software can switch without refusing events.
+    previous_secret = EncryptedTextField(editable=False, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     enabled = models.BooleanField(_("enabled"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -31,6 +36,12 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def signing_secrets(self, now: datetime.datetime) -> list[str]:
+        """The secret, and the previous one while it still signs."""
+        until = self.previous_secret_until
+        still = self.previous_secret and until is not None and now < until
+        return [self.secret, self.previous_secret] if still else [self.secret]
 
 
 class WebhookMessage(models.Model):

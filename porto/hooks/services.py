@@ -29,6 +29,7 @@ LEASE = datetime.timedelta(seconds=60)  # longer than one attempt (connect + rea
 # A task wakes each message when it is due; the sweeper wakes those overdue by this much
 # (their task was lost), so that it does not wake twice what a worker is about to take.
 SWEEP_GRACE = datetime.timedelta(seconds=60)
+OLD_SECRET_SIGNS_FOR = datetime.timedelta(hours=24)
 
 
 # --- Endpoints ------------------------------------------------------------------------------
@@ -87,10 +88,14 @@ def endpoint_delete(endpoint: WebhookEndpoint) -> None:
     endpoint.delete()  # its messages and their attempt log go with it
 
 
-def endpoint_secret_rotate(endpoint: WebhookEndpoint) -> str:
-    """A new secret, used from the next attempt on (retries of older messages too)."""
+def endpoint_secret_rotate(endpoint: WebhookEndpoint, now: datetime.datetime | None = None) -> str:
+    """A new secret, signing from the next attempt on (retries of older messages too); the
+    old one signs beside it for ``OLD_SECRET_SIGNS_FOR``."""
+    now = now or timezone.now()
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_until = now + OLD_SECRET_SIGNS_FOR
     endpoint.secret = secret_new()
-    endpoint.save(update_fields=["secret"])
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
     return endpoint.secret
 
 
@@ -190,7 +195,10 @@ def message_deliver(message_id: int, now: datetime.datetime | None = None) -> Ou
         WebhookMessage.objects.filter(pk=message_id).update(claimed_until=None)
         return Outcome("skipped")  # kept waiting: it goes out if the endpoint is enabled again
     headers = signed_headers(
-        message.endpoint.secret, message.message_id, int(now.timestamp()), message.body
+        message.endpoint.signing_secrets(now),
+        message.message_id,
+        int(now.timestamp()),
+        message.body,
     )
     answer = transport.post(message.endpoint.url, message.body, headers)
     return _settle(message, answer, now)

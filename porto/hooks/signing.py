@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -27,10 +28,15 @@ def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signed_headers(secret: str, message_id: str, timestamp: int, body: str) -> dict[str, str]:
+def signed_headers(
+    secrets: Sequence[str], message_id: str, timestamp: int, body: str
+) -> dict[str, str]:
+    """One signature per secret, space-separated (a receiver accepts the message if one of
+    them matches its secret: how a secret is rotated without refusing events)."""
+    signatures = " ".join(signature(s, message_id, timestamp, body) for s in secrets)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, message_id, timestamp, body),
+        "webhook-signature": signatures,
         "content-type": "application/json",
     }

@@ -11,7 +11,7 @@ import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from porto.hooks.models import WebhookMessage
-from porto.hooks.services import message_deliver
+from porto.hooks.services import endpoint_secret_rotate, message_deliver
 from porto.hooks.signing import secret_bytes, secret_new, signature
 
 
@@ -89,3 +89,22 @@ def test_a_retry_keeps_the_message_id_and_body_with_a_new_timestamp(receiver, en
     assert int(first.headers["webhook-timestamp"]) == int(first_at.timestamp())
     for post in (first, second):
         Webhook(endpoint.secret).verify(post.body, post.headers)  # fresh timestamps only
+
+
+def test_after_a_rotation_both_secrets_sign_for_a_day(receiver, endpoint, invoice):
+    old = endpoint.secret
+    message = WebhookMessage.objects.get()
+    new = endpoint_secret_rotate(endpoint, now=message.created_at)
+    message_deliver(message.pk, now=message.created_at)
+    [post] = receiver.received
+    assert len(post.headers["webhook-signature"].split(" ")) == 2
+    Webhook(new).verify(post.body, post.headers)
+    Webhook(old).verify(post.body, post.headers)
+
+
+def test_a_day_after_the_rotation_only_the_new_secret_signs(endpoint):
+    old = endpoint.secret
+    rotated_at = endpoint.created_at
+    new = endpoint_secret_rotate(endpoint, now=rotated_at)
+    assert endpoint.signing_secrets(rotated_at + datetime.timedelta(hours=23)) == [new, old]
+    assert endpoint.signing_secrets(rotated_at + datetime.timedelta(hours=24)) == [new]

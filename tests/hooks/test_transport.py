@@ -68,7 +68,7 @@ def https_receiver(request, tmp_path, settings, monkeypatch):
 def post_signed(url: str, secret: str) -> transport.Answer:
     body = '{"type":"webhook.test","timestamp":"2026-12-01T10:00:00+00:00","data":{}}'
     now = int(datetime.datetime.now(datetime.UTC).timestamp())
-    return transport.post(url, body, signed_headers(secret, "msg_tls", now, body))
+    return transport.post(url, body, signed_headers([secret], "msg_tls", now, body))
 
 
 @pytest.mark.parametrize("https_receiver", ["localhost"], indirect=True)
