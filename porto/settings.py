@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "porto.mail",
     "porto.sandbox",
     "porto.web",
+    "porto.hooks",
     "porto.emailsettings",
     "porto.emailtexts",
 ]
@@ -346,3 +347,9 @@ PORTO_API_RATE = os.environ.get("PORTO_API_RATE", "600/minute")
 PORTO_API_MAX_BODY_BYTES = int(os.environ.get("PORTO_API_MAX_BODY_BYTES", str(1024 * 1024)))
 # An Idempotency-Key's first answer is replayed for this long.
 PORTO_API_IDEMPOTENCY_HOURS = int(os.environ.get("PORTO_API_IDEMPOTENCY_HOURS", "24"))
+# Outbound webhooks (porto.hooks): an endpoint URL must be https and resolve to public
+# addresses only, checked when saved and at every delivery, unless DEBUG or this is on
+# (a test posting to a server on this machine).
+PORTO_WEBHOOKS_ALLOW_PRIVATE = env_bool("PORTO_WEBHOOKS_ALLOW_PRIVATE", False)
+# Seconds to connect to an endpoint, and again for each read of its answer.
+PORTO_WEBHOOKS_TIMEOUT = float(os.environ.get("PORTO_WEBHOOKS_TIMEOUT", "10"))
