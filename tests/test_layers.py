@@ -47,6 +47,7 @@ ALLOWED_APP_IMPORTS = {
         "porto.documents",
         "porto.emailsettings",
         "porto.emailtexts",
+        "porto.hooks",  # the webhook endpoints resource
         "porto.mail",
     },
     "porto.hooks": {"porto.accounts", "porto.clients", "porto.documents", "porto.mail"},

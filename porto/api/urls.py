@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from porto.api import token_views
-from porto.api.views import clients, documents, emails, sending
+from porto.api.views import clients, documents, emails, sending, webhooks
 
 v1 = [
     path("clients/", clients.ClientList.as_view(), name="api_clients"),
@@ -49,6 +49,29 @@ v1 = [
         emails.EmailUpdateStatus.as_view(),
         name="api_email_update_status",
     ),
+    # Webhooks
+    path("webhook-endpoints/", webhooks.EndpointList.as_view(), name="api_webhook_endpoints"),
+    path(
+        "webhook-endpoints/<int:pk>/",
+        webhooks.EndpointDetail.as_view(),
+        name="api_webhook_endpoint",
+    ),
+    path(
+        "webhook-endpoints/<int:pk>/rotate-secret/",
+        webhooks.EndpointRotateSecret.as_view(),
+        name="api_webhook_endpoint_rotate_secret",
+    ),
+    path(
+        "webhook-endpoints/<int:pk>/test/",
+        webhooks.EndpointTest.as_view(),
+        name="api_webhook_endpoint_test",
+    ),
+    path(
+        "webhook-endpoints/<int:pk>/attempts/",
+        webhooks.EndpointAttempts.as_view(),
+        name="api_webhook_endpoint_attempts",
+    ),
+    path("webhook-event-types/", webhooks.EventTypeList.as_view(), name="api_webhook_event_types"),
 ]
 
 urlpatterns = [
