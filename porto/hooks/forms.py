@@ -1,6 +1,5 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from porto.hooks.events import EVENT_TYPES
@@ -19,7 +18,7 @@ class EndpointForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     event_types = forms.MultipleChoiceField(
         label=_("Events"),
-        choices=[(key, format_lazy("{}: {}", key, label)) for key, label in EVENT_TYPES.items()],
+        choices=list(EVENT_TYPES.items()),  # the type itself is shown as code by the template
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one event to send to this endpoint.")},
     )
