@@ -176,6 +176,11 @@ def test_plain_http_is_refused_on_url_in_production(api, settings):
             "Choose at least one event to send to this endpoint.",
         ),
         (
+            {"url": "http://127.0.0.1/h", "event_types": "email.failed"},
+            "event_types",
+            "Give event_types as a list of event types.",
+        ),
+        (
             {"url": "ftp://127.0.0.1/h", "event_types": ["email.failed"]},
             "url",
             "Enter a web address that starts with https://.",
@@ -286,3 +291,32 @@ def test_event_types_lists_each_subscribable_type_in_the_requests_language(api):
     answer = api.get("/api/v1/webhook-event-types/", accept_language="nl").json()
     assert [t["type"] for t in answer] == list(EVENT_TYPES)
     assert all(t["description"] for t in answer)
+
+
+@pytest.mark.django_db
+def test_the_same_key_with_another_body_is_422_and_registers_nothing_more(api, receiver):
+    first = {"url": receiver.url, "event_types": ["email.failed"]}
+    assert api.post(LIST, first, idempotency_key="k").status_code == 201
+    other = api.post(LIST, first | {"description": "Other"}, idempotency_key="k")
+    assert (other.status_code, error_of(other)["code"]) == (422, "idempotency_key_reused")
+    assert WebhookEndpoint.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        ('{"url": ', "application/json", 400, "malformed_json"),
+        ("url=x", "text/plain", 415, "unsupported_media_type"),
+    ],
+)
+def test_a_body_that_is_not_json_is_refused_with_its_code(api, body, content_type, status, code):
+    response = api.http.post(LIST, body, content_type=content_type, **api.headers({}))
+    assert (response.status_code, error_of(response)["code"]) == (status, code)
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.django_db
+def test_put_is_405(api, ours):
+    response = api.send("put", f"{LIST}{ours.pk}/", {})
+    assert (response.status_code, error_of(response)["code"]) == (405, "method_not_allowed")
