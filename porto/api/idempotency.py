@@ -127,7 +127,7 @@ def idempotent(view_method):
                 return response
             record.status_code = response.status_code
             record.response_body = response.data
-            record.save(update_fields=["status_code", "response_body"])
+            record.save(update_fields=["status_code", "response_text"])
             return response
 
     return wrapper

@@ -1,6 +1,7 @@
 """API tokens (per company, stored hashed) and the stored answers to idempotent requests."""
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from porto.accounts.models import Company
+from porto.lib.crypto import EncryptedTextField
 
 TOKEN_PREFIX = "porto_"
 SECRET_BYTES = 32
@@ -62,7 +64,8 @@ class IdempotencyKey(models.Model):
     path = models.CharField(max_length=500)
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    # Encrypted like every secret at rest: a first answer may carry one (a webhook secret).
+    response_text = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -73,3 +76,11 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+    @property
+    def response_body(self):
+        return json.loads(self.response_text) if self.response_text else None
+
+    @response_body.setter
+    def response_body(self, data) -> None:
+        self.response_text = json.dumps(data, cls=DjangoJSONEncoder)

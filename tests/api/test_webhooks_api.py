@@ -6,6 +6,7 @@ member's session 404."""
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -126,6 +127,17 @@ def test_a_create_retried_with_its_key_makes_one_endpoint(api, company, receiver
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert WebhookEndpoint.objects.filter(company=company).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_stored_first_answer_keeps_the_new_secret_encrypted(api, receiver):
+    body = {"url": receiver.url, "event_types": ["email.failed"]}
+    secret = api.post(LIST, body, idempotency_key="kept").json()["secret"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT response_text FROM api_idempotencykey")
+        (stored,) = cursor.fetchone()
+    assert secret.startswith("whsec_") and secret not in stored
+    assert api.post(LIST, body, idempotency_key="kept").json()["secret"] == secret
 
 
 @pytest.mark.django_db
