@@ -251,6 +251,7 @@ def test_a_credit_note_made_from_an_invoice_refers_to_it(live_server, page, vali
     page.get_by_text(f"This credit note corrects invoice {invoice.number}").wait_for()
     credit_note = Document.objects.get(kind=DocumentKind.CREDIT_NOTE)
     assert page.url.endswith(reverse("document_edit", args=[credit_note.pk]))
+    page.locator('[data-add="lines"]').wait_for()  # the editor's script has run
     page.fill('[name="lines-0-quantity"]', "1")
     # 1 x 75 + 2 x 120 = 315.00 excl. VAT; 21 % VAT 66.15
     wait_for_total(page, "incl", "€381.15")
@@ -317,6 +318,7 @@ def test_the_overview_offers_every_document_that_matches_once_the_page_is_select
     month_of_invoices(company, 55)
     log_in(page, live_server, "els", PASSWORD)
     page.get_by_role("heading", name="Documents").wait_for()
+    page.wait_for_load_state()  # the overview's script has run
 
     select_matching = page.get_by_role(
         "button", name="Select all 55 documents that match this filter"
