@@ -54,13 +54,23 @@ def updated_since(queryset: QuerySet, raw: str | None) -> QuerySet:
     """``queryset`` limited to rows changed at or after ``raw`` (ISO 8601), if given."""
     if raw is None:
         return queryset
-    try:
-        moment = parse_datetime(raw.strip())
-    except ValueError:  # well formed, but no such moment (month 13)
-        moment = None
+    moment = _utc_moment(raw.strip())
     if moment is None:
         message = _("Give updated_since as a date and time in ISO 8601, like 2026-12-01T09:30:00Z.")
         raise ValidationError({"updated_since": [message]}, code="invalid")
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, datetime.UTC)
     return queryset.filter(updated_at__gte=moment)
+
+
+def _utc_moment(text: str) -> datetime.datetime | None:
+    """``text`` as a moment in UTC, or None. In UTC because databases take fewer offsets than
+    Python (PostgreSQL refuses -19:28); None for a moment that does not exist (month 13) or
+    falls outside the calendar once in UTC (year 9999 at -05:00)."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            return None
+        if timezone.is_naive(moment):
+            return timezone.make_aware(moment, datetime.UTC)
+        return moment.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        return None
