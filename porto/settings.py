@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "porto.mail",
     "porto.sandbox",
     "porto.web",
+    "porto.hooks",
     "porto.emailsettings",
     "porto.emailtexts",
 ]
@@ -304,3 +305,51 @@ PORTO_IMAP_TIMEOUT = float(os.environ.get("PORTO_IMAP_TIMEOUT", "20"))
 
 # An open document page asks for a fresh timeline this often (seconds).
 PORTO_TIMELINE_REFRESH_SECONDS = int(os.environ.get("PORTO_TIMELINE_REFRESH_SECONDS", "30"))
+
+# REST API (porto.api; docs/api.md) -------------------------------------------------------------
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "porto.api"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: a request without credentials gets 401 with WWW-Authenticate: Bearer.
+        "porto.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the app's own pages, CSRF on
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["porto.api.permissions.ActsForACompany"],
+    "DEFAULT_THROTTLE_CLASSES": ["porto.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "porto.api.schema.PortoAutoSchema",
+    "EXCEPTION_HANDLER": "porto.api.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Porto API",
+    "DESCRIPTION": "Clients, documents and their emails, for other software. See docs/api.md.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page is served from the sidecar package's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Two models have a "kind": name each list of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "porto.documents.models.DocumentKind",
+        "ClientKindEnum": "porto.clients.models.Client.Kind",
+    },
+}
+# Requests per token (or signed-in user), counted in the cache: "<n>/<second|minute|hour|day>".
+PORTO_API_RATE = os.environ.get("PORTO_API_RATE", "600/minute")
+# Larger request bodies are refused with 413 before they are read.
+PORTO_API_MAX_BODY_BYTES = int(os.environ.get("PORTO_API_MAX_BODY_BYTES", str(1024 * 1024)))
+# An Idempotency-Key's first answer is replayed for this long.
+PORTO_API_IDEMPOTENCY_HOURS = int(os.environ.get("PORTO_API_IDEMPOTENCY_HOURS", "24"))
+# Outbound webhooks (porto.hooks): an endpoint URL must be https and resolve to public
+# addresses only, checked when saved and at every delivery, unless DEBUG or this is on
+# (a test posting to a server on this machine).
+PORTO_WEBHOOKS_ALLOW_PRIVATE = env_bool("PORTO_WEBHOOKS_ALLOW_PRIVATE", False)
+# Seconds to connect to an endpoint, and again for each read of its answer.
+PORTO_WEBHOOKS_TIMEOUT = float(os.environ.get("PORTO_WEBHOOKS_TIMEOUT", "10"))

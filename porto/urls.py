@@ -11,5 +11,11 @@ urlpatterns = [
     path("settings/email-texts/", include("porto.emailtexts.urls")),
     path("sandbox/", include("porto.sandbox.urls")),
     path("", include("porto.mail.webhook_urls")),
+    # REST API: /api/schema/, /api/docs/, /api/v1/… and Settings > API tokens (porto/api)
+    path("", include("porto.api.urls")),
     path("", include("porto.web.urls")),
 ]
+
+# JSON errors under /api/, the usual pages elsewhere (porto/api/errors.py).
+handler404 = "porto.api.errors.not_found"
+handler500 = "porto.api.errors.server_error"

@@ -48,16 +48,22 @@ class Client(models.Model):
     search_name = models.CharField(max_length=401, blank=True, editable=False)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every save moves it (also a partial one, see save()): the API's updated_since and cursor.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["company", "name"])]
+        indexes = [
+            models.Index(fields=["company", "name"]),
+            models.Index(fields=["company", "updated_at", "id"], name="client_updated"),
+        ]
 
     def save(self, *args, **kwargs) -> None:
         self.search_name = search_key(f"{self.name} {self.contact_name}")
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"name", "contact_name"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_name"}
+        if update_fields is not None:
+            derived = {"search_name"} if {"name", "contact_name"} & set(update_fields) else set()
+            kwargs["update_fields"] = {*update_fields, *derived, "updated_at"}
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

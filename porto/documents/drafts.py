@@ -212,7 +212,8 @@ def _copy_fields(document: Document) -> dict:
     return {name: getattr(document, name) for name in COPIED_FIELDS}
 
 
-def _copy_lines(source: Document) -> list[LineDraft]:
+def line_drafts(source: Document) -> list[LineDraft]:
+    """The stored lines of ``source`` as ``draft_save`` takes them."""
     return [
         LineDraft(
             fields={name: getattr(line, name) for name in LINE_FIELDS},
@@ -225,7 +226,8 @@ def _copy_lines(source: Document) -> list[LineDraft]:
     ]
 
 
-def _copy_allowances(source: Document) -> list[dict]:
+def allowance_values(source: Document) -> list[dict]:
+    """The stored document allowances and charges of ``source`` as ``draft_save`` takes them."""
     return [
         {name: getattr(a, name) for name in DOCUMENT_ALLOWANCE_FIELDS}
         for a in source.allowance_charges.all()
@@ -237,7 +239,7 @@ def document_duplicate(document: Document) -> Document:
     no number, no dates, no snapshot."""
     copy = Document(company=document.company)
     return draft_save(
-        copy, _copy_fields(document), _copy_lines(document), _copy_allowances(document), 0
+        copy, _copy_fields(document), line_drafts(document), allowance_values(document), 0
     )
 
 
@@ -254,7 +256,7 @@ def document_credit(invoice: Document) -> Document:
         "prepaid_amount": Decimal("0.00"),
     }
     copy = Document(company=invoice.company)
-    return draft_save(copy, fields, _copy_lines(invoice), _copy_allowances(invoice), 0)
+    return draft_save(copy, fields, line_drafts(invoice), allowance_values(invoice), 0)
 
 
 def draft_delete(document: Document) -> None:

@@ -184,6 +184,8 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["company", "kind", "status"]),
             models.Index(fields=["company", "-issue_date"]),
+            # The API's polling order (porto/api/pagination.py).
+            models.Index(fields=["company", "updated_at", "id"], name="document_company_updated"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,7 @@
 """Reads of documents for pages and the API."""
 
+import datetime
+
 from django.db.models import F, Q, QuerySet
 
 from porto.accounts.models import Company
@@ -19,11 +21,28 @@ def document_search_q(search: str) -> Q:
 
 
 def document_list(
-    company: Company, *, kind: str = "", status: str = "", search: str = ""
+    company: Company,
+    *,
+    kind: str = "",
+    status: str = "",
+    search: str = "",
+    client: int | None = None,
+    issued_from: datetime.date | None = None,
+    issued_until: datetime.date | None = None,
+    number: str = "",
 ) -> QuerySet[Document]:
+    """The company's documents; ``status`` is draft, finalized or sent."""
     documents = Document.objects.filter(company=company).select_related("client")
     if kind:
         documents = documents.filter(kind=kind)
+    if client is not None:
+        documents = documents.filter(client_id=client)
+    if issued_from:
+        documents = documents.filter(issue_date__gte=issued_from)
+    if issued_until:
+        documents = documents.filter(issue_date__lte=issued_until)
+    if number:
+        documents = documents.filter(number__icontains=number)
     if status == "sent":
         documents = documents.filter(sent_at__isnull=False)
     elif status:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,11 @@ class Problem:
 
     field: str
     message: str
+
+
+# Sent inside the finalizing transaction: apps above documents (outbound webhooks) write what
+# follows from it in the same transaction.
+document_finalized = Signal()  # document
 
 
 def document_recompute_totals(document: Document) -> Document:
@@ -254,6 +260,7 @@ def document_finalize(document: Document, today: datetime.date | None = None) ->
         if problems:
             raise ValidationError([problem.message for problem in problems])
         _freeze(locked, today or timezone.localdate())
+        document_finalized.send(Document, document=locked)  # in the finalizing transaction
     return locked
 
 
@@ -295,4 +302,7 @@ def _needs_default_due_date(document: Document, totals: Totals) -> bool:
 
 def document_mark_sent(document: Document) -> None:
     """Record the first time a transport accepted an email for this document."""
-    Document.objects.filter(pk=document.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+    now = timezone.now()  # updated_at too: an API client polling updated_since sees "sent"
+    Document.objects.filter(pk=document.pk, sent_at__isnull=True).update(
+        sent_at=now, updated_at=now
+    )

@@ -30,6 +30,7 @@ from porto.mail.send.problems import (
     SendContext,
     document_problems,
     identity_problems,
+    problems_error,
     recipient_language,
     send_check,
     send_context,
@@ -60,7 +61,7 @@ def email_send(request: SendRequest) -> OutgoingEmail:
     context = send_context(document.company)
     draft, problems = send_check(request, context)
     if problems:
-        raise ValidationError(problems)
+        raise problems_error(problems)
     add_copy_to_self(draft, context.email_settings)
     with transaction.atomic():
         email = _write_email(request, draft, context.identity)

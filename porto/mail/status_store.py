@@ -10,9 +10,14 @@ the hand-off changes the email's own facts (``porto.mail.delivery``).
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from porto.mail.models import OutgoingEmail, Recipient
 from porto.mail.status import EmailStatus, email_status
+
+# Sent inside the transaction, with the email row locked, after every decision: apps above
+# mail (outbound webhooks) write what follows from it in the same transaction.
+email_status_stored = Signal()  # email, recipients, decided
 
 
 def email_status_of(email: OutgoingEmail, recipients: Iterable[Recipient]) -> EmailStatus:
@@ -38,8 +43,10 @@ def email_status_store(email_id: int) -> EmailStatus:
     changing at once are decided one after the other, each seeing the other's facts."""
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().get(pk=email_id)
-        decided = email_status_of(email, email.recipients.all())
+        recipients = list(email.recipients.all())
+        decided = email_status_of(email, recipients)
         values = stored_values(decided)
         if any(getattr(email, name) != value for name, value in values.items()):
             OutgoingEmail.objects.filter(pk=email_id).update(**values)
+        email_status_stored.send(OutgoingEmail, email=email, recipients=recipients, decided=decided)
     return decided

@@ -21,11 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from porto.accounts import access
 from porto.clients.models import Client
 from porto.documents import drafts, numbering, services
+from porto.documents.forms import DocumentEditor
 from porto.documents.models import Document, DocumentKind, VatCategory
 from porto.documents.services import Problem
 from porto.documents.totals import Totals, compute_totals, rate_key
 from porto.lib.formatting import format_amount
-from porto.web.document_forms import DocumentEditor
 
 # One whole sentence per kind: Dutch and French articles follow the noun's gender.
 FINALIZE_SENTENCES = {

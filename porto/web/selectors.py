@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
@@ -19,10 +19,13 @@ from porto.documents.models import Document, DocumentKind
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient
 from porto.mail.reasons import reason_render
 from porto.mail.requests import bulk_send
+from porto.mail.selectors import (
+    EMAIL_STATUSES,
+    email_status_filter,
+    latest_email_subquery,
+    stored_status_q,
+)
 from porto.mail.status import Badge, EmailStatus, Status
-
-EMAIL_STATUSES = [s.value for s in Status]
-
 
 # A document's emails
 
@@ -54,34 +57,6 @@ def email_row(email: OutgoingEmail, now: datetime.datetime) -> EmailRow:
 
 
 # The overview
-
-
-def latest_email_subquery():
-    return Subquery(
-        OutgoingEmail.objects.filter(document=OuterRef("pk"))
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
-    )
-
-
-def stored_status_q(status: str, now: datetime.datetime) -> Q:
-    """Emails whose stored status reads as ``status`` at ``now`` (porto.mail.status.status_at):
-    In transit turns Unknown from ``unknown_after`` on."""
-    waiting = Q(shown_status=Status.IN_TRANSIT)
-    expired = waiting & Q(unknown_after__lte=now)
-    if status == Status.IN_TRANSIT:
-        return waiting & (Q(unknown_after__isnull=True) | Q(unknown_after__gt=now))
-    if status == Status.UNKNOWN:
-        return Q(shown_status=Status.UNKNOWN) | expired
-    return Q(shown_status=status)
-
-
-def email_status_filter(status: str, now: datetime.datetime) -> Q:
-    """Documents whose latest email's badge reads ``status`` at ``now``."""
-    latest = OutgoingEmail.objects.filter(
-        stored_status_q(status, now), pk=OuterRef("latest_email_id")
-    )
-    return Q(Exists(latest))
 
 
 @dataclass(frozen=True)
@@ -178,16 +153,16 @@ def document_overview(
     now = now or timezone.now()
     document_status = "" if filters.status in EMAIL_STATUSES else filters.status
     documents = document_selectors.document_list(
-        company, kind=filters.kind, status=document_status, search=search_text(filters.search)
+        company,
+        kind=filters.kind,
+        status=document_status,
+        search=search_text(filters.search),
+        client=filters.client or None,
+        issued_from=filters.date_from,
+        issued_until=filters.date_to,
     ).annotate(latest_email_id=latest_email_subquery())
     if filters.status in EMAIL_STATUSES:
         documents = documents.filter(email_status_filter(filters.status, now))
-    if filters.client:
-        documents = documents.filter(client_id=filters.client)
-    if filters.date_from:
-        documents = documents.filter(issue_date__gte=filters.date_from)
-    if filters.date_to:
-        documents = documents.filter(issue_date__lte=filters.date_to)
     if sort_known(filters.sort):
         documents = documents.order_by(*sort_order(filters.sort, now))
     return documents

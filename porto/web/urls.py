@@ -1,6 +1,13 @@
 from django.urls import path
 
-from porto.web import client_views, company_views, document_views, email_views, views
+from porto.web import (
+    client_views,
+    company_views,
+    document_views,
+    email_views,
+    hook_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -66,4 +73,15 @@ urlpatterns += [
     ),
     path("documents/<int:pk>/credit/", document_views.document_credit, name="document_credit"),
     path("documents/<int:pk>/delete/", document_views.document_delete, name="document_delete"),
+]
+
+# Settings > Webhooks (porto/web/hook_views.py).
+urlpatterns += [
+    path("settings/webhooks/", hook_views.webhooks, name="webhooks"),
+    path("settings/webhooks/<int:pk>/", hook_views.webhook, name="webhook"),
+    path("settings/webhooks/<int:pk>/enable/", hook_views.webhook_enable, name="webhook_enable"),
+    path("settings/webhooks/<int:pk>/delete/", hook_views.webhook_delete, name="webhook_delete"),
+    path("settings/webhooks/<int:pk>/secret/", hook_views.webhook_secret, name="webhook_secret"),
+    path("settings/webhooks/<int:pk>/rotate/", hook_views.webhook_rotate, name="webhook_rotate"),
+    path("settings/webhooks/<int:pk>/test/", hook_views.webhook_test, name="webhook_test"),
 ]

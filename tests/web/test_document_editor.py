@@ -8,10 +8,10 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from porto.documents.forms import parse_typed_number
 from porto.documents.models import Document, DocumentKind
 from porto.documents.totals import Adjustment, LineAmounts, compute_totals
 from porto.lib.formatting import format_amount
-from porto.web.document_forms import parse_typed_number
 from tests.factories import make_client, make_document, make_finalized, make_foreign_client
 
 pytestmark = pytest.mark.django_db

@@ -53,6 +53,21 @@ MESSAGES: dict[str, Promise] = {
 }
 
 
+# The stable code of each limit, as the API names it (the keys above are send.js's).
+CODES: dict[str, str] = {
+    "no_recipient": "recipient_missing",
+    "too_many_recipients": "too_many_recipients",
+    "no_subject": "subject_missing",
+    "subject_too_long": "subject_too_long",
+    "no_body": "body_missing",
+    "body_too_long": "body_too_long",
+    "too_many_attachments": "too_many_attachments",
+    "attachment_too_big": "attachment_too_large",
+    "attachments_too_big": "attachments_too_large",
+    "blocked_extension": "attachment_type_refused",
+}
+
+
 def limit_message(key: str, **values: object) -> str:
     return str(MESSAGES[key]) % values
 

@@ -17,6 +17,7 @@ from porto.lib import text
 from porto.lib.headers import address_key, needs_smtputf8
 from porto.mail import checks, sources
 from porto.mail.models import FileFormat, Recipient, TransportName
+from porto.mail.send.limits import CODES as LIMIT_CODES
 from porto.mail.send.limits import (
     MAX_ATTACHMENTS,
     MAX_RECIPIENTS,
@@ -36,6 +37,70 @@ SUBJECT, BODY, EMAIL_TEXT = "subject", "body", "email_text"
 FILE_FORMAT, ATTACHMENTS = "file_format", "attachments"
 
 Problems = dict[str, list[str]]
+
+
+class Problem(str):
+    """A problem's message (a plain string where the pop-up shows it) with its stable code,
+    which the API answers with (``invalid_recipient``, ``subject_too_long``, ...)."""
+
+    code: str
+
+    def __new__(cls, message: str, code: str) -> "Problem":
+        problem = super().__new__(cls, message)
+        problem.code = code
+        return problem
+
+
+def problem_code(message: object) -> str:
+    return getattr(message, "code", "invalid")
+
+
+# The codes of the checks' ValidationErrors (porto.mail.checks, the document's files), as the
+# API names them.
+CHECK_CODES = {
+    "attachment_size": "attachment_too_large",
+    "attachment_type": "attachment_type_refused",
+    "attachment_empty": "attachment_empty",
+    "attachment_mismatch": "attachment_type_mismatch",
+    "attachment_name": "attachment_name_invalid",
+    "html_unsafe": "body_html_unsafe",
+    "body_too_long": "body_too_long",
+    "line_break": "text_line_break",
+    "control_character": "text_control_character",
+    "direction_override": "text_direction_override",
+    "draft": "document_not_finalized",
+    "format": "file_format_invalid",
+    "ubl_kind": "file_format_not_offered",
+}
+
+
+def coded(messages: list[str], code: str) -> list[str]:
+    """``messages`` with ``code``, unless they carry one already."""
+    return [m if isinstance(m, Problem) else Problem(m, code) for m in messages]
+
+
+def coded_error(error: ValidationError, fallback: str) -> list[str]:
+    """The messages of a check's ValidationError, each with its code (``CHECK_CODES``)."""
+    return [
+        Problem(str(message), CHECK_CODES.get(str(item.code), fallback))
+        for item in error.error_list
+        for message in item
+    ]
+
+
+def limit_problem(key: str, **values: object) -> Problem:
+    return Problem(limit_message(key, **values), LIMIT_CODES[key])
+
+
+def problems_error(problems: Problems) -> ValidationError:
+    """``problems`` as the ValidationError ``email_send`` raises: ``message_dict`` is exactly
+    ``problems``, and each error keeps its code."""
+    return ValidationError(
+        {
+            name: [ValidationError(m, code=problem_code(m)) for m in messages]
+            for name, messages in problems.items()
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -134,20 +199,19 @@ def sender_identity(company: Company, email_settings: EmailSettings) -> Identity
 
 
 def identity_problems(identity: Identity, email_settings: EmailSettings) -> list[str]:
-    problems = []
+    problems: list[str] = []
     if identity.transport == TransportName.SMTP and not (
         email_settings.smtp_host and identity.from_address
     ):
-        problems.append(
-            _(
-                "Your email settings use Own mailbox (SMTP) but the server or the from-address "
-                "is missing: complete them in Settings > Email settings."
-            )
+        message = _(
+            "Your email settings use Own mailbox (SMTP) but the server or the from-address "
+            "is missing: complete them in Settings > Email settings."
         )
+        problems.append(Problem(message, "sender_not_configured"))
     try:
         checks.clean_header_text(identity.from_name, _("sender name"))
     except ValidationError as error:
-        problems.extend(error.messages)
+        problems.extend(coded_error(error, "sender_not_configured"))
     return problems
 
 
@@ -173,7 +237,10 @@ def smtputf8_problems(context: SendContext, mailboxes: list[checks.Mailbox]) -> 
             "%(address)s has accents or other non-ASCII letters before the @, which Porto's "
             "sending service cannot deliver: use another address."
         )
-    return [message % {"address": a, "host": email_settings.smtp_host} for a in international]
+    return [
+        Problem(message % {"address": a, "host": email_settings.smtp_host}, "recipient_not_ascii")
+        for a in international
+    ]
 
 
 def _way_out_takes_smtputf8(identity: Identity, email_settings: EmailSettings) -> bool:
@@ -189,10 +256,10 @@ def _way_out_takes_smtputf8(identity: Identity, email_settings: EmailSettings) -
 
 def document_problems(document: Document) -> list[str]:
     if document.is_draft:
-        return [
-            _("%(title)s is still a draft: finalize it before sending.")
-            % {"title": document.display_title}
-        ]
+        message = _("%(title)s is still a draft: finalize it before sending.") % {
+            "title": document.display_title
+        }
+        return [Problem(message, "document_not_finalized")]
     return []
 
 
@@ -204,18 +271,16 @@ def default_format(document: Document, email_settings: EmailSettings) -> str:
 
 def format_problems(document: Document, file_format: str) -> list[str]:
     if file_format not in FileFormat.values:
-        return [
-            _("%(format)s is not a file format: choose PDF, UBL or PDF+UBL.")
-            % {"format": file_format}
-        ]
+        message = _("%(format)s is not a file format: choose PDF, UBL or PDF+UBL.") % {
+            "format": file_format
+        }
+        return [Problem(message, "file_format_invalid")]
     if "ubl" in file_format and document.kind not in UBL_KINDS:
-        return [
-            _(
-                "A %(kind)s cannot be sent as UBL: UBL (Peppol) exists only for invoices and "
-                "credit notes. Choose PDF."
-            )
-            % {"kind": document.get_kind_display().lower()}
-        ]
+        message = _(
+            "A %(kind)s cannot be sent as UBL: UBL (Peppol) exists only for invoices and "
+            "credit notes. Choose PDF."
+        ) % {"kind": document.get_kind_display().lower()}
+        return [Problem(message, "file_format_not_offered")]
     return []
 
 
@@ -223,11 +288,12 @@ def document_file_problems(document: Document, draft: Draft, context: SendContex
     """The document's own files: read now for a single send; for a bulk send only the UBL
     rules are checked here and the worker reads the files."""
     if not context.load_files:
-        return sources.ubl_problems(document) if "ubl" in draft.file_format else []
+        ubl = sources.ubl_problems(document) if "ubl" in draft.file_format else []
+        return coded(ubl, "ubl_invalid")
     try:
         draft.document_files = list(sources.document_files(document, draft.file_format))
     except ValidationError as error:
-        return error.messages
+        return coded_error(error, "ubl_invalid")
     return []
 
 
@@ -246,17 +312,17 @@ def recipient_problems(request: SendRequest, draft: Draft) -> Problems:
             try:
                 mailbox = checks.clean_mailbox(value)
             except ValidationError as error:
-                _add(problems, name, error.messages)
+                _add(problems, name, coded(error.messages, "invalid_recipient"))
                 continue
             if address_key(mailbox.address) not in seen:
                 seen.add(address_key(mailbox.address))
                 draft.recipients.append((kind, mailbox))
     has_to = any(kind == Recipient.Kind.TO for kind, _m in draft.recipients)
     if not has_to and TO not in problems:
-        _add(problems, TO, [limit_message("no_recipient")])
+        _add(problems, TO, [limit_problem("no_recipient")])
     if len(draft.recipients) > MAX_RECIPIENTS:
         count = len(draft.recipients)
-        _add(problems, TO, [limit_message("too_many_recipients", max=MAX_RECIPIENTS, count=count)])
+        _add(problems, TO, [limit_problem("too_many_recipients", max=MAX_RECIPIENTS, count=count)])
     return problems
 
 
@@ -274,10 +340,15 @@ def text_problems(request: SendRequest, draft: Draft, context: SendContext) -> P
             _add(
                 problems,
                 EMAIL_TEXT,
-                [_("The chosen email text does not exist: choose another one.")],
+                [
+                    Problem(
+                        _("The chosen email text does not exist: choose another one."),
+                        "email_text_not_found",
+                    )
+                ],
             )
         except ValidationError as error:
-            _add(problems, EMAIL_TEXT, error.messages)
+            _add(problems, EMAIL_TEXT, coded(error.messages, "email_text_invalid"))
     subject = request.subject if request.subject is not None else getattr(rendered, "subject", "")
     _add(problems, SUBJECT, subject_problems(subject, draft))
     _add(problems, BODY, body_problems(request, rendered, draft))
@@ -300,12 +371,12 @@ def subject_problems(subject: str, draft: Draft) -> list[str]:
     try:
         draft.subject = checks.clean_header_text(subject, _("subject"))
     except ValidationError as error:
-        return error.messages
+        return coded(error.messages, "subject_invalid")
     if not draft.subject:
-        return [limit_message("no_subject")]
+        return [limit_problem("no_subject")]
     if len(draft.subject) > MAX_SUBJECT_CHARS:
         count = len(draft.subject)
-        return [limit_message("subject_too_long", count=count, max=MAX_SUBJECT_CHARS)]
+        return [limit_problem("subject_too_long", count=count, max=MAX_SUBJECT_CHARS)]
     return []
 
 
@@ -317,13 +388,13 @@ def body_problems(request: SendRequest, rendered, draft: Draft) -> list[str]:
         draft.body_text = getattr(rendered, "body_text", "")
         html = request.body_html or str(getattr(rendered, "body_html", ""))
     if not draft.body_text.strip():
-        return [limit_message("no_body")]
+        return [limit_problem("no_body")]
     try:
         checks.clean_body_text(draft.body_text)
         text.clean_multi_line(html, _("message"))
         draft.body_html = checks.clean_html_body(html) if html else ""
     except ValidationError as error:
-        return error.messages
+        return coded_error(error, "body_html_unsafe")
     return []
 
 
@@ -342,12 +413,12 @@ def attachment_problems(attachments: list[NewAttachment], draft: Draft) -> list[
     problems: list[str] = []
     if len(attachments) > MAX_ATTACHMENTS:
         problems.append(
-            limit_message("too_many_attachments", count=len(attachments), max=MAX_ATTACHMENTS)
+            limit_problem("too_many_attachments", count=len(attachments), max=MAX_ATTACHMENTS)
         )
     total = sum(len(a.content) for a in attachments)
     if total > MAX_TOTAL_BYTES:
         problems.append(
-            limit_message(
+            limit_problem(
                 "attachments_too_big", size=human_size(total), max=size_limit(MAX_TOTAL_BYTES)
             )
         )
@@ -355,5 +426,5 @@ def attachment_problems(attachments: list[NewAttachment], draft: Draft) -> list[
         try:
             draft.files.append(checks.clean_attachment(attachment.filename, attachment.content))
         except ValidationError as error:
-            problems.extend(error.messages)
+            problems.extend(coded_error(error, "attachment_refused"))
     return problems

@@ -22,9 +22,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from porto.api.services import token_create
 from porto.clients.models import Client
 from porto.documents.models import Document, DocumentKind, DocumentLine
 from porto.emailsettings.selectors import email_settings_for
+from porto.hooks.events import EVENT_TYPES
+from porto.hooks.services import endpoint_create, message_deliver, ping_send
 from porto.mail.events import record_event
 from porto.mail.models import OutgoingEmail
 from porto.mail.status import Event, EventType
@@ -38,9 +41,12 @@ from tests.factories import (
     make_finalized,
     make_user,
 )
+from tests.hooks.conftest import receiver
 from tests.mail.conftest import prestore_pdf
 from tests.web.browser.english import EnglishDetector, project_catalog
 from tests.web.worker import run_worker
+
+__all__ = ["receiver"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "s3cret-pass!"
@@ -351,3 +357,75 @@ def log_in_as(page, live_server, username: str) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form button[type=submit], form input[type=submit]").first.click()
     page.wait_for_url(f"{live_server.url}{reverse('documents')}*")
+
+
+@pytest.fixture
+def owner_world(settings, receiver):
+    """An owner with an API token, and a webhook endpoint whose log holds an attempt refused
+    by the endpoint, one that could not connect and one delivered."""
+    settings.PORTO_SANDBOX_ENABLED = True
+    company = make_company("Studio Lindeboom BV")
+    user = make_user(company, username="lotte")
+    token_create(company, user, "Boekhouding")
+    receiver.answers = [500, 204]
+    endpoint = endpoint_create(
+        company, url=receiver.url, description="Boekhouding", event_types=list(EVENT_TYPES)
+    )
+    message_deliver(ping_send(endpoint))
+    message_deliver(ping_send(endpoint))
+    unreachable = endpoint_create(
+        company, url="http://127.0.0.1:9/", description="Oud", event_types=["email.failed"]
+    )
+    message_deliver(ping_send(unreachable))
+    return {"user": user, "endpoint": endpoint, "unreachable": unreachable}
+
+
+def api_token_pages(walk: Walk) -> None:
+    page = walk.page
+    walk.visit("API tokens", reverse("api_tokens"))
+    page.locator("#id_name").fill("Webwinkel")
+    page.locator("form.settings-form button.primary").click()
+    page.locator("#api-token-secret").wait_for()
+    walk.check("API tokens, a token created and shown once")
+    page.locator("table.api-tokens a").first.click()
+    page.locator("form.actions button.danger").wait_for()
+    walk.check("API token, the revoke confirmation")
+    page.locator("form.actions button.danger").click()
+    page.locator("table.api-tokens tr.revoked").first.wait_for()
+    walk.check("API tokens, a token revoked")
+
+
+def webhook_pages(walk: Walk, world, settings) -> None:
+    endpoint, unreachable = world["endpoint"], world["unreachable"]
+    page = walk.page
+    walk.visit("webhooks", reverse("webhooks"))
+    settings.PORTO_WEBHOOKS_ALLOW_PRIVATE = False
+    page.locator("#id_url").fill("https://127.0.0.1/porto")
+    page.locator("input[name=event_types]").first.check()
+    page.locator(f"form[action='{reverse('webhooks')}'] button.primary").click()
+    page.locator("p.error").first.wait_for()
+    walk.check("webhooks, an address refused (SSRF)")
+    walk.visit("webhook endpoint with its attempt log", reverse("webhook", args=[endpoint.pk]))
+    page.locator(f"form[action='{reverse('webhook_secret', args=[endpoint.pk])}'] button").click()
+    page.locator("#webhook-secret").wait_for()
+    walk.check("webhook endpoint, its secret shown")
+    walk.visit(
+        "webhook endpoint that could not be reached", reverse("webhook", args=[unreachable.pk])
+    )
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_no_english_on_the_api_token_and_webhook_pages(
+    browser, live_server, owner_world, catalog, language, settings
+):
+    context, page = new_page(browser, live_server, language)
+    walk = Walk(page, live_server.url, lambda: EnglishDetector(catalog, language, data_strings()))
+    try:
+        page.goto(live_server.url + reverse("login"))
+        log_in_as(page, live_server, owner_world["user"].username)
+        api_token_pages(walk)
+        webhook_pages(walk, owner_world, settings)
+    finally:
+        context.close()
+    assert len(walk.visited) == 9
+    assert not walk.found, f"English on the {language} pages:\n{walk.report()}"

@@ -22,6 +22,7 @@ from porto.mail.providers import OWN_WAYS, PROVIDERS, policy_for
 from porto.mail.providers.base.status import (
     Lookup,
     RefreshFailed,
+    RefreshRefusal,
     RefreshRefused,
     StatusClient,
     refresh_failed,
@@ -56,7 +57,7 @@ def client_for(provider: str, session: requests.Session | None = None) -> Status
     elif provider in OWN_CLIENTS:
         client = OWN_CLIENTS[provider](OWN_WAYS[provider], observations_record, session=session)
     if client is None:
-        raise RefreshRefused(no_api_reason(provider))
+        raise RefreshRefused(RefreshRefusal(no_api_reason(provider), "provider_has_no_api"))
     return client
 
 
@@ -82,11 +83,12 @@ def refresh_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
     provider = email.provider
     policy = policy_for(provider)
     if not policy.has_api:
-        return no_api_reason(provider)
+        return RefreshRefusal(no_api_reason(provider), "provider_has_no_api")
     if email.handed_off_at is None:
-        return _("This email has not been handed off yet: there is nothing to ask about.")
+        message = _("This email has not been handed off yet: there is nothing to ask about.")
+        return RefreshRefusal(message, "email_not_handed_off")
     if now - email.handed_off_at > policy.window:
-        return _(
+        message = _(
             "%(provider)s can be asked for %(days)d days after sending (it keeps its logs "
             "%(retention)d days); this email was sent on %(date)s, so its status can no "
             "longer be updated."
@@ -96,11 +98,13 @@ def refresh_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
             "retention": policy.retention_days,
             "date": formats.date_format(timezone.localtime(email.handed_off_at)),
         }
+        return RefreshRefusal(message, "refresh_window_passed")
     if provider == TransportName.SMTP and not imap_configured(email):
-        return _(
+        message = _(
             "Add your mailbox's IMAP settings in Email settings: Porto reads the delivery "
             "reports of your own server from there."
         )
+        return RefreshRefusal(message, "imap_not_configured")
     return ""
 
 
@@ -115,15 +119,17 @@ def busy_refusal(email: OutgoingEmail, now: datetime.datetime) -> str:
         return ""
     running = finished is None or finished < started
     if running and now - started < _lease():
-        return _(
+        message = _(
             "Porto is already asking %(provider)s about this email; the status changes as soon "
             "as the answer is in."
         ) % {"provider": policy_for(email.provider).label}
+        return RefreshRefusal(message, "refresh_running")
     if now - started < _cooldown():
         wait = int((_cooldown() - (now - started)).total_seconds()) + 1
-        return _(
+        message = _(
             "The status of this email was updated a moment ago; try again in %(seconds)d seconds."
         ) % {"seconds": wait}
+        return RefreshRefusal(message, "refresh_cooldown", retry_after=wait)
     return ""
 
 
@@ -147,7 +153,8 @@ def refresh_claim(email: OutgoingEmail, now: datetime.datetime) -> None:
 
 
 def busy_fallback() -> str:
-    return _("Porto is already asking about this email; try again in a minute.")
+    message = _("Porto is already asking about this email; try again in a minute.")
+    return RefreshRefusal(message, "refresh_running")
 
 
 def email_refresh_request(email: OutgoingEmail, *, now: datetime.datetime | None = None) -> None:

@@ -13,12 +13,17 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.dispatch import Signal
 
 from porto.mail.feedback.tasks import refresh_poll_enqueue
 from porto.mail.feedback.webhooks import webhooks_sweep
 from porto.mail.tasks import outbox_sweep
 
 logger = logging.getLogger(__name__)
+
+# Each round also sweeps the apps above mail (outbound webhooks): they connect a receiver
+# returning how many rows they woke, so mail never imports them.
+sweeper_round = Signal()
 
 
 def sweep_step(name: str, step: Callable[[], int]) -> int:
@@ -28,6 +33,10 @@ def sweep_step(name: str, step: Callable[[], int]) -> int:
     except Exception:
         logger.exception("The sweeper's %s step failed; trying again next round", name)
         return 0
+
+
+def sweep_other_apps() -> int:
+    return sum(int(woken) for _, woken in sweeper_round.send(Command) if woken)
 
 
 class Command(BaseCommand):
@@ -44,6 +53,7 @@ class Command(BaseCommand):
         while True:
             woken = sweep_step("outbox", outbox_sweep)
             sweep_step("webhooks", webhooks_sweep)  # webhooks whose projection task was lost
+            sweep_step("other apps", sweep_other_apps)
             if woken and options["verbosity"] > 0:
                 self.stdout.write(f"Woke {woken} email(s).")
             if time.monotonic() - polled_at >= settings.PORTO_REFRESH_POLL_INTERVAL:

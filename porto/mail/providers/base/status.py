@@ -29,12 +29,28 @@ MARGIN = datetime.timedelta(days=1)
 StrOrPromise = Any
 
 
+class RefreshRefusal(str):
+    """Why Update status cannot run now (a plain string where a page shows it), with the
+    rule's stable code (the API's) and, for the cooldown, the seconds to wait."""
+
+    code: str
+    retry_after: int | None
+
+    def __new__(cls, message: str, code: str, retry_after: int | None = None) -> "RefreshRefusal":
+        refusal = super().__new__(cls, message)
+        refusal.code = code
+        refusal.retry_after = retry_after
+        return refusal
+
+
 class RefreshRefused(Exception):
     """Update status cannot run now; the message says why (shown to the user)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.code: str = getattr(message, "code", "refresh_refused")
+        self.retry_after: int | None = getattr(message, "retry_after", None)
 
 
 class RefreshFailed(Exception):
