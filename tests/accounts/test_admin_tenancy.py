@@ -4,6 +4,7 @@ staff member's companies or for superusers only: a new ModelAdmin without a rule
 fails ``test_every_scoped_admin_has_a_row_of_each_company``."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib import admin
@@ -20,6 +21,8 @@ from porto.emailsettings.models import EmailSettings
 from porto.emailsettings.selectors import email_settings_for
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_for
+from porto.hooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
+from porto.hooks.signing import secret_new
 from porto.mail.models import BulkJob, DeliveryEvent, OutgoingEmail
 from porto.mail.status import EventType
 from porto.sandbox.models import SandboxMessage
@@ -67,7 +70,27 @@ def company_rows(company: Company, owner) -> dict[type[Model], Model]:
             recipients=[address],
             raw=build_email(company_id=company.pk, subject=f"Invoice of {company.name}"),
         ),
+        **webhook_rows(company),
     }
+
+
+def webhook_rows(company: Company) -> dict[type[Model], Model]:
+    """An endpoint with one message and one attempt (the URL is never called)."""
+    endpoint = WebhookEndpoint.objects.create(
+        company=company,
+        url=f"https://hooks.{company.slug}.example/porto",
+        description=f"Webshop of {company.name}",
+        event_types=["email.delivered"],
+        secret=secret_new(),
+    )
+    message = WebhookMessage.objects.create(
+        endpoint=endpoint,
+        event_type="email.delivered",
+        dedupe_key=f"test:{company.pk}",
+        body=json.dumps({"type": "email.delivered", "company": company.name}),
+    )
+    attempt = WebhookAttempt.objects.create(message=message, attempted_at=SENT_AT, status_code=500)
+    return {WebhookEndpoint: endpoint, WebhookMessage: message, WebhookAttempt: attempt}
 
 
 @pytest.fixture
