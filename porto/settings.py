@@ -353,5 +353,3 @@ PORTO_API_IDEMPOTENCY_HOURS = int(os.environ.get("PORTO_API_IDEMPOTENCY_HOURS", 
 PORTO_WEBHOOKS_ALLOW_PRIVATE = env_bool("PORTO_WEBHOOKS_ALLOW_PRIVATE", False)
 # Seconds to connect to an endpoint, and again for each read of its answer.
 PORTO_WEBHOOKS_TIMEOUT = float(os.environ.get("PORTO_WEBHOOKS_TIMEOUT", "10"))
-# A URL typed without a scheme is https (Django 6 default; webhooks must be https anyway).
-FORMS_URLFIELD_ASSUME_HTTPS = True

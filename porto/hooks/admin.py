@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from porto.accounts.admin import CompanyScopedAdmin
 from porto.hooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
@@ -9,6 +10,7 @@ class WebhookEndpointAdmin(CompanyScopedAdmin):
     list_display = ("url", "company", "enabled", "created_at")
     list_filter = ("enabled",)
     exclude = ("secret",)  # shown to the company's owner only, never in the admin
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # endpoints are https
 
 
 @admin.register(WebhookMessage)
