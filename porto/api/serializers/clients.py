@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from porto.api.serializers.base import StrictInputSerializer
+from porto.clients.forms import ClientForm
 from porto.clients.models import Client, ClientEmail
 from porto.lib.languages import Language
 
@@ -20,22 +21,10 @@ class ClientOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Client
+        # The client form's fields, so the API shows what the page edits.
         fields = [
             "id",
-            "kind",
-            "name",
-            "contact_name",
-            "street",
-            "street2",
-            "postal_code",
-            "city",
-            "country",
-            "vat_number",
-            "kbo_number",
-            "legal_id",
-            "peppol_scheme",
-            "peppol_id",
-            "language",
+            *ClientForm.Meta.fields,
             "emails",
             "archived_at",
             "created_at",
