@@ -272,6 +272,22 @@ class AllowanceChargeFields(forms.Form):
         )
 
 
+def vat_category_field() -> forms.ChoiceField:
+    return forms.ChoiceField(label=gettext_lazy("VAT category"), choices=VatCategory, initial="S")
+
+
+def vat_rate_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=gettext_lazy("VAT rate"), choices=RATE_CHOICES, coerce=Decimal, initial="21"
+    )
+
+
+def set_default_vat(form: forms.Form, default_vat: tuple[str, Decimal]) -> None:
+    """The VAT category and rate a new line or document allowance starts with."""
+    form.fields["vat_category"].initial = default_vat[0]
+    form.fields["vat_rate"].initial = str(totals_rules.rate_key(default_vat[1]))
+
+
 class DocumentAllowanceForm(AllowanceChargeFields):
     MODEL = DocumentAllowanceCharge
     TYPED = (*AllowanceChargeFields.TYPED, "base_amount")
@@ -285,17 +301,12 @@ class DocumentAllowanceForm(AllowanceChargeFields):
         places_shown=2,
         help_text=gettext_lazy("Empty: the lines of this VAT category and rate."),
     )
-    vat_category = forms.ChoiceField(
-        label=gettext_lazy("VAT category"), choices=VatCategory, initial="S"
-    )
-    vat_rate = forms.TypedChoiceField(
-        label=gettext_lazy("VAT rate"), choices=RATE_CHOICES, coerce=Decimal, initial="21"
-    )
+    vat_category = vat_category_field()
+    vat_rate = vat_rate_field()
 
     def __init__(self, *args, default_vat=("S", Decimal("21")), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["vat_category"].initial = default_vat[0]
-        self.fields["vat_rate"].initial = str(totals_rules.rate_key(default_vat[1]))
+        set_default_vat(self, default_vat)
 
     def _model_checks(self, data: dict) -> None:
         super()._model_checks(data)
@@ -356,19 +367,14 @@ class LineForm(forms.Form):
         initial=Decimal("1"),
         help_text=gettext_lazy("The quantity the unit price is for, e.g. 1000."),
     )
-    vat_category = forms.ChoiceField(
-        label=gettext_lazy("VAT category"), choices=VatCategory, initial="S"
-    )
-    vat_rate = forms.TypedChoiceField(
-        label=gettext_lazy("VAT rate"), choices=RATE_CHOICES, coerce=Decimal, initial="21"
-    )
+    vat_category = vat_category_field()
+    vat_rate = vat_rate_field()
 
     def __init__(self, *args, default_vat=("S", Decimal("21")), **kwargs):
         kwargs.setdefault("use_required_attribute", False)
         super().__init__(*args, **kwargs)
         name_the_field(self)
-        self.fields["vat_category"].initial = default_vat[0]
-        self.fields["vat_rate"].initial = str(totals_rules.rate_key(default_vat[1]))
+        set_default_vat(self, default_vat)
         initial_rows = self.initial.get("allowances", [])
         self.allowance_forms = [
             AllowanceChargeFields(
