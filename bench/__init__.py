@@ -4,6 +4,11 @@ bench/results/ (one JSON file per module and a markdown summary).
 A module defines ``run(runs: int) -> list[Result]`` and does its own setup; ``measure`` times a
 callable and keeps the median (and spread) of its runs. Django is set up once, on a temporary
 database and media folder, before the modules run.
+
+A result can carry ``figures``: the per-run values of the keyed figures of
+``bench/results/latest.json`` (``bench/targets.py`` lists every key and its target), for example
+``{"bulk_send.ratio_to_floor": [0.61, 0.58, ...]}``; each is summarised as median, min, max and
+runs.
 """
 
 import statistics
@@ -21,6 +26,7 @@ class Result:
     p90_ms: float
     max_ms: float
     notes: dict = field(default_factory=dict)
+    figures: dict[str, list[float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
