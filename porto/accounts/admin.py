@@ -13,7 +13,8 @@ from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
 from porto.accounts.access import companies_of
-from porto.accounts.models import Company, Membership
+from porto.accounts.forms import AdminLoginForm
+from porto.accounts.models import Company, LoginFailure, Membership
 
 COMPANY_PATH_DEPTH = 3  # the longest chain in use: event → recipient → email → company
 
@@ -185,3 +186,19 @@ class CompanyAdmin(CompanyScopedAdmin):
 class MembershipAdmin(CompanyScopedAdmin):
     list_display = ["user", "company", "role"]
     list_filter = ["role"]
+
+
+# The admin's login form is throttled like the app's (porto/accounts/throttle.py).
+admin.site.login_form = AdminLoginForm
+
+
+# Failed logins name usernames and addresses of anyone, member of a company or not:
+# superusers only. Deleting a username's rows lifts its lock at once.
+@admin.register(LoginFailure)
+class LoginFailureAdmin(SuperuserOnlyAdmin):
+    list_display = ["username", "ip", "at"]
+    search_fields = ["username", "ip"]
+    readonly_fields = ["username", "ip", "at"]
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return False

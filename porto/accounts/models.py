@@ -105,3 +105,19 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.company} ({self.role})"
+
+
+class LoginFailure(models.Model):
+    """One failed login: counted per username and per client address within
+    ``PORTO_LOGIN_WINDOW_MINUTES`` by ``porto.accounts.throttle``. Rows live in the database,
+    so every web process counts the same failures."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M:%S}"
