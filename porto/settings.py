@@ -166,14 +166,53 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("PORTO_MEDIA_ROOT", VAR_DIR / "media"))
 
+# --- Security: cookies, HTTPS, headers, CSP, login throttling (docs/security.md) -----------
+# Production (PORTO_DEBUG=0) refuses to start without its own keys, and passes
+# `manage.py check --deploy --fail-level WARNING` (tests/test_deploy_check.py).
+if not DEBUG and not PORTO_FERNET_KEYS:
+    raise ImproperlyConfigured(
+        "Set PORTO_FERNET_KEYS: it encrypts mailbox passwords, webhook secrets and stored API "
+        "answers (the development key derived from PORTO_SECRET_KEY is not for production). "
+        "Make one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'"
+    )
 SESSION_COOKIE_HTTPONLY = True
+# The send pop-up reads the CSRF cookie after a login elsewhere rotates it (static/porto/send.js).
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "SAMEORIGIN"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Pages may not be framed; the two views shown in our own iframes (a document's PDF preview,
+# a sandbox email) allow their own origin with @xframe_options_sameorigin.
+X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A link out of Porto sends no path (document ids, tokens); the tracking pixel answers
+# no-referrer itself.
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+MIDDLEWARE.insert(1, "porto.lib.csp.ContentSecurityPolicyMiddleware")
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("PORTO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("PORTO_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("PORTO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PORTO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("PORTO_HSTS_PRELOAD", True)
+    # Behind a proxy that ends TLS: PORTO_PROXY_SSL_HEADER=X-Forwarded-Proto (the proxy must
+    # set or strip it on every request) tells Django which requests came over https.
+    if proxy_header := os.environ.get("PORTO_PROXY_SSL_HEADER", ""):
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + proxy_header.upper().replace("-", "_"),
+            os.environ.get("PORTO_PROXY_SSL_VALUE", "https"),
+        )
+# Failed logins per username, and per client address, within the window before the login form
+# refuses even the right password until the window has passed (porto/accounts/throttle.py).
+PORTO_LOGIN_FAILURES = int(os.environ.get("PORTO_LOGIN_FAILURES", "5"))
+PORTO_LOGIN_FAILURES_PER_IP = int(os.environ.get("PORTO_LOGIN_FAILURES_PER_IP", "20"))
+PORTO_LOGIN_WINDOW_MINUTES = int(os.environ.get("PORTO_LOGIN_WINDOW_MINUTES", "15"))
+# Behind a proxy every request comes from the proxy: name the header it puts the client's
+# address in (e.g. X-Real-IP), so the per-address count counts clients, not the proxy.
+PORTO_CLIENT_IP_HEADER = os.environ.get("PORTO_CLIENT_IP_HEADER", "")
+# --- End of the security block ------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,7 @@
 """The API under /api/ (schema, docs, /api/v1/<resource>/) and its Settings page."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from porto.api import token_views
 from porto.api.views import clients, documents, emails, sending, webhooks
@@ -76,7 +76,7 @@ v1 = [
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include(v1)),
     path("settings/api-tokens/", token_views.api_tokens, name="api_tokens"),
     path(

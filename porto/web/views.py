@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from porto.accounts import access
@@ -248,6 +249,7 @@ def document_format_check(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_GET
+@xframe_options_sameorigin  # the document page shows the PDF in an iframe
 def document_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     document = _document(request, pk)
     if fmt not in ("pdf", "ubl"):
