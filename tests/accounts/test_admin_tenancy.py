@@ -146,8 +146,9 @@ def test_every_scoped_admin_has_a_row_of_each_company(theirs):
     assert sorted(map(label, theirs)) == sorted(map(label, STAFF_MODELS))
 
 
-def test_users_groups_and_task_results_are_for_superusers_only():
+def test_users_groups_task_results_and_failed_logins_are_for_superusers_only():
     assert sorted(map(label, SUPERUSER_ONLY_MODELS)) == [
+        "accounts.LoginFailure",
         "auth.Group",
         "auth.User",
         "django_tasks_database.DBTaskResult",
