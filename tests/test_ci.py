@@ -2,6 +2,7 @@
 the reason."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -56,3 +57,28 @@ def test_require_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="start it to run this test"):
         services.require("PostgreSQL", NOWHERE, 5432)
+
+
+# `make test` starts with `make system-packages`, which stops when a Debian package is missing;
+# .ci/run installs them first. Each lists its checks as `<check> || <add package>`.
+MAKE_CHECK = re.compile(
+    r'((?:command -v|fc-list -q) [^|>]+?)(?: 2>/dev/null| >/dev/null)* \|\| missing="\$\$missing ([\w.+-]+)"'
+)
+CI_CHECK = re.compile(
+    r"((?:command -v|fc-list -q) [^|>]+?)(?: 2>/dev/null| >/dev/null)* \|\| needed\+=\(([\w.+-]+)\)"
+)
+
+
+def test_ci_installs_every_debian_package_make_test_checks():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile[makefile.index("\nsystem-packages:") : makefile.index("\nlint:")]
+    checked = dict(MAKE_CHECK.findall(recipe))
+    installed = dict(CI_CHECK.findall((ROOT / ".ci" / "run").read_text()))
+    assert "gettext" in checked.values()
+    assert len(checked) == recipe.count("|| missing=")
+    assert checked == installed
+
+
+def test_ci_exports_ci_true_before_running_make_test():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert script.index("\nexport CI=true\n") < script.index("\nmake test\n")
