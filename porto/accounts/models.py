@@ -112,11 +112,13 @@ class LoginFailure(models.Model):
     ``PORTO_LOGIN_WINDOW_MINUTES`` by ``porto.accounts.throttle``. Rows live in the database,
     so every web process counts the same failures."""
 
-    username = models.CharField(max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
-    at = models.DateTimeField(db_index=True)
+    username = models.CharField(_("username"), max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True, db_index=True)
+    at = models.DateTimeField(_("time"), db_index=True)
 
     class Meta:
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
         ordering = ["-at"]
 
     def __str__(self) -> str:
