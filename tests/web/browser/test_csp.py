@@ -10,8 +10,10 @@ from porto.accounts.models import Membership
 from porto.emailtexts.defaults import SHIPPED
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_for, email_text_update
+from porto.sandbox.services import sandbox_message_receive
 from tests.factories import make_client, make_finalized
 from tests.mail.conftest import prestore_pdf
+from tests.sandbox.helpers import build_email
 from tests.web.browser.test_send_limits import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -205,4 +207,22 @@ def test_email_settings_show_the_smtp_fields_only_for_own_mailbox(
 
     page.get_by_label("Own mailbox (SMTP)").check()
     assert smtp.is_visible()
+    assert violations == []
+
+
+def test_a_sandbox_email_shows_in_its_frame_without_a_csp_violation(
+    page, live_server, owner, company, violations
+):
+    """The page allows its own frames; the frame keeps the email's own policy, under which
+    the email's inline styles apply."""
+    html = "<p id='greeting' style='color: rgb(0, 128, 0)'>Beste klant</p>"
+    raw = build_email(company_id=company.pk, html=html)
+    message = sandbox_message_receive(envelope_from="", recipients=["k@klant.example"], raw=raw)
+    signed_in(page, live_server, owner)
+
+    visit(page, live_server, "sandbox:message", message.pk)
+
+    greeting = page.frame_locator("iframe.sandbox-html").locator("#greeting")
+    assert greeting.inner_text() == "Beste klant"
+    assert greeting.evaluate("p => getComputedStyle(p).color") == "rgb(0, 128, 0)"
     assert violations == []
