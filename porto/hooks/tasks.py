@@ -1,6 +1,6 @@
 """Tasks of the outbound webhooks, and the receivers that turn mail's and documents' signals
 into messages. A task only wakes a worker: the ``WebhookMessage`` rows are the truth, a lost
-wake-up is found by the mail sweeper's round, a repeated one is refused by the claim. Nothing
+wake-up is found by the periodic job registered below, a repeated one is refused by the claim. Nothing
 here runs inside a send: the sending task never waits for an endpoint."""
 
 import datetime
@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from django_tasks import task
@@ -20,7 +21,7 @@ from porto.hooks.services import (
     messages_emit_for_document,
     messages_emit_for_email,
 )
-from porto.mail.management.commands.mail_sweeper import sweeper_round
+from porto.mail.periodic import job_register
 from porto.mail.status_store import email_status_stored
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,5 @@ def emit_guarded(what: str, emit: Callable[[], list[int]]) -> None:
     wake_on_commit(message_ids)
 
 
-@receiver(sweeper_round, dispatch_uid="hooks.sweeper_round")
-def on_sweeper_round(sender, **kwargs) -> int:
-    return webhooks_sweep()
+# Due retries whose deferred wake-up got lost, with the mail sweep's period.
+job_register("outbound webhooks", lambda: settings.PORTO_MAIL_SWEEP_INTERVAL, webhooks_sweep)

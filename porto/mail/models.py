@@ -406,3 +406,18 @@ class InboundWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} webhook {self.pk} at {self.received_at}"
+
+
+class PeriodicJob(models.Model):
+    """A periodic job's schedule (porto.mail.periodic): the start of its next period, moved
+    forward by the one scheduler whose claim wins."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    runs = models.PositiveBigIntegerField(default=0)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -102,7 +102,7 @@ def test_the_mail_sweeper_command_survives_a_step_that_fails(db, monkeypatch, ca
     monkeypatch.setattr(mail_sweeper, "outbox_sweep", broken)
     poison = stored_webhook(postmark_bounce("\ud800"), minutes_ago=5)
     call_command("mail_sweeper", "--once", verbosity=0)
-    assert "outbox step failed" in caplog.text
+    assert "periodic job 'outbox' failed" in caplog.text
     assert_marked_failed(poison)  # the other steps still ran
 
 

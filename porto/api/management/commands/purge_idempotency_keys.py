@@ -1,5 +1,6 @@
-"""Forget the stored answers of idempotent API requests older than 24 hours (run it daily,
-e.g. from cron; an expired key is also ignored and replaced when it is used again)."""
+"""Forget the stored answers of idempotent API requests older than 24 hours now. The scheduler
+(`manage.py mail_sweeper`) also runs this once a day; an expired key is also ignored and
+replaced when it is used again."""
 
 from django.core.management.base import BaseCommand
 

@@ -1,67 +1,73 @@
-"""Wake outbox emails whose retry is due or whose worker died (lease expired), every few
-seconds, project provider webhooks whose task was lost, and queue Update status for recipients
-whose next poll time has come (every PORTO_REFRESH_POLL_INTERVAL seconds). `make run` starts it
-beside the task worker.
+"""The scheduler of the periodic jobs (``porto.mail.periodic``): every second or so it runs
+each job whose period has come, exactly once per period across every scheduler running, on
+any number of machines. `make run` starts one beside the task worker.
+
+The mail app's jobs are registered here: wake outbox emails whose retry is due or whose worker
+died (lease expired), project provider webhooks whose task was lost (every
+PORTO_MAIL_SWEEP_INTERVAL seconds), and queue Update status for recipients whose next poll time
+has come, IMAP bounce scans included (every PORTO_REFRESH_POLL_INTERVAL seconds). Other apps
+register theirs when they load (outbound webhook retries, the purge of API idempotency keys).
 
 It never stops on bad data: each stored row is projected under ``porto.mail.guard`` (a failing
-row is marked failed), and a step that fails as a whole is logged and tried again next round."""
+row is marked failed), and a job that fails as a whole is logged and runs again next period."""
 
-import logging
 import time
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
-from django.dispatch import Signal
 
 from porto.mail.feedback.tasks import refresh_poll_enqueue
 from porto.mail.feedback.webhooks import webhooks_sweep
+from porto.mail.periodic import job_register, round_run
 from porto.mail.tasks import outbox_sweep
 
-logger = logging.getLogger(__name__)
-
-# Each round also sweeps the apps above mail (outbound webhooks): they connect a receiver
-# returning how many rows they woke, so mail never imports them.
-sweeper_round = Signal()
+LONGEST_TICK = 1.0  # seconds between two looks at the schedule
 
 
-def sweep_step(name: str, step: Callable[[], int]) -> int:
-    """Run one step of a round; a failure is logged and counts as nothing done."""
-    try:
-        return step()
-    except Exception:
-        logger.exception("The sweeper's %s step failed; trying again next round", name)
-        return 0
+def sweep_interval() -> float:
+    return settings.PORTO_MAIL_SWEEP_INTERVAL
 
 
-def sweep_other_apps() -> int:
-    return sum(int(woken) for _, woken in sweeper_round.send(Command) if woken)
+# Lambdas, not the functions themselves: each round calls what the module holds then.
+job_register("outbox", sweep_interval, lambda: outbox_sweep())
+job_register("provider webhooks", sweep_interval, lambda: webhooks_sweep())
+job_register(
+    "refresh poll", lambda: settings.PORTO_REFRESH_POLL_INTERVAL, lambda: refresh_poll_enqueue()
+)
 
 
 class Command(BaseCommand):
-    help = "Re-queue emails whose retry is due or whose lease expired (crashed worker)."
+    help = "Run the periodic jobs (outbox sweep, webhook sweeps, status polls), once per period."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--once", action="store_true", help="Sweep once and exit.")
         parser.add_argument(
-            "--interval", type=float, default=settings.PORTO_MAIL_SWEEP_INTERVAL, help="Seconds."
+            "--once",
+            action="store_true",
+            help="Run every job now, whatever its schedule, and exit (for operators and tests).",
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="The sweep period in seconds (PORTO_MAIL_SWEEP_INTERVAL by default).",
         )
 
-    def handle(self, *args, once: bool, interval: float, **options) -> None:
-        polled_at = 0.0
+    def handle(self, *args, once: bool, interval: float | None, **options) -> None:
+        if interval is not None:
+            settings.PORTO_MAIL_SWEEP_INTERVAL = interval
+        if once:
+            self.report(round_run(force=True), options["verbosity"])
+            return
+        tick = min(LONGEST_TICK, settings.PORTO_MAIL_SWEEP_INTERVAL)
         while True:
-            woken = sweep_step("outbox", outbox_sweep)
-            sweep_step("webhooks", webhooks_sweep)  # webhooks whose projection task was lost
-            sweep_step("other apps", sweep_other_apps)
-            if woken and options["verbosity"] > 0:
-                self.stdout.write(f"Woke {woken} email(s).")
-            if time.monotonic() - polled_at >= settings.PORTO_REFRESH_POLL_INTERVAL:
-                polled_at = time.monotonic()
-                queued = sweep_step("refresh poll", refresh_poll_enqueue)
-                if queued and options["verbosity"] > 0:
-                    self.stdout.write(f"Queued Update status for {queued} email(s).")
-            if once:
-                return
-            time.sleep(interval)
+            self.report(round_run(), options["verbosity"])
+            time.sleep(tick)
             close_old_connections()  # like a request: drop a connection the server closed
+
+    def report(self, done: dict[str, object], verbosity: int) -> None:
+        if verbosity < 1:
+            return
+        for name, outcome in done.items():
+            if outcome:
+                self.stdout.write(f"{name}: {outcome}")
