@@ -56,7 +56,10 @@ class Rules:
     stall_after_data: list[float] = field(default_factory=list)
     drop_mid_data: int = 0  # close after the 354, while the content arrives, this many times
     refuse_starttls: bool = False  # advertise STARTTLS and answer 454 to it
-    # Called with each kept message before the reply is sent (a test's fault or kill point).
+    # A test's fault or kill points: at MAIL FROM (a worker has claimed and composed an email),
+    # at the DATA command (before any content), and with each kept message before its reply.
+    on_mail: Callable[[], None] | None = None
+    on_data_command: Callable[[], None] | None = None
     on_stored: Callable[["Received"], None] | None = None
 
 
@@ -79,6 +82,8 @@ class Handler:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.rules.on_mail is not None:
+            self.rules.on_mail()
         with self.lock:
             if self.rules.mail_reply:
                 return self.rules.mail_reply.pop(0)
@@ -170,6 +175,8 @@ class FaultySMTP(SMTP):
         await super().smtp_STARTTLS(arg)
 
     async def smtp_DATA(self, arg):
+        if self.rules.on_data_command is not None and self.envelope.rcpt_tos:
+            self.rules.on_data_command()
         if self.rules.drop_mid_data > 0 and self.envelope.rcpt_tos:
             self.rules.drop_mid_data -= 1
             await self.push("354 End data with <CR><LF>.<CR><LF>")
