@@ -290,7 +290,14 @@ PORTO_MAIL_LEASE = float(os.environ.get("PORTO_MAIL_LEASE", "300"))
 # (the task may have died with a killed worker).
 PORTO_MAIL_WAKE_AGAIN_AFTER = float(os.environ.get("PORTO_MAIL_WAKE_AGAIN_AFTER", "600"))
 PORTO_MAIL_SWEEP_INTERVAL = float(os.environ.get("PORTO_MAIL_SWEEP_INTERVAL", "15"))
+# Seconds to wait for an SMTP server's answer to a command (connect, EHLO, MAIL, RCPT, DATA)...
 PORTO_MAIL_SMTP_TIMEOUT = float(os.environ.get("PORTO_MAIL_SMTP_TIMEOUT", "20"))
+# ...and for its answer to the final "." of the content: 10 minutes, as RFC 5321 asks, since the
+# server may be storing or scanning the message. A lost answer leaves the email "may have
+# arrived"; it is sent again at most PORTO_MAIL_AMBIGUOUS_RETRIES times (0: never).
+PORTO_MAIL_SMTP_DATA_TIMEOUT = float(os.environ.get("PORTO_MAIL_SMTP_DATA_TIMEOUT", "600"))
+PORTO_MAIL_AMBIGUOUS_RETRIES = int(os.environ.get("PORTO_MAIL_AMBIGUOUS_RETRIES", "1"))
+PORTO_MAIL_AMBIGUOUS_RETRY_DELAY = float(os.environ.get("PORTO_MAIL_AMBIGUOUS_RETRY_DELAY", "900"))
 # Without feedback, own-SMTP emails show In transit this long, then Unknown.
 PORTO_MAIL_SMTP_IN_TRANSIT_DAYS = int(os.environ.get("PORTO_MAIL_SMTP_IN_TRANSIT_DAYS", "3"))
 # The provider's data can be asked for this long after sending (retention minus a margin).

@@ -8,6 +8,7 @@ write that goes around the model (``update()``, raw SQL).
 import ipaddress
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -154,6 +155,7 @@ class EmailSettings(models.Model):
             security=Security(self.smtp_security),
             username=self.smtp_username,
             password=self.smtp_password,
+            timeout=settings.PORTO_MAIL_SMTP_TIMEOUT,
         )
 
     def enforce_rules(self) -> None:

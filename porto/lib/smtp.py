@@ -158,6 +158,14 @@ def _connect(config: SmtpConfig, context: ssl.SSLContext) -> smtplib.SMTP:
             {"where": where, "seconds": config.timeout},
             permanent=False,
         ) from error
+    except smtplib.SMTPConnectError as error:  # the greeting was a refusal (421 busy, 554)
+        raise smtp_failure(
+            Step.CONNECT,
+            N_("%(where)s refused the connection (%(code)d %(reply)s)."),
+            {"where": where, "code": error.smtp_code, "reply": reply_text(error.smtp_error)},
+            permanent=is_permanent_code(error.smtp_code),
+            code=error.smtp_code,
+        ) from error
     except ssl.SSLError as error:
         raise smtp_failure(
             Step.TLS,

@@ -42,7 +42,13 @@ from porto.mail.sent_through import sent_through_fields
 from porto.mail.status import Event, EventType
 from porto.mail.status_store import email_status_store
 from porto.mail.transports import Transports, transport_for
-from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
+from porto.mail.transports.base import (
+    AMBIGUOUS,
+    Outbound,
+    RecipientResult,
+    Transport,
+    TransportError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -352,13 +358,19 @@ def settle(email: OutgoingEmail, token: str, now: datetime.datetime) -> str:
     """Decide the email's state from its recipients' facts: final, or wait for a retry."""
     recipients = list(Recipient.objects.filter(email=email))
     waiting = [r for r in recipients if not r.is_settled]
+    unsure = ambiguous_retries_spent(waiting)
+    if unsure:
+        record_maybe_arrived(email, unsure, now)
+        recipients = list(Recipient.objects.filter(email=email))
+        waiting = [r for r in recipients if not r.is_settled]
     if waiting and give_up(email, now):
         last = waiting[0].last_deferral_reason or email.last_error
         fail_recipients(email, waiting, now, gave_up_reason(email, last))
         recipients = list(Recipient.objects.filter(email=email))
         waiting = []
     if waiting:
-        return schedule_retry(email, token, now, waiting[0].last_deferral_reason)
+        delay = ambiguous_retry_delay() if ambiguous_hand_offs(waiting) else None
+        return schedule_retry(email, token, now, waiting[0].last_deferral_reason, delay)
     return finish(email, token, now, recipients)
 
 
@@ -374,17 +386,69 @@ def gave_up_reason(email: OutgoingEmail, last: object) -> dict:
     )
 
 
-def schedule_retry(email: OutgoingEmail, token: str, now: datetime.datetime, reason: object) -> str:
+def schedule_retry(
+    email: OutgoingEmail,
+    token: str,
+    now: datetime.datetime,
+    reason: object,
+    delay: datetime.timedelta | None = None,
+) -> str:
     """Queue the email again at its next attempt time. Waking it then is the caller's part
     (``porto.mail.tasks`` plans a deferred wake-up; otherwise the sweeper wakes it when due)."""
     OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
         state=State.QUEUED,
-        next_attempt_at=now + retry_delay(email.attempts),
+        next_attempt_at=now + (delay if delay is not None else retry_delay(email.attempts)),
         lease_token="",
         lease_until=None,
         last_error=reason,
     )
     return "retry"
+
+
+# Ambiguous hand-offs: the whole message went out but the server's answer never came, so it
+# may have arrived. Such recipients are sent again at most PORTO_MAIL_AMBIGUOUS_RETRIES times,
+# after PORTO_MAIL_AMBIGUOUS_RETRY_DELAY; then they stay "may have arrived": accepted as far as
+# Porto can tell, with that reason (never Failed: the client may well have the invoice).
+
+
+def ambiguous_hand_offs(recipients: list[Recipient]) -> Counter[int]:
+    """How many hand-offs of each recipient ended without the server's answer."""
+    return Counter(
+        DeliveryEvent.objects.filter(recipient__in=recipients, code=AMBIGUOUS).values_list(
+            "recipient_id", flat=True
+        )
+    )
+
+
+def ambiguous_retries_spent(waiting: list[Recipient]) -> list[Recipient]:
+    if not waiting:
+        return []
+    counts = ambiguous_hand_offs(waiting)
+    allowed = settings.PORTO_MAIL_AMBIGUOUS_RETRIES
+    return [r for r in waiting if counts[r.pk] > allowed]
+
+
+def ambiguous_retry_delay() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.PORTO_MAIL_AMBIGUOUS_RETRY_DELAY)
+
+
+def record_maybe_arrived(
+    email: OutgoingEmail, recipients: list[Recipient], now: datetime.datetime
+) -> None:
+    """Stop sending to these recipients: the message may be with them already."""
+    for recipient in recipients:
+        record_event(
+            source=email.transport,
+            event=Event(
+                type=EventType.SENT,
+                at=now,
+                code=AMBIGUOUS,
+                reason=recipient.last_deferral_reason,
+            ),
+            message_id=email.message_id,
+            recipient=recipient.address,
+            provider_event_id=f"{email.public_id.hex}:maybe-arrived:{recipient.pk}",
+        )
 
 
 def retry_wake_plan(email_id: int) -> datetime.datetime | None:

@@ -90,9 +90,7 @@ SENTENCES: dict[str, str] = {
     # The outbox (porto.mail.delivery).
     "build_failed": N_("The email could not be built: %(reason)s"),
     "document_files_failed": N_("The document's files could not be made: %(reason)s"),
-    "no_answer_for_address": N_(
-        "The transport gave no answer for this address; trying again later."
-    ),
+    "no_answer_for_address": N_("The transport gave no answer for this address."),
     "gave_up": N_("Gave up after %(attempts)d attempts: %(reason)s"),
     "no_answer": N_("no answer"),
     "unexpected_retry": N_(
@@ -106,12 +104,8 @@ SENTENCES: dict[str, str] = {
     "address_failed": N_("For %(address)s: %(reason)s"),
     # Own mailbox (porto.mail.transports.smtp).
     "smtp_session_failed": N_("Sending through your SMTP server failed: %(reason)s"),
-    "smtp_disconnected": N_(
-        "%(where)s closed the connection before accepting the email; trying again later."
-    ),
-    "smtp_connection_failed": N_(
-        "The connection to %(where)s failed (%(reason)s); trying again later."
-    ),
+    "smtp_disconnected": N_("%(where)s closed the connection before accepting the email."),
+    "smtp_connection_failed": N_("The connection to %(where)s failed (%(reason)s)."),
     "smtp_no_smtputf8": N_(
         "%(where)s does not accept addresses with accents or other non-ASCII letters before "
         "the @ (SMTPUTF8): use another address for this recipient."
@@ -120,18 +114,25 @@ SENTENCES: dict[str, str] = {
         "The SMTP server refused the sender address %(sender)s (%(code)d %(reply)s)."
     ),
     "smtp_message_refused": N_("%(where)s refused the message itself (%(code)d %(reply)s)."),
+    "smtp_message_too_big": N_(
+        "%(where)s refused the message as too large (%(code)d %(reply)s): send smaller "
+        "attachments or fewer of them."
+    ),
+    "smtp_timeout": N_("%(where)s did not answer within %(seconds)d seconds."),
+    "smtp_reply_lost": N_(
+        "The whole message was sent to %(where)s, but its answer never came (%(reason)s): the "
+        "email may have arrived."
+    ),
+    "smtp_no_reply_within": N_("no answer within %(seconds)s seconds"),
+    "smtp_reply_connection_lost": N_("the connection was lost"),
     # The platform's provider (porto.mail.transports.provider).
     "provider_unsendable": N_("%(provider)s cannot send this email as Porto built it: %(reason)s"),
-    "provider_unusable": N_(
-        "The email provider could not be used (%(reason)s); trying again later."
-    ),
+    "provider_unusable": N_("The email provider could not be used (%(reason)s)."),
     "provider_settings": N_(
         "Porto's settings for %(provider)s are incomplete or wrong (%(reason)s): the server "
         "administrator must fix them. This email was not sent; send it again afterwards."
     ),
-    "provider_no_report": N_(
-        "The email provider did not report on this address; trying again later."
-    ),
+    "provider_no_report": N_("The email provider did not report on this address."),
     "provider_refused_address": N_(
         "The email provider refused this address (%(status)s): it bounced or complained "
         "before, or it is not a valid address."
@@ -143,9 +144,7 @@ SENTENCES: dict[str, str] = {
         "%(provider)s refused Porto's credentials (%(reason)s): the API key in the server "
         "settings must be fixed. This email was not sent; send it again afterwards."
     ),
-    "provider_busy": N_(
-        "The email provider is not reachable or busy (%(reason)s); trying again later."
-    ),
+    "provider_busy": N_("The email provider is not reachable or busy (%(reason)s)."),
     "provider_refused_email": N_(
         "The email provider refused the email (HTTP %(code)d): %(reason)s"
     ),

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,6 +32,7 @@ from porto.mail.status import (
     document_badge,
     read_outlook,
 )
+from porto.mail.transports.base import AMBIGUOUS
 
 # The words of the statuses have one home: porto.mail.status.STATUS_WORDS.
 STATUS_LABELS = {status: words.label for status, words in STATUS_WORDS.items()}
@@ -157,7 +159,8 @@ def noted_events():
     """The stored events the details show beyond the facts: delays and a provider's hold."""
     delays = Q(type=EventType.DEFERRED) | Q(type__in=FAILURE_TYPES, permanent=False)
     holds = Q(source="postal", type=EventType.QUEUED)
-    return DeliveryEvent.objects.filter(delays | holds).order_by("at", "pk")
+    maybe_arrived = Q(type=EventType.SENT, code=AMBIGUOUS)
+    return DeliveryEvent.objects.filter(delays | holds | maybe_arrived).order_by("at", "pk")
 
 
 def document_timeline(document: Document, now: datetime.datetime) -> list[TimelineEntry]:
@@ -278,7 +281,7 @@ def recipient_notes(email: OutgoingEmail, recipient: Recipient) -> list[Note]:
     """Every stored fact worth acting on, oldest first."""
     events = noted_events_of(recipient)
     delays = [e for e in events if e.type != EventType.QUEUED][-MAX_DELAYS_SHOWN:]
-    notes = [Note(e.at, delay_text(e)) for e in delays]
+    notes = [Note(e.at, delay_text(e)) for e in delays if not is_maybe_arrived(e)]
     notes += [Note(e.at, held_text(detail)) for e in events if (detail := held_of(e)) is not None]
     if recipient.complained_at:
         notes.append(Note(recipient.complained_at, reason_render(reason_stored(COMPLAINED))))
@@ -299,11 +302,34 @@ def held_of(event: DeliveryEvent) -> str | None:
 
 def delay_text(event: DeliveryEvent) -> str:
     reason = reason_render(event.reason) if event.reason else _("no reason given")
+    if event.code == AMBIGUOUS:
+        return _("No answer after sending: %(reason)s") % {"reason": reason}
     return _("Delayed: %(reason)s") % {"reason": reason}
+
+
+def is_maybe_arrived(event: DeliveryEvent) -> bool:
+    """Porto stopped sending: the message went out without the server confirming it."""
+    return event.type == EventType.SENT and event.code == AMBIGUOUS
 
 
 def held_text(detail: str) -> str:
     return reason_render(held_reason(detail))
+
+
+def not_accepted_yet(email: OutgoingEmail, recipient: Recipient) -> str:
+    """In transit before any server took the message: say what is known, and what is next."""
+    events = noted_events_of(recipient)
+    if email.state == OutgoingEmail.State.SENDING:
+        return _("Being handed over to the mail server right now.")
+    if email.state != OutgoingEmail.State.QUEUED or email.next_attempt_at is None:
+        return _("Not accepted by any mail server yet.")
+    when = formats.date_format(timezone.localtime(email.next_attempt_at), "DATETIME_FORMAT")
+    if events and events[-1].code == AMBIGUOUS:
+        return _(
+            "May have arrived: the whole message was sent, but the server's answer never "
+            "came. Porto sends it once more on %(time)s, so the client may get it twice."
+        ) % {"time": when}
+    return _("Not accepted by the mail server yet; the next try is on %(time)s.") % {"time": when}
 
 
 def status_time(facts: Facts, status: Status) -> datetime.datetime | None:
@@ -325,6 +351,14 @@ def explanation(email: OutgoingEmail, recipient: Recipient, status: Status, held
         return held
     if recipient.complained_at and status in (Status.DELIVERED, Status.READ):
         return reason_render(reason_stored(COMPLAINED))
+    if status in (Status.IN_TRANSIT, Status.UNKNOWN):
+        if any(is_maybe_arrived(e) for e in noted_events_of(recipient)):
+            return _(
+                "May have arrived: the whole message was sent, but the server never confirmed "
+                "it. Ask the client before sending it again."
+            )
+        if recipient.accepted_at is None:
+            return not_accepted_yet(email, recipient)
     if status == Status.UNKNOWN and email.transport == TransportName.SMTP:
         return _("Your mail server accepted it; no delivery report came back.")
     if status == Status.UNKNOWN:

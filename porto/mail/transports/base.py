@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
+# The code of a hand-off whose outcome is unknown: the whole message was sent, but the
+# server's answer never came (connection lost, or no reply in time). It may have arrived.
+AMBIGUOUS = "ambiguous"
+
 
 class TransportError(Exception):
     # ``message``: a stored reason (porto.mail.reasons), rendered only when shown.

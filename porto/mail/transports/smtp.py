@@ -10,6 +10,7 @@ ASCII (``josé@…``) is sent with SMTPUTF8 (RFC 6531) when the server offers it
 fails at once with a plain reason (the send dialog already refuses it for such a server).
 """
 
+import re
 import smtplib
 import ssl
 from functools import cache
@@ -21,7 +22,13 @@ from porto.lib.smtp import SmtpConfig, SmtpFailure, default_ssl_context, reply_t
 from porto.mail.compose import as_bytes
 from porto.mail.reasons import Refusal, failure_describe, reason_message, reason_stored
 from porto.mail.sources import email_settings_for
-from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
+from porto.mail.transports.base import (
+    AMBIGUOUS,
+    Outbound,
+    RecipientResult,
+    Transport,
+    TransportError,
+)
 
 ACCEPTED_CODES = (250, 251)
 
@@ -75,18 +82,9 @@ class SmtpTransport(Transport):
         session = self._session()
         try:
             results = hand_off(session, outbound, self.where)
-        except smtplib.SMTPServerDisconnected as error:
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop(session)
-            raise TransportError(
-                reason_stored("smtp_disconnected", where=self.where),
-                permanent=False,
-            ) from error
-        except (TimeoutError, OSError) as error:
-            self._drop(session)
-            raise TransportError(
-                reason_stored("smtp_connection_failed", where=self.where, reason=str(error)),
-                permanent=False,
-            ) from error
+            raise connection_lost(error, self.where, self.config.timeout) from error
         except BaseException:
             self._drop(session)
             raise
@@ -134,11 +132,30 @@ class SmtpTransport(Transport):
         return f"{self.config.host}:{self.config.port}"
 
 
+def connection_lost(error: OSError, where: str, timeout: float) -> TransportError:
+    """The connection failed before the message was complete: nothing was accepted, so
+    trying again later cannot make a copy. Our own timeout is said as such."""
+    if timed_out(error):
+        return TransportError(
+            reason_stored("smtp_timeout", where=where, seconds=int(timeout)), permanent=False
+        )
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return TransportError(reason_stored("smtp_disconnected", where=where), permanent=False)
+    return TransportError(
+        reason_stored("smtp_connection_failed", where=where, reason=str(error)), permanent=False
+    )
+
+
+def timed_out(error: BaseException) -> bool:
+    """smtplib turns a timeout while reading a reply into SMTPServerDisconnected."""
+    return isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError)
+
+
 def hand_off(session: smtplib.SMTP, outbound: Outbound, where: str) -> dict[str, RecipientResult]:
     session.ehlo_or_helo_if_needed()
     data = as_bytes(outbound.message)
     dsn = session.has_extn("dsn")
-    _mail_from(session, outbound, data, dsn, _smtputf8(session, outbound, where))
+    _mail_from(session, outbound, data, dsn, _smtputf8(session, outbound, where), where)
     results: dict[str, RecipientResult] = {}
     accepted: list[str] = []
     for address in outbound.recipients:
@@ -186,7 +203,7 @@ def _smtputf8(session: smtplib.SMTP, outbound: Outbound, where: str) -> bool:
 
 
 def _mail_from(
-    session: smtplib.SMTP, outbound: Outbound, data: bytes, dsn: bool, smtputf8: bool
+    session: smtplib.SMTP, outbound: Outbound, data: bytes, dsn: bool, smtputf8: bool, where: str
 ) -> None:
     options = []
     if dsn:
@@ -198,6 +215,9 @@ def _mail_from(
         if session.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
     code, reply = session.mail(envelope_address(outbound.sender), options)
+    if code == 552:  # SIZE: the message, not the sender, is refused
+        session.rset()
+        raise message_refused(code, reply, where)
     if code != 250:
         session.rset()
         raise TransportError(
@@ -210,18 +230,59 @@ def _mail_from(
 
 
 def _data(session: smtplib.SMTP, data: bytes, where: str) -> tuple[int, bytes | str]:
-    reply: bytes | str
-    try:
-        code, reply = session.data(data)
-    except smtplib.SMTPDataError as error:  # refused before the content (not 354)
-        code, reply = error.smtp_code, error.smtp_error
+    """DATA, the content, and the final reply, waited for as long as RFC 5321 (4.5.3.2.6) asks
+    (PORTO_MAIL_SMTP_DATA_TIMEOUT, 10 minutes): once the final "." is sent the server may have
+    the message, so a lost or late reply is not a plain failure but an ``ambiguous`` hand-off."""
+    code, reply = session.docmd("DATA")
+    if code != 354:  # refused before the content
+        raise message_refused(code, reply, where)
+    session.send(dot_stuffed(data))
+    code, reply = final_reply(session, where)
     if code != 250:
-        raise TransportError(
-            reason_stored("smtp_message_refused", where=where, code=code, reply=reply_text(reply)),
-            permanent=code >= 500,
-            code=str(code),
-        )
+        raise message_refused(code, reply, where)
     return code, reply
+
+
+def dot_stuffed(data: bytes) -> bytes:
+    """The content as DATA sends it (what ``smtplib.SMTP.data`` does): lines starting with a
+    dot doubled, CRLF line ends, and the final "." line."""
+    content = re.sub(rb"(?m)^\.", b"..", re.sub(rb"\r\n|\r|\n", b"\r\n", data))
+    if not content.endswith(b"\r\n"):
+        content += b"\r\n"
+    return content + b".\r\n"
+
+
+def final_reply(session: smtplib.SMTP, where: str) -> tuple[int, bytes]:
+    timeout = settings.PORTO_MAIL_SMTP_DATA_TIMEOUT
+    usual = session.sock.gettimeout() if session.sock is not None else None
+    if session.sock is not None:
+        session.sock.settimeout(timeout)
+    try:
+        reply = session.getreply()
+        if session.sock is not None:
+            session.sock.settimeout(usual)  # the next commands of a kept session
+        return reply
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        session.close()
+        what = (
+            reason_stored("smtp_no_reply_within", seconds=f"{timeout:g}")
+            if timed_out(error)
+            else reason_stored("smtp_reply_connection_lost")
+        )
+        raise TransportError(
+            reason_stored("smtp_reply_lost", where=where, reason=what),
+            permanent=False,
+            code=AMBIGUOUS,
+        ) from error
+
+
+def message_refused(code: int, reply: bytes | str, where: str) -> TransportError:
+    key = "smtp_message_too_big" if code == 552 else "smtp_message_refused"
+    return TransportError(
+        reason_stored(key, where=where, code=code, reply=reply_text(reply)),
+        permanent=code >= 500,
+        code=str(code),
+    )
 
 
 def close_quietly(session: smtplib.SMTP) -> None:
