@@ -43,7 +43,7 @@ def production_env(run: Run) -> None:
         "PORTO_SECRET_KEY": secrets.token_urlsafe(50),
         "PORTO_FERNET_KEYS": Fernet.generate_key().decode(),
         "PORTO_ALLOWED_HOSTS": "127.0.0.1",
-        "PORTO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
+        "PORTO_SSL_REDIRECT": "0",  # plain HTTP on loopback
         "PORTO_MAIL_TRANSPORT": "provider",
         "PORTO_ANYMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
         "ANYMAIL_WEBHOOK_SECRET": BASIC,
