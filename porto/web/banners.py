@@ -29,6 +29,14 @@ def bulk_send_banner(job: BulkJob, sending: int) -> SafeString:
     return progress_banner(sentence, reverse("bulk_job", args=[job.pk]), count=count)
 
 
+def bulk_already_sent_banner(job: BulkJob) -> SafeString:
+    """A second post of the same summary: nothing more is sent, the first job is shown."""
+    sentence = _(
+        "These documents were already sent with this request; nothing was sent again — %(link)s"
+    )
+    return progress_banner(sentence, reverse("bulk_job", args=[job.pk]))
+
+
 def single_send_banner(document: Document) -> SafeString:
     sentence = _("Sending %(document)s — %(link)s")
     url = reverse("document", args=[document.pk])

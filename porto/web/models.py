@@ -15,3 +15,22 @@ class SendKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class BulkSendKey(models.Model):
+    """One key per rendered "Send documents" summary: posting it again (a double click, the
+    browser's back and resubmit) finds the job it started and queues nothing more. Written in
+    the bulk send's transaction, so a refused bulk send frees its key again."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE)
+    key = models.CharField(max_length=64)
+    job = models.ForeignKey("mail.BulkJob", on_delete=models.CASCADE, null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "key"], name="bulk_send_key_per_company")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

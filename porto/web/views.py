@@ -1,6 +1,7 @@
 """Pages. Each view: access check, one selector or service call, render."""
 
 import datetime
+import secrets
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
@@ -26,7 +27,7 @@ from porto.documents.rendering.files import document_files
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_render
 from porto.mail.models import BulkJob
-from porto.mail.requests import SendRequest, bulk_send, recipient_language
+from porto.mail.requests import SendRequest, recipient_language
 from porto.mail.send.defaults import SendDefaults, send_defaults
 from porto.mail.status import status_choices
 from porto.mail.tasks import wake_on_commit
@@ -298,9 +299,8 @@ def bulk_summary(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select at least one document to send."))
         return redirect(overview_url(overview_filters(request.POST)))
     plan = selectors.bulk_plan(company, ids)
-    return render(
-        request, "web/bulk_summary.html", {"plan": plan} | bulk_form_context(request, ids)
-    )
+    context = {"plan": plan, "idempotency_key": secrets.token_urlsafe(24)}
+    return render(request, "web/bulk_summary.html", context | bulk_form_context(request, ids))
 
 
 @login_required
@@ -308,15 +308,22 @@ def bulk_summary(request: HttpRequest) -> HttpResponse:
 def bulk_start(request: HttpRequest) -> HttpResponse:
     company = access.current_company(request)
     back = overview_url(overview_filters(request.POST))
+    key = request.POST.get("idempotency_key", "")[:64]
     try:
         with transaction.atomic():
-            job = bulk_send(company, selected_ids(request, company), created_by=request.user)
+            job, started_now = services.bulk_send_once(
+                key, company, selected_ids(request, company), created_by=request.user
+            )
             email_ids = list(job.emails.values_list("pk", flat=True))
-            deliver_on_commit(email_ids)
+            if started_now:
+                deliver_on_commit(email_ids)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
-    messages.success(request, banners.bulk_send_banner(job, len(email_ids)))
+    if started_now:
+        messages.success(request, banners.bulk_send_banner(job, len(email_ids)))
+    else:
+        messages.info(request, banners.bulk_already_sent_banner(job))
     return redirect(back)
 
 
