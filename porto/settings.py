@@ -378,6 +378,8 @@ STATIC_ROOT = Path(os.environ.get("PORTO_STATIC_ROOT", VAR_DIR / "static"))
 # compressed files, served with a cache header of ten years (a new version has a new name).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Only the hashed names are kept and compressed: templates only ever link those.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 PORTO_S3_BUCKET = os.environ.get("PORTO_S3_BUCKET", "")
 
 
@@ -404,7 +406,7 @@ def file_storage_settings(bucket: str) -> dict:
 def static_storage_settings(debug: bool) -> dict:
     if debug:
         return {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    return {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    return {"BACKEND": "porto.lib.staticfiles.HashedGzipStaticFilesStorage"}
 
 
 STORAGES = {
