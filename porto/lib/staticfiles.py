@@ -6,7 +6,6 @@ from typing import Any
 from whitenoise.compress import Compressor
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
-
 # Source maps are for developers' tools: not worth compressing at every deploy.
 NOT_COMPRESSED = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
