@@ -22,6 +22,7 @@ COPY . .
 RUN pip install --no-cache-dir --editable . \
     && python manage.py compilemessages --ignore=.venv --verbosity=0 \
     && PORTO_DEBUG=0 PORTO_SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/unused.sqlite3 \
+        PORTO_FERNET_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
         python manage.py collectstatic --noinput --verbosity=0
 
 RUN useradd --system --home-dir /var/lib/porto --create-home porto

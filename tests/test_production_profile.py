@@ -15,6 +15,12 @@ from storages.backends.s3 import S3Storage
 from porto.lib.staticfiles import HashedGzipStaticFilesStorage
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+# What production requires besides the variable a test is about.
+PRODUCTION = {
+    "PORTO_DEBUG": "0",
+    "PORTO_SECRET_KEY": "x" * 50,
+    "PORTO_FERNET_KEYS": "dGVzdC1vbmx5LWZlcm5ldC1rZXktMzItYnl0ZXMhISE=",
+}
 S3_ENVIRONMENT = {
     "PORTO_S3_BUCKET": "porto-files",
     "PORTO_S3_ENDPOINT_URL": "https://s3.fr-par.scw.cloud",
@@ -87,7 +93,7 @@ def test_django_storages_accepts_every_option_porto_builds(settings):
 
 def test_production_serves_hashed_gzipped_static_files_development_the_sources():
     production = settings_in_subprocess(
-        {"PORTO_DEBUG": "0", "PORTO_SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:///:memory:"},
+        PRODUCTION | {"DATABASE_URL": "sqlite:///:memory:"},
         'settings.STORAGES["staticfiles"]["BACKEND"], settings.WHITENOISE_USE_FINDERS',
     )
     assert production.stdout.strip() == (
@@ -109,7 +115,7 @@ def test_the_static_storage_compresses_with_gzip_only_and_never_source_maps(sett
 
 
 def test_production_without_database_url_refuses_to_start_and_says_what_to_set():
-    done = settings_in_subprocess({"PORTO_DEBUG": "0", "PORTO_SECRET_KEY": "x" * 50}, "1")
+    done = settings_in_subprocess(PRODUCTION, "1")
     assert done.returncode != 0
     assert "ImproperlyConfigured: Set DATABASE_URL (e.g. postgres://" in done.stderr
 
@@ -121,7 +127,7 @@ def test_an_unknown_log_format_refuses_to_start():
 
 def test_production_logs_json_by_default_development_text():
     production = settings_in_subprocess(
-        {"PORTO_DEBUG": "0", "PORTO_SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:///:memory:"},
+        PRODUCTION | {"DATABASE_URL": "sqlite:///:memory:"},
         'settings.LOGGING["handlers"]["console"].get("formatter")',
     )
     assert production.stdout.strip() == "json", production.stderr

@@ -32,7 +32,9 @@ def production_environment(var: Path) -> dict[str, str]:
     return os.environ | {
         "PORTO_DEBUG": "0",
         "PORTO_SECRET_KEY": "a-production-like-secret-key-for-this-test-only-0123456789",
+        "PORTO_FERNET_KEYS": "dGVzdC1vbmx5LWZlcm5ldC1rZXktMzItYnl0ZXMhISE=",
         "PORTO_ALLOWED_HOSTS": "127.0.0.1",
+        "PORTO_SSL_REDIRECT": "0",  # plain http on loopback: no TLS proxy in this test
         "DATABASE_URL": f"sqlite:///{var / 'porto.sqlite3'}",
         "PORTO_VAR_DIR": str(var),
         "PORTO_MEDIA_ROOT": str(var / "media"),
