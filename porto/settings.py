@@ -2,7 +2,8 @@
 
 Embedded default: SQLite in ./var, local media, the database task worker and the sandbox
 mail server. Set DATABASE_URL for PostgreSQL and PORTO_TASK_BACKEND=rq with REDIS_URL for
-RQ workers on Redis.
+RQ workers on Redis. PORTO_DEBUG=0 is the production profile (docs/deploy.md): it needs its
+configuration spelled out (secret key, database, allowed hosts) and logs JSON lines.
 """
 
 import os
@@ -92,6 +93,11 @@ TEMPLATES = [
 
 def database_settings() -> dict:
     url = os.environ.get("DATABASE_URL", "")
+    if not url and not DEBUG:
+        raise ImproperlyConfigured(
+            "Set DATABASE_URL (e.g. postgres://porto@db.internal:5432/porto): production never "
+            "falls back to the SQLite file in the var folder."
+        )
     if url:
         config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         if str(config["ENGINE"]).endswith("sqlite3"):
@@ -162,7 +168,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# STATIC_ROOT and the file storages: see the production profile block at the end.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("PORTO_MEDIA_ROOT", VAR_DIR / "media"))
 
@@ -399,3 +405,70 @@ PORTO_API_IDEMPOTENCY_HOURS = int(os.environ.get("PORTO_API_IDEMPOTENCY_HOURS", 
 PORTO_WEBHOOKS_ALLOW_PRIVATE = env_bool("PORTO_WEBHOOKS_ALLOW_PRIVATE", False)
 # Seconds to connect to an endpoint, and again for each read of its answer.
 PORTO_WEBHOOKS_TIMEOUT = float(os.environ.get("PORTO_WEBHOOKS_TIMEOUT", "10"))
+
+# --- Production profile: static files, file storage, logs (docs/deploy.md) -----------------
+# Whitenoise serves /static/ from the WSGI app itself, right after SecurityMiddleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+# Log lines of a signed-in user's request carry the user and company ids.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "porto.web.logging_context.LogContextMiddleware",
+)
+# `manage.py serve` (production) and the Dockerfile run collectstatic into this folder.
+STATIC_ROOT = Path(os.environ.get("PORTO_STATIC_ROOT", VAR_DIR / "static"))
+# Development: whitenoise serves the source folders as they are, so no collectstatic is needed
+# and an edited stylesheet shows at the next reload. Production: collected, content-hashed,
+# compressed files, served with a cache header of ten years (a new version has a new name).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+# Only the hashed names are kept and compressed: templates only ever link those.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+PORTO_S3_BUCKET = os.environ.get("PORTO_S3_BUCKET", "")
+
+
+def file_storage_settings(bucket: str) -> dict:
+    """Rendered PDFs/UBL and company logos: local files in MEDIA_ROOT, or an S3-compatible
+    bucket (AWS, Scaleway, OVH, MinIO…) through django-storages when PORTO_S3_BUCKET is set.
+    The bucket stays private: Porto reads the files back itself and never links to them."""
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": os.environ.get("PORTO_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("PORTO_S3_REGION") or None,
+        "access_key": os.environ.get("PORTO_S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("PORTO_S3_SECRET_ACCESS_KEY") or None,
+        "location": os.environ.get("PORTO_S3_PREFIX", ""),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def static_storage_settings(debug: bool) -> dict:
+    if debug:
+        return {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    return {"BACKEND": "porto.lib.staticfiles.HashedGzipStaticFilesStorage"}
+
+
+STORAGES = {
+    "default": file_storage_settings(PORTO_S3_BUCKET),
+    "staticfiles": static_storage_settings(DEBUG),
+}
+
+# Logs: one JSON object per line in production, with the company, document and email a line is
+# about (porto/lib/logcontext.py); text lines in development.
+PORTO_LOG_FORMAT = os.environ.get("PORTO_LOG_FORMAT", "text" if DEBUG else "json")
+if PORTO_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(
+        f"PORTO_LOG_FORMAT={PORTO_LOG_FORMAT!r} is not known: use 'text' or 'json'."
+    )
+LOGGING["filters"] = {"context": {"()": "porto.lib.logcontext.ContextFilter"}}
+LOGGING["formatters"] = {"json": {"()": "porto.lib.logcontext.JsonFormatter"}}
+LOGGING["handlers"]["console"]["filters"] = ["context"]  # type: ignore[index]
+if PORTO_LOG_FORMAT == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # type: ignore[index]

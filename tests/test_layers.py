@@ -20,7 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("porto", "bench")
 
 # Module-level files of the project package that are not an app: they wire the apps together.
-PROJECT_MODULES = {"porto", "porto.settings", "porto.urls", "porto.wsgi", "porto.asgi"}
+PROJECT_MODULES = {
+    "porto",
+    "porto.settings",
+    "porto.urls",
+    "porto.wsgi",
+    "porto.asgi",
+    "porto.gunicorn_conf",  # the web server's settings, read by gunicorn
+}
 
 # Which app may import which (besides itself and ``porto.lib``). Everything not listed is
 # forbidden; the app graph must also stay free of cycles.

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company, Membership
+from porto.lib.logcontext import log_context_bind
 
 SESSION_KEY = "porto_company_id"
 M = TypeVar("M", bound=Model)
@@ -30,6 +31,7 @@ def current_company(request: HttpRequest) -> Company:
         raise Http404(_("You are not a member of any company."))
     if chosen != company.pk:  # write the session only when it changes
         request.session[SESSION_KEY] = company.pk
+    log_context_bind(company_id=company.pk)  # the request's log lines name it from here on
     return company
 
 

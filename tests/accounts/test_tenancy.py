@@ -112,6 +112,10 @@ PAGES_WITHOUT_OBJECT = {
     "api_webhook_endpoints",
     "api_webhook_event_types",
     "webhooks",
+    # Public probes: no login, the same answer for everyone, check names and ok/failing only
+    # (tests/web/test_health.py).
+    "healthz",
+    "readyz",
 }
 # Routes whose parameters are not company objects (say why), e.g. a signed public token.
 ROUTES_WITHOUT_COMPANY_OBJECTS: dict[str, str] = {

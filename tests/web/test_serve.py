@@ -18,7 +18,7 @@ from tests.mail.smtpd import free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 STOPS_WITHIN = 10.0  # seconds: SIGTERM to every child stopped (children get 5 s, then SIGKILL)
-CHILDREN = ("runserver", "db_worker", "mail_sweeper", "sandbox_smtp")
+CHILDREN = ("gunicorn", "db_worker", "mail_sweeper", "sandbox_smtp")
 
 pytestmark = [
     pytest.mark.processes,

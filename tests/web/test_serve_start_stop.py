@@ -1,5 +1,6 @@
-"""`manage.py serve` (what `make run` ends with): the web server and the task worker start,
-the login page answers over HTTP, and Ctrl-C (or a plain kill) stops every process."""
+"""`manage.py serve` (what `make run` ends with): the web server (gunicorn, never runserver)
+and the task worker start, the login page and its stylesheet answer over HTTP, and Ctrl-C (or
+a plain kill) stops every process, gunicorn's workers included."""
 
 import contextlib
 import os
@@ -74,6 +75,14 @@ def login_page_answers(url: str) -> bool:
         return False
 
 
+def stylesheet_is_served(url: str) -> bool:
+    """Whitenoise serves the source file itself in development (no collectstatic)."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body = response.read()
+    source = (ROOT / "static" / "porto" / "porto.css").read_bytes()
+    return response.headers["Content-Type"].startswith("text/css") and body == source
+
+
 @pytest.fixture(scope="module")
 def app_env(tmp_path_factory):
     """A migrated SQLite database in a fresh var dir (never the test run's own database)."""
@@ -108,7 +117,9 @@ def test_serve_starts_everything_and_stops_everything(app_env, tmp_path, stop_si
         ).read_text()
         children = descendants(serve.pid)
         commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children]
-        assert any(b"runserver" in c for c in commands), commands
+        assert any(b"-m\0gunicorn\0" in c for c in commands), commands
+        assert not any(b"runserver" in c for c in commands), commands
+        assert stylesheet_is_served(f"http://127.0.0.1:{port}/static/porto/porto.css")
         assert any(b"db_worker" in c for c in commands), commands
         assert any(b"mail_sweeper" in c for c in commands), commands
         assert any(b"sandbox_smtp" in c for c in commands), commands

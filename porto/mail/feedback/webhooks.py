@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from porto.lib.logcontext import log_context
 from porto.mail.events import events_link_unlinked, recipient_for, record_event
 from porto.mail.feedback.classify import (
     ClassificationError,
@@ -143,6 +144,11 @@ def webhook_process(webhook_id: int) -> int:
 
     Never raises: a request whose projection fails (poison input, a bug) is rolled back and
     marked processed with the error, so it is neither retried forever nor stops the caller."""
+    with log_context(webhook_id=webhook_id):
+        return _process(webhook_id)
+
+
+def _process(webhook_id: int) -> int:
     projected = run_guarded(
         f"webhook {webhook_id}",
         partial(_project, webhook_id),

@@ -1,5 +1,10 @@
-"""Start everything `make run` needs in one terminal: the web server, the task worker, the
-mail sweeper (due retries, crashed workers) and the sandbox mail server.
+"""Start everything `make run` needs in one terminal: the web server (gunicorn, as in
+production), the task worker of the configured backend, the mail sweeper (due retries,
+crashed workers) and the sandbox mail server.
+
+Static files: with PORTO_DEBUG on, whitenoise serves them from the source folders (an edit
+shows at the next reload, nothing to collect); in production serve first collects them into
+STATIC_ROOT, hashed and compressed, which whitenoise serves with a ten-year cache header.
 
 A child that stops on its own is started again after a short pause (longer if it keeps
 crashing), with a line on stderr: one bad row must not take the whole app down. Ctrl-C or a
@@ -15,9 +20,11 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, OutputWrapper
 
 from porto.documents.demo import DEMO_PASSWORD, DEMO_USERNAME
+from porto.web.management.commands.task_worker import worker_arguments
 
 TICK = 0.1  # seconds between looks at the stop flag and the children
 FIRST_PAUSE = 1.0  # before restarting a crashed child; doubles while it keeps crashing
@@ -26,13 +33,30 @@ STEADY_AFTER = 60.0  # a child that ran this long is healthy again: back to FIRS
 STOP_TIMEOUT = 5.0  # after SIGTERM, before SIGKILL
 
 
+def web_command(address: str) -> list[str]:
+    """Gunicorn with Porto's settings (porto/gunicorn_conf.py), stopping within STOP_TIMEOUT:
+    its graceful shutdown is shortened so in-flight requests end before serve's SIGKILL."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(settings.BASE_DIR / "porto" / "gunicorn_conf.py"),
+        "--chdir",
+        str(settings.BASE_DIR),
+        "--bind",
+        address,
+        "--graceful-timeout",
+        f"{STOP_TIMEOUT - 1:g}",
+    ]
+
+
 def child_commands(address: str) -> dict[str, list[str]]:
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-    commands = {
-        "web": [*manage, "runserver", address, "--noreload"],
-        "worker": [*manage, "db_worker", "--interval", "0.5", "--no-reload"],
-        "sweeper": [*manage, "mail_sweeper"],
-    }
+    commands = {"web": web_command(address)}
+    if settings.PORTO_TASK_BACKEND in {"db", "rq"}:  # others run tasks in the web process
+        commands["worker"] = [*manage, *worker_arguments(settings.PORTO_TASK_BACKEND, interval=0.5)]
+    commands["sweeper"] = [*manage, "mail_sweeper"]
     if settings.PORTO_SANDBOX_ENABLED:
         commands["sandbox"] = [*manage, "sandbox_smtp"]
     return commands
@@ -137,12 +161,17 @@ class Supervisor:
 
 
 class Command(BaseCommand):
-    help = "Run the web app, the task worker and the sandbox mail server until Ctrl-C."
+    help = (
+        "Run the web server (gunicorn), the task worker, the mail sweeper and the sandbox mail "
+        "server until Ctrl-C."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--address", default=os.environ.get("PORTO_ADDRESS", "127.0.0.1:8000"))
 
     def handle(self, *args, address: str, **options) -> None:
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
         stop = StopFlag()
         stop.install()  # before the first child starts: no moment without a handler
         children = [Child(name, command) for name, command in child_commands(address).items()]
