@@ -25,6 +25,7 @@ from porto.mail.send.limits import (
     MAX_TOTAL_BYTES,
     human_size,
     limit_message,
+    message_size,
     size_limit,
 )
 from porto.mail.send.request import Draft, NewAttachment, SendRequest
@@ -63,6 +64,7 @@ CHECK_CODES = {
     "attachment_empty": "attachment_empty",
     "attachment_mismatch": "attachment_type_mismatch",
     "attachment_name": "attachment_name_invalid",
+    "attachment_damaged": "attachment_damaged",
     "html_unsafe": "body_html_unsafe",
     "body_too_long": "body_too_long",
     "line_break": "text_line_break",
@@ -160,6 +162,10 @@ def send_check(request: SendRequest, context: SendContext) -> tuple[Draft, Probl
         _add(problems, GENERAL, smtputf8_problems(context, mailboxes))
     if not problems:
         _add(problems, FILE_FORMAT, document_file_problems(document, draft, context))
+    if not problems and request.attachments:  # the document's own files travel too
+        sizes = [len(f.content) for f in draft.document_files]
+        sizes += [a.size for a in request.attachments]
+        _add(problems, ATTACHMENTS, message_size_problems(sizes, draft))
     return draft, problems
 
 
@@ -410,21 +416,37 @@ def recipient_language(document: Document) -> str:
 
 
 def attachment_problems(attachments: list[NewAttachment], draft: Draft) -> list[str]:
+    """Every attached file's problem (one per file, all shown), then the size of the whole
+    message as it would travel: files grow by a third in base64."""
     problems: list[str] = []
     if len(attachments) > MAX_ATTACHMENTS:
         problems.append(
             limit_problem("too_many_attachments", count=len(attachments), max=MAX_ATTACHMENTS)
         )
-    total = sum(len(a.content) for a in attachments)
-    if total > MAX_TOTAL_BYTES:
-        problems.append(
-            limit_problem(
-                "attachments_too_big", size=human_size(total), max=size_limit(MAX_TOTAL_BYTES)
-            )
-        )
     for attachment in attachments:
         try:
-            draft.files.append(checks.clean_attachment(attachment.filename, attachment.content))
+            draft.files.append(
+                checks.clean_attachment(
+                    attachment.filename, attachment.content, attachment.refused_size
+                )
+            )
         except ValidationError as error:
             problems.extend(coded_error(error, "attachment_refused"))
+    problems.extend(message_size_problems([a.size for a in attachments], draft))
     return problems
+
+
+def message_size_problems(file_sizes: list[int], draft: Draft) -> list[str]:
+    """The message would be larger than the limit (``limits.message_size``)."""
+    if not file_sizes:
+        return []
+    size = message_size(
+        file_sizes,
+        text_bytes=len(draft.body_text.encode()),
+        html_bytes=len(draft.body_html.encode()),
+    )
+    if size <= MAX_TOTAL_BYTES:
+        return []
+    return [
+        limit_problem("attachments_too_big", size=human_size(size), max=size_limit(MAX_TOTAL_BYTES))
+    ]
