@@ -7,6 +7,7 @@ import io
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    DecodedStreamObject,
     DictionaryObject,
     NameObject,
     NumberObject,
@@ -27,16 +28,16 @@ def _one_page() -> PdfWriter:
 
 
 def pdf_of_size(size: int) -> bytes:
-    """A real, whole PDF of exactly ``size`` bytes: one page, padded in its metadata."""
+    """A real, whole PDF of exactly ``size`` bytes: one page whose content stream is padded
+    with a comment (a stream is read by its length, so big ones stay quick to parse)."""
     padding = 0
-    for _attempt in range(3):
-        writer = PdfWriter()
-        writer.add_blank_page(width=595, height=842)
+    for _attempt in range(4):
+        writer = _one_page()
         if padding:
-            writer.add_metadata({"/Subject": "0" * padding})
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        content = buffer.getvalue()
+            stream = DecodedStreamObject()
+            stream.set_data(b"%" + b"0" * (padding - 1))
+            writer.pages[0][NameObject("/Contents")] = writer._add_object(stream)
+        content = _written(writer)
         if len(content) == size:
             return content
         padding += size - len(content)

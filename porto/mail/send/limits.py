@@ -23,6 +23,9 @@ MAX_TOTAL_BYTES = 25 * 1024 * 1024
 # What a message holds besides its files' encoded bytes: headers, the text and HTML bodies
 # and every part's own headers, counted generously (see ``message_size``).
 MESSAGE_OVERHEAD_BYTES = 8 * 1024
+# The largest request body a send may have (the pop-up's POST, the API's multipart body): the
+# files and what comes with them. Past it the upload is not read (``porto.mail.send.uploads``).
+MAX_UPLOAD_BYTES = MAX_TOTAL_BYTES + 1024 * 1024
 PART_OVERHEAD_BYTES = 512
 BASE64_LINE_CHARS = 76
 
