@@ -183,13 +183,16 @@ def _add_all(problems: Problems, more: Problems) -> None:
 
 
 def sender_identity(company: Company, email_settings: EmailSettings) -> Identity:
+    """Who sends. Replies go to the reply-to address, or when it is empty to the company's
+    address, as the setting's help text promises: with either sending method, so a reply
+    never reaches the SMTP account's mailbox by surprise."""
     if email_settings.uses_smtp:
         address = email_settings.smtp_from_address
         return Identity(
             transport=TransportName.SMTP,
             from_name=email_settings.display_sender_name,
             from_address=address,
-            reply_to=email_settings.reply_to,
+            reply_to=email_settings.reply_to_address,
             track_opens=False,
             message_id_domain=address.rpartition("@")[2] or settings.PORTO_PLATFORM_SENDING_DOMAIN,
         )
