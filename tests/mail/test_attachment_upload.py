@@ -260,3 +260,16 @@ def test_the_api_takes_simple_uploads_as_before(client, company, owner, invoice)
         },
     )
     assert api_post(client, token, invoice, body).status_code == 202
+
+
+def test_a_file_whose_content_looks_like_a_nameless_part_header_is_kept_as_it_is(rf):
+    """Only part headers are marked: a file's own bytes are never rewritten."""
+    content = b'Content-Disposition: form-data; name="attachments"; filename=""\r\n\r\nend\r\n'
+
+    body = body_with({}, part("attachments", "notes.txt", content))
+    request = rf.generic(
+        "POST", "/", body, content_type=f"multipart/form-data; boundary={BOUNDARY}"
+    )
+    uploads.install(request)
+    [upload] = request.FILES.getlist("attachments")
+    assert upload.read() == content

@@ -149,7 +149,7 @@ class _NamelessMarker:
         self._stream = stream
         self._delimiter = b"--" + boundary
         self._empty_name = re.compile(
-            rb"(" + re.escape(self._delimiter) + rb"\r\n(?:[^\r\n]*\r\n)*?[^\r\n]*?"
+            rb"(" + re.escape(self._delimiter) + rb"\r\n(?:[^\r\n]+\r\n)*?[^\r\n]*?"
             rb";\s*filename=)\"\"(?=[;\r\s])",
             re.IGNORECASE,
         )
