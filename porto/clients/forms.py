@@ -15,6 +15,7 @@ from porto.clients.countries import COUNTRIES, country_choices
 from porto.clients.models import Client, ClientEmail
 from porto.clients.services import AddressChanges
 from porto.lib import identifiers
+from porto.lib.headers import parse_mailbox
 
 EMPTY_EMAIL_ROWS = 3  # rows offered without JavaScript; the script adds more on demand
 
@@ -125,12 +126,20 @@ class ClientEmailForm(forms.ModelForm):
             "address": {"required": gettext_lazy("Give the email address, or empty this row.")},
         }
         widgets = {
-            "address": forms.EmailInput(attrs={"autocomplete": "off"}),
+            # Text, not type=email: a pasted "Doe, John" <john@example.com> is one address.
+            "address": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "email"}),
             "label": forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. Accounting")}),
         }
 
     def clean_address(self) -> str:
+        """A bare address, or one with its name as mail programs copy it (``"Doe, John"
+        <john@example.com>``, parsed by ``porto.lib.headers``, never split at its comma):
+        the address is kept, the name becomes the label when none is given."""
         address = self.cleaned_data["address"]
+        if any(ch in address for ch in '<>"'):
+            mailbox = parse_mailbox(address)
+            self.typed_name = mailbox.name
+            return mailbox.address
         try:
             return identifiers.clean_email_address(address)
         except ValidationError as error:
@@ -142,6 +151,14 @@ class ClientEmailForm(forms.ModelForm):
                 % {"value": address},
                 code="email",
             ) from error
+
+    def clean(self) -> dict:
+        super().clean()
+        cleaned = self.cleaned_data
+        name = getattr(self, "typed_name", "")
+        if name and not cleaned.get("label"):
+            cleaned["label"] = name[: ClientEmail._meta.get_field("label").max_length]
+        return cleaned
 
     def _post_clean(self) -> None:
         # The model's clean() checks the address again (porto.lib.identifiers): once refused

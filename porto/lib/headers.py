@@ -105,6 +105,18 @@ def decoded_forms(value: str) -> list[str]:
     return forms
 
 
+def decoded_text(value: str) -> str:
+    """``value`` as a mail program shows it, its RFC 2047 encoded-words decoded: a file name
+    ``=?utf-8?q?evil.exe?=.pdf`` reads ``evil.exe.pdf`` in many clients, so it is checked
+    (and sent) as that. Raises ValueError when an encoded-word cannot be decoded."""
+    if _ENCODED_WORD_START not in value:
+        return value
+    try:
+        return _decode_whole(value)
+    except (LookupError, errors.HeaderParseError) as error:
+        raise ValueError(value) from error
+
+
 def _decode_whole(value: str) -> str:
     parts = decode_header(value)
     return "".join(_part_text(text, charset) for text, charset in parts)

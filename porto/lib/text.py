@@ -90,3 +90,22 @@ def _code_point(char: str) -> str:
 
 def body_too_long(count: int) -> str:
     return str(BODY_TOO_LONG) % {"count": count, "max": MAX_BODY_CHARS}
+
+
+def invisible_character(value: str) -> tuple[str, str] | None:
+    """The first character of ``value`` a one-line field refuses, as ``(code, "U+XXXX")``
+    (``control_character`` or ``direction_override``); None when there is none. For messages
+    worded by the caller, such as a file name's."""
+    for code, pattern in (
+        ("control_character", _CONTROL_SINGLE_LINE),
+        ("direction_override", _DIRECTION_OVERRIDE),
+    ):
+        found = pattern.search(value)
+        if found:
+            return code, _code_point(found.group())
+    return None
+
+
+def without_invisible(value: str) -> str:
+    """``value`` without the characters ``invisible_character`` finds: safe to show."""
+    return _DIRECTION_OVERRIDE.sub("", _CONTROL_SINGLE_LINE.sub("", value))

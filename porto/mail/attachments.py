@@ -12,7 +12,7 @@ def store_attachments(email: OutgoingEmail, files: list[tuple[Any, bool]]) -> No
     """Store each file's bytes once (by SHA-256) and link them to the email, in order.
 
     ``files`` holds ``(file, is_document_file)`` pairs; a file has ``filename``,
-    ``content_type`` and ``content``."""
+    ``content_type`` and ``content``, and an attached one what was ``removed`` from it."""
     blobs = {}
     rows = []
     for position, (file, is_document_file) in enumerate(files):
@@ -26,6 +26,7 @@ def store_attachments(email: OutgoingEmail, files: list[tuple[Any, bool]]) -> No
                 content_type=file.content_type,
                 blob_id=digest,
                 is_document_file=is_document_file,
+                removed_content=sorted(getattr(file, "removed", ())),
             )
         )
     AttachmentBlob.objects.bulk_create(blobs.values(), ignore_conflicts=True)

@@ -7,6 +7,7 @@ wrong and how to fix it.
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from porto.lib import text
-from porto.lib.headers import Mailbox, header_text, is_header_safe, parse_mailbox
+from porto.lib.headers import Mailbox, decoded_text, header_text, parse_mailbox
 from porto.mail.send.limits import (  # noqa: F401 - the limits' home; read here by old callers
     BLOCKED_EXTENSIONS,
     MAX_ATTACHMENT_BYTES,
@@ -29,6 +30,7 @@ from porto.mail.send.limits import (  # noqa: F401 - the limits' home; read here
     limit_message,
     size_limit,
 )
+from porto.mail.send.pdfs import ActiveContent, PdfUnreadable, pdf_clean
 
 
 def clean_header_text(value: str, what: str) -> str:
@@ -167,19 +169,64 @@ class CheckedFile:
     filename: str
     content_type: str
     content: bytes
+    # Active content removed from a PDF (``porto.mail.send.pdfs``): the sender is told.
+    removed: frozenset[ActiveContent] = frozenset()
 
 
-def clean_filename(filename: str) -> str:
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not name or not is_header_safe(name) or len(name) > 200:
+MAX_FILENAME_CHARS = 200
+
+
+def clean_filename(filename: str, size: int = 0) -> str:
+    """The name the recipient will see: encoded-words decoded (``=?utf-8?q?a.exe?=.pdf`` is
+    ``a.exe.pdf``), folders dropped (``C:\\Users\\x\\a.pdf`` is ``a.pdf``); refused when empty,
+    too long, or holding a control or direction-changing character (``porto.lib.text``'s
+    rules), since the name would then read otherwise than it is."""
+    try:
+        decoded = decoded_text(filename or "")
+    except ValueError:
         raise ValidationError(
             _(
-                "The file name %(name)r cannot be used: give a name on one line, up to 200 characters."
+                "The file name %(name)s holds an encoded word (“=?…?=”) that cannot be read: "
+                "rename the file and attach it again."
             )
-            % {"name": (filename or "")[:80]},
+            % {"name": text.without_invisible(filename)[:80]},
+            code="attachment_name",
+        ) from None
+    name = decoded.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name:
+        raise ValidationError(
+            _("A file of %(size)s has no name: give it a name and attach it again.")
+            % {"size": human_size(size)},
+            code="attachment_name",
+        )
+    invisible = text.invisible_character(name)
+    if invisible is not None:
+        raise ValidationError(_invisible_message(name, *invisible), code="attachment_name")
+    if len(name) > MAX_FILENAME_CHARS:
+        raise ValidationError(
+            _(
+                "The file name %(name)s has %(count)d characters; rename the file to at most "
+                "%(max)d and attach it again."
+            )
+            % {"name": name[:80] + "…", "count": len(name), "max": MAX_FILENAME_CHARS},
             code="attachment_name",
         )
     return name
+
+
+def _invisible_message(name: str, code: str, code_point: str) -> str:
+    if code == "direction_override":
+        message = _(
+            "The file name %(name)s holds an invisible character that changes the reading "
+            "direction (%(code)s), so it reads otherwise than it is: rename the file and "
+            "attach it again."
+        )
+    else:
+        message = _(
+            "The file name %(name)s holds an invisible control character (%(code)s): rename "
+            "the file and attach it again."
+        )
+    return message % {"name": text.without_invisible(name)[:80], "code": code_point}
 
 
 def extension(filename: str) -> str:
@@ -262,19 +309,23 @@ def content_type_for(kind: FileType, ext: str) -> str:
     return kind.content_type
 
 
-def clean_attachment(filename: str, content: bytes) -> CheckedFile:
-    name = clean_filename(filename)
+def clean_attachment(filename: str, content: bytes, size: int | None = None) -> CheckedFile:
+    """``content`` checked as a file named ``filename``; ``size`` is the upload's real size
+    when its bytes were not kept (an upload past the limit, ``porto.mail.send.uploads``)."""
+    size = len(content) if size is None else size
+    name = clean_filename(filename, size)
     ext = extension(name)
-    if ext in BLOCKED_EXTENSIONS:
+    blocked = _blocked_extension(name)
+    if blocked:
         raise ValidationError(
-            limit_message("blocked_extension", name=name, ext=ext), code="attachment_type"
+            limit_message("blocked_extension", name=name, ext=blocked), code="attachment_type"
         )
-    if len(content) > MAX_ATTACHMENT_BYTES:
+    if size > MAX_ATTACHMENT_BYTES:
         raise ValidationError(
             limit_message(
                 "attachment_too_big",
                 name=name,
-                size=human_size(len(content)),
+                size=human_size(size),
                 max=size_limit(MAX_ATTACHMENT_BYTES),
             ),
             code="attachment_size",
@@ -308,4 +359,55 @@ def clean_attachment(filename: str, content: bytes) -> CheckedFile:
             },
             code="attachment_mismatch",
         )
+    if kind is PDF:
+        return _checked_pdf(name, content)
     return CheckedFile(filename=name, content_type=content_type_for(kind, ext), content=content)
+
+
+def _blocked_extension(name: str) -> str:
+    """The refused extension of ``name``, also one hidden before the last (``a.exe.pdf``):
+    many mail programs hide the last extension, and the file then reads as a program."""
+    parts = name.lower().split(".")[1:]
+    return next((f".{part}" for part in reversed(parts) if f".{part}" in BLOCKED_EXTENSIONS), "")
+
+
+def _checked_pdf(name: str, content: bytes) -> CheckedFile:
+    try:
+        clean = pdf_clean(content)
+    except PdfUnreadable as error:
+        if error.truncated:
+            message = _(
+                "%(name)s is cut off: its end is missing, so it cannot be opened. Download or "
+                "export it again and attach the new file."
+            )
+        else:
+            message = _(
+                "%(name)s starts like a PDF but cannot be read as one: it is damaged or is "
+                "another kind of file. Open it to check, export it again as PDF and attach it."
+            )
+        raise ValidationError(message % {"name": name}, code="attachment_damaged") from error
+    return CheckedFile(
+        filename=name, content_type=PDF.content_type, content=clean.content, removed=clean.removed
+    )
+
+
+# What the sender is told about a PDF sent without its active content.
+ACTIVE_CONTENT_WORDS = {
+    ActiveContent.JAVASCRIPT: N_("scripts"),
+    ActiveContent.LAUNCH: N_("a command that starts a program"),
+    ActiveContent.EMBEDDED_FILES: N_("files hidden inside it"),
+    ActiveContent.FORM_ACTIONS: N_("form actions"),
+}
+
+
+def removed_note(filename: str, removed: Iterable[str]) -> str:
+    """ "Active content was removed from X.pdf (scripts): ..." in the current language, or ""
+    when nothing was removed. ``removed``: ``ActiveContent`` values, as stored."""
+    kinds = sorted(ActiveContent(kind) for kind in removed)
+    if not kinds:
+        return ""
+    what = ", ".join(_(ACTIVE_CONTENT_WORDS[kind]) for kind in kinds)
+    return _(
+        "Active content was removed from %(name)s (%(what)s): the pages are sent unchanged, "
+        "without anything that could run on your client's computer."
+    ) % {"name": filename, "what": what}

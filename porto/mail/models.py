@@ -292,6 +292,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     blob = models.ForeignKey(AttachmentBlob, on_delete=models.PROTECT, related_name="+")
     is_document_file = models.BooleanField(default=False)
+    # The kinds of active content removed from an attached PDF before it was stored
+    # (``porto.mail.send.pdfs.ActiveContent`` values): what the sender was told.
+    removed_content = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["email", "position", "pk"]

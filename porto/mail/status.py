@@ -319,7 +319,8 @@ def shown_status(
 
 @dataclass(frozen=True)
 class Badge:
-    """The document's badge for one email: from its To recipients only."""
+    """The document's badge for one email: its word from the To recipients, its flag from
+    a failure of any recipient (``document_badge``)."""
 
     status: Status
     some_failed: bool = False
@@ -334,11 +335,17 @@ class Badge:
         return SOME_FAILED if self.some_failed and self.status != Status.FAILED else ""
 
 
-def document_badge(to_statuses: Iterable[Status]) -> Badge:
+def document_badge(to_statuses: Iterable[Status], copy_statuses: Iterable[Status] = ()) -> Badge:
+    """The word follows the To recipients: did the document reach its client? (any Read →
+    Read; all Failed → Failed; any Delivered → Delivered; else In transit / Unknown). A
+    failed recipient anywhere, To, Cc or Bcc, raises the flag "a recipient failed": the
+    help article promises that Failed says an email "could not be delivered", so a failed
+    Cc must never hide behind a plain In transit or Delivered, nor turn a delivered
+    document into Failed."""
     statuses = list(to_statuses)
+    some_failed = Status.FAILED in statuses or Status.FAILED in set(copy_statuses)
     if not statuses:
-        return Badge(Status.UNKNOWN)
-    some_failed = Status.FAILED in statuses
+        return Badge(Status.UNKNOWN, some_failed=some_failed)
     if all(s == Status.FAILED for s in statuses):
         return Badge(Status.FAILED, some_failed=True)
     for status in (Status.READ, Status.DELIVERED, Status.IN_TRANSIT):
@@ -366,13 +373,18 @@ def email_status(
     handed_off_at: datetime.datetime | None,
     in_transit_for: datetime.timedelta,
     track_opens: bool,
+    copy_facts: Iterable[Facts] = (),
 ) -> EmailStatus:
-    """The badge of ``document_badge`` over the To recipients' ``shown_status``, for every
-    ``now`` at once: while no final fact decides it, it is In transit until the last waiting
-    recipient turns Unknown."""
+    """The badge of ``document_badge`` over the To recipients' ``shown_status`` (and the
+    Cc and Bcc recipients' failures, ``copy_facts``), for every ``now`` at once: while no
+    final fact decides it, it is In transit until the last waiting To recipient turns
+    Unknown. A failure is final, so the flag needs no clock."""
     facts = list(to_facts)
     finals = [final_status(as_counted(f, track_opens=track_opens)) for f in facts]
-    badge = document_badge([s or Status.IN_TRANSIT for s in finals])
+    copies = [final_status(as_counted(f, track_opens=track_opens)) for f in copy_facts]
+    badge = document_badge(
+        [s or Status.IN_TRANSIT for s in finals], [s for s in copies if s is not None]
+    )
     if badge.status != Status.IN_TRANSIT:
         return EmailStatus(badge.status, None, badge.some_failed)
     waiting = [

@@ -220,6 +220,7 @@ def email_line(email: OutgoingEmail, now: datetime.datetime) -> EmailLine:
     rows = list(email.recipients.all())
     recipients = [recipient_line(email, r, now) for r in rows]
     to_statuses = [r.status for r in recipients if r.kind == Recipient.Kind.TO]
+    copy_statuses = [r.status for r in recipients if r.kind != Recipient.Kind.TO]
     reason = refresh_refusal(email, now) or busy_refusal(email, now)
     outlook = email_read_outlook(email, rows)
     return EmailLine(
@@ -230,7 +231,7 @@ def email_line(email: OutgoingEmail, now: datetime.datetime) -> EmailLine:
         attachments=[
             AttachmentLine(a.filename, a.blob.size, a.blob_id) for a in email.attachments.all()
         ],
-        badge=document_badge(to_statuses),
+        badge=document_badge(to_statuses, copy_statuses),
         refresh_allowed=not reason,
         refresh_reason=reason,
         refresh_error=reason_render(email.refresh_error),

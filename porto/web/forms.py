@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from porto.documents.models import Document
 from porto.lib.headers import split_entries
 from porto.mail.requests import NewAttachment, SendRequest
+from porto.mail.send.uploads import new_attachments
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -22,8 +23,9 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+        """Every uploaded file as it came: the send checks judge each one (an empty file or
+        a nameless one gets its own message there, beside the others')."""
+        return list(data) if isinstance(data, list | tuple) else [data] if data else []
 
 
 def address_list(values: list[str]) -> list[str]:
@@ -64,9 +66,7 @@ class SendForm(forms.Form):
         return self._addresses("bcc")
 
     def clean_attachments(self) -> list[NewAttachment]:
-        return [
-            NewAttachment(upload.name, upload.read()) for upload in self.cleaned_data["attachments"]
-        ]
+        return new_attachments(self.cleaned_data["attachments"])
 
     def send_request(self, user) -> SendRequest:
         data = self.cleaned_data

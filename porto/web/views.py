@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from porto.accounts import access
@@ -26,8 +27,10 @@ from porto.documents.models import UBL_KINDS, Document, DocumentKind
 from porto.documents.rendering.files import document_files
 from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_render
-from porto.mail.models import BulkJob
+from porto.mail.checks import removed_note
+from porto.mail.models import BulkJob, OutgoingEmail
 from porto.mail.requests import SendRequest, recipient_language
+from porto.mail.send import uploads
 from porto.mail.send.defaults import SendDefaults, send_defaults
 from porto.mail.status import status_choices
 from porto.mail.tasks import wake_on_commit
@@ -188,21 +191,41 @@ def deliver_on_commit(email_ids: list[int]) -> None:
     wake_on_commit(email_ids)
 
 
-def email_send_and_deliver(key: str, send_request: SendRequest) -> None:
+def email_send_and_deliver(key: str, send_request: SendRequest) -> OutgoingEmail | None:
+    """The email sent now, or None when the key had sent it already."""
     with transaction.atomic():
         email, sent_now = services.email_send_once(key, send_request)
         if sent_now and email is not None:
             deliver_on_commit([email.pk])
+            return email
+    return None
 
 
+@csrf_exempt  # the CSRF check reads the POST: it runs once the upload handler is in place
 @login_required
 @require_POST
 def document_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """A body too large for any email is refused before it is read; otherwise the files are
+    read by ``uploads.SendUploadHandler``, which keeps no more than the limits in memory."""
     document = _document(request, pk)
+    too_large = uploads.body_too_large(request.META.get("CONTENT_LENGTH"))
+    if too_large:
+        return upload_refused(request, document, too_large)
+    handler = uploads.install(request)
+    return _document_send(request, document, handler)
+
+
+@csrf_protect
+def _document_send(
+    request: HttpRequest, document: Document, handler: uploads.SendUploadHandler
+) -> HttpResponse:
+    if handler.stopped:
+        return upload_refused(request, document, uploads.upload_too_large())
     form = SendForm(request.POST, request.FILES, document=document)
+    email = None
     if form.is_valid():
         try:
-            email_send_and_deliver(
+            email = email_send_and_deliver(
                 form.cleaned_data["idempotency_key"], form.send_request(request.user)
             )
         except ValidationError as error:
@@ -212,6 +235,8 @@ def document_send(request: HttpRequest, pk: int) -> HttpResponse:
         target = back or reverse("document", args=[document.pk])
         if back:  # sent from the overview: confirmed there, once
             messages.success(request, banners.single_send_banner(document))
+        for note in attachment_notes(email):
+            messages.info(request, note)
         if wants_json(request):
             return JsonResponse({"ok": True, "redirect": target})
         if not back:
@@ -222,6 +247,26 @@ def document_send(request: HttpRequest, pk: int) -> HttpResponse:
     defaults = send_defaults(document, request.user)
     context = detail_context(document, form, defaults) | {"open_send": True, "back": back}
     return render(request, "web/document_detail.html", context, status=400)
+
+
+def upload_refused(request: HttpRequest, document: Document, message: str) -> HttpResponse:
+    """The answer to an upload too large to read: under the attachments in the pop-up, or as
+    a message on the document's page."""
+    if wants_json(request):
+        return JsonResponse({"ok": False, "errors": {"attachments": [message]}}, status=413)
+    messages.error(request, message)
+    return redirect("document", pk=document.pk)
+
+
+def attachment_notes(email: OutgoingEmail | None) -> list[str]:
+    """What the sender is told about the files as they were sent (active content removed)."""
+    if email is None:
+        return []
+    return [
+        note
+        for attachment in email.attachments.all()
+        if (note := removed_note(attachment.filename, attachment.removed_content))
+    ]
 
 
 @login_required

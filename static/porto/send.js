@@ -124,12 +124,26 @@
   });
 
   // Attachments: picker and drag-and-drop, limits checked here and again on the server.
+  // The size of the email as it travels, as porto.mail.send.limits.message_size counts it:
+  // base64 makes 4 characters of 3 bytes, in lines of 76 plus CRLF. The server also counts
+  // the document's own files, so it may still find the email too large.
+  function encodedSize(bytes) {
+    var chars = 4 * Math.ceil(bytes / 3);
+    return chars + 2 * Math.ceil(chars / limits.base64_line_chars);
+  }
+  function messageSize(fileSizes, bodyBytes) {
+    var total = limits.message_overhead_bytes + 4 * bodyBytes + encodedSize(bodyBytes);
+    fileSizes.forEach(function (bytes) { total += encodedSize(bytes) + limits.part_overhead_bytes; });
+    return total;
+  }
   function extensionOf(name) { var dot = name.lastIndexOf("."); return dot < 0 ? "" : name.slice(dot).toLowerCase(); }
   function fileProblems() {
     var problems = [], total = 0, list = Array.prototype.slice.call(files.files);
     if (list.length > limits.max_attachments) problems.push(message("too_many_attachments", { count: list.length, max: limits.max_attachments }));
-    list.forEach(function (f) { total += f.size; });
-    if (total > limits.max_total_bytes) problems.push(message("attachments_too_big", { size: size(total), max: limits.max_total_size }));
+    if (list.length) {
+      total = messageSize(list.map(function (f) { return f.size; }), new TextEncoder().encode(body.value).length);
+      if (total > limits.max_total_bytes) problems.push(message("attachments_too_big", { size: size(total), max: limits.max_total_size }));
+    }
     list.forEach(function (f) {
       var ext = extensionOf(f.name);
       if (limits.blocked_extensions.indexOf(ext) >= 0) problems.push(message("blocked_extension", { name: f.name, ext: ext }));
@@ -137,9 +151,24 @@
     });
     return problems;
   }
+  // Entries typed in one box, split at commas and semicolons outside quotes and angle
+  // brackets, as porto.lib.headers.split_entries does: "Doe, John" <john@example.com> is one.
+  function splitEntries(text) {
+    var entries = [], current = "", quoted = false, bracketed = 0, escaped = false;
+    Array.from(text).forEach(function (ch) {
+      if (escaped) escaped = false;
+      else if (ch === "\\" && quoted) escaped = true;
+      else if (ch === '"') quoted = !quoted;
+      else if ((ch === "<" || ch === ">") && !quoted) bracketed = Math.max(0, bracketed + (ch === "<" ? 1 : -1));
+      else if ((ch === "," || ch === ";") && !quoted && !bracketed) { entries.push(current); current = ""; return; }
+      current += ch;
+    });
+    entries.push(current);
+    return entries.map(function (e) { return e.trim(); }).filter(Boolean);
+  }
   function recipientProblems() {
     var to = Array.prototype.map.call(chips.querySelectorAll("input"), function (i) { return i.value.trim(); });
-    var copies = [document.getElementById("id_cc").value, document.getElementById("id_bcc").value].join(",").split(/[,;]/);
+    var copies = splitEntries(document.getElementById("id_cc").value).concat(splitEntries(document.getElementById("id_bcc").value));
     var all = {};
     to.concat(copies).forEach(function (a) { a = a.trim().toLowerCase(); if (a) all[a] = true; });
     var count = Object.keys(all).length, problems = [];

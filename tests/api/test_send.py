@@ -23,6 +23,7 @@ from porto.mail.send.limits import (
 from porto.sandbox.models import SandboxMessage
 from tests.api.conftest import error_of
 from tests.factories import make_client, make_document, make_finalized
+from tests.pdfs import pdf_of_size
 from tests.web.conftest import prestore_pdf, small_pdf
 from tests.web.worker import run_worker
 
@@ -273,23 +274,18 @@ def test_an_attachment_over_5_mb_is_attachment_too_large(api, invoice):
     assert nothing_sent()
 
 
-def test_attachments_over_25_mb_together_are_attachments_too_large(api, invoice):
-    # Six files of 4.2 MB: each within its limit, 25.2 MB together, within the body limit.
-    size = 42 * MAX_ATTACHMENT_BYTES // 50
-    files = []
-    for i in range(6):
-        pdf = small_pdf(f"part {i}")
-        files.append(upload(f"part{i}.pdf", pdf + b"%" + b"0" * (size - len(pdf) - 1)))
-    assert size * 6 > MAX_TOTAL_BYTES
+def test_attachments_over_25_mb_once_encoded_are_attachments_too_large(api, invoice):
+    # Four files of 4.8 MB: each within its limit, 19.2 MB of bytes, over 25 MB in base64.
+    size = 48 * MAX_ATTACHMENT_BYTES // 50
+    files = [upload(f"part{i}.pdf", pdf_of_size(size)) for i in range(4)]
+    assert size * 4 < MAX_TOTAL_BYTES < size * 4 * 4 // 3
 
     response = multipart(api, send_path(invoice), {"attachments": files})
 
-    assert field_error(response, "attachments") == [
-        {
-            "code": "attachments_too_large",
-            "message": "The attachments add up to 25.20 MB; together they can be at most 25 MB.",
-        }
-    ]
+    [error] = field_error(response, "attachments")
+    assert error["code"] == "attachments_too_large"
+    assert error["message"].startswith("With its attachments the email would be 26.")
+    assert error["message"].endswith("MB; the limit is 25 MB. Send some files in a separate email.")
     assert nothing_sent()
 
 

@@ -18,6 +18,21 @@ def addresses(help_text: str) -> serializers.ListField:
     )
 
 
+class UploadField(serializers.Field):
+    """An uploaded file taken as it came: the send checks judge it (a nameless or empty file
+    gets its own message there, beside every other file's)."""
+
+    default_error_messages = {"not_a_file": gettext_lazy("Send a file here (multipart/form-data).")}
+
+    def to_internal_value(self, data):
+        if not hasattr(data, "read"):
+            self.fail("not_a_file")
+        return data
+
+    def to_representation(self, value):
+        return getattr(value, "name", "")
+
+
 class SendInput(StrictInputSerializer):
     to = addresses(
         "Addresses (`x@example.com` or `Name <x@example.com>`). Leave out for the client's "
@@ -49,7 +64,7 @@ class SendInput(StrictInputSerializer):
         "notes. Default: the company's default format.",
     )
     attachments = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        child=UploadField(),
         required=False,
         help_text="Extra files (multipart/form-data only): at most 10, 5 MB each, 25 MB together.",
     )

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from porto.api.emails import email_get
+from porto.api.errors import PayloadTooLarge
 from porto.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from porto.api.serializers.emails import EmailOutput
 from porto.api.serializers.sending import BulkJobOutput, BulkSendInput, SendInput
@@ -22,15 +23,13 @@ from porto.api.views.base import CompanyAPIView
 from porto.documents.models import Document
 from porto.lib.headers import split_entries
 from porto.mail.models import BulkJob, OutgoingEmail
-from porto.mail.requests import NewAttachment, SendRequest, bulk_send, email_send
-from porto.mail.send.limits import MAX_TOTAL_BYTES
+from porto.mail.requests import SendRequest, bulk_send, email_send
+from porto.mail.send import uploads
+from porto.mail.send.limits import MAX_UPLOAD_BYTES
 from porto.mail.send.problems import problem_code
 from porto.mail.tasks import wake_on_commit
 
 TAGS = ["sending"]
-
-# What a multipart body may carry beyond its attachments (addresses, subject, body, framing).
-FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
 def acting_user(request: Request):
@@ -73,7 +72,7 @@ def send_request_of(document: Document, given: dict, user) -> SendRequest:
         body_text=given.get("body"),
         email_text_id=given.get("email_text"),
         file_format=given.get("file_format"),
-        attachments=[NewAttachment(f.name, f.read()) for f in given.get("attachments", [])],
+        attachments=uploads.new_attachments(given.get("attachments", [])),
         save_new_addresses=given["save_new_addresses"],
         created_by=user,
     )
@@ -83,7 +82,13 @@ class DocumentSend(CompanyAPIView):
     parser_classes = [JSONParser, MultiPartParser]
 
     def max_body_bytes(self) -> int:
-        return MAX_TOTAL_BYTES + FORM_OVERHEAD_BYTES
+        return MAX_UPLOAD_BYTES
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        """Files are read by ``uploads.SendUploadHandler`` (no more than the limits in memory);
+        it is installed before anything parses the body."""
+        self.upload_handler = uploads.install(request._request)
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         tags=TAGS,
@@ -105,6 +110,8 @@ class DocumentSend(CompanyAPIView):
             Document.objects.filter(company=self.company).select_related("client"), pk=pk
         )
         given = SendInput(data=request.data)
+        if self.upload_handler.stopped:
+            raise PayloadTooLarge(uploads.upload_too_large())
         given.is_valid(raise_exception=True)
         send_request = send_request_of(document, given.validated_data, acting_user(request))
         try:

@@ -4,6 +4,7 @@ words. Imports nothing of ours but ``porto.lib``: ``porto.mail.checks`` reads th
 body's limit lives in ``porto.lib.text``, where the email texts read it too."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from math import ceil
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,17 @@ MAX_SUBJECT_CHARS = 255
 MAX_DISPLAY_NAME_CHARS = 200
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+# The size of the whole message as it travels (``encoded_size``), not the files' raw bytes:
+# servers refuse a message by the bytes they receive, and base64 makes files a third larger.
 MAX_TOTAL_BYTES = 25 * 1024 * 1024
+# What a message holds besides its files' encoded bytes: headers, the text and HTML bodies
+# and every part's own headers, counted generously (see ``message_size``).
+MESSAGE_OVERHEAD_BYTES = 8 * 1024
+# The largest request body a send may have (the pop-up's POST, the API's multipart body): the
+# files and what comes with them. Past it the upload is not read (``porto.mail.send.uploads``).
+MAX_UPLOAD_BYTES = MAX_TOTAL_BYTES + 1024 * 1024
+PART_OVERHEAD_BYTES = 512
+BASE64_LINE_CHARS = 76
 
 # Extensions refused whatever the content: they can run programs or scripts when opened.
 BLOCKED_EXTENSIONS = {
@@ -45,7 +56,8 @@ MESSAGES: dict[str, Promise] = {
     ),
     "attachment_too_big": _("%(name)s is %(size)s; an attachment can be at most %(max)s."),
     "attachments_too_big": _(
-        "The attachments add up to %(size)s; together they can be at most %(max)s."
+        "With its attachments the email would be %(size)s; the limit is %(max)s. Send some "
+        "files in a separate email."
     ),
     "blocked_extension": _(
         "%(name)s cannot be attached: %(ext)s files can run programs or scripts."
@@ -95,6 +107,22 @@ def size_limit(size: int) -> str:
     return str(UNITS["MB"]) % {"size": size // (1024 * 1024)}
 
 
+def encoded_size(size: int) -> int:
+    """The bytes a file of ``size`` bytes takes in the message: base64 makes 4 characters of
+    every 3 bytes, in lines of 76 characters, each ending with CRLF."""
+    chars = 4 * ceil(size / 3)
+    return chars + 2 * ceil(chars / BASE64_LINE_CHARS)
+
+
+def message_size(file_sizes: list[int], text_bytes: int = 0, html_bytes: int = 0) -> int:
+    """The size the message would have with files of ``file_sizes`` bytes, a plain-text body
+    of ``text_bytes`` (quoted-printable: at most 3 bytes a byte plus soft line breaks, counted
+    as 4) and an HTML body of ``html_bytes`` (never longer than base64): never less than what
+    ``porto.mail.compose`` builds."""
+    files = sum(encoded_size(size) + PART_OVERHEAD_BYTES for size in file_sizes)
+    return MESSAGE_OVERHEAD_BYTES + 4 * text_bytes + encoded_size(html_bytes) + files
+
+
 def browser_limits() -> dict:
     """The limits and their messages in the current language, for ``json_script``."""
     return {
@@ -104,6 +132,9 @@ def browser_limits() -> dict:
         "max_attachments": MAX_ATTACHMENTS,
         "max_attachment_bytes": MAX_ATTACHMENT_BYTES,
         "max_total_bytes": MAX_TOTAL_BYTES,
+        "message_overhead_bytes": MESSAGE_OVERHEAD_BYTES,
+        "part_overhead_bytes": PART_OVERHEAD_BYTES,
+        "base64_line_chars": BASE64_LINE_CHARS,
         "max_attachment_size": size_limit(MAX_ATTACHMENT_BYTES),
         "max_total_size": size_limit(MAX_TOTAL_BYTES),
         "blocked_extensions": sorted(BLOCKED_EXTENSIONS),

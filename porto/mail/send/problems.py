@@ -25,6 +25,7 @@ from porto.mail.send.limits import (
     MAX_TOTAL_BYTES,
     human_size,
     limit_message,
+    message_size,
     size_limit,
 )
 from porto.mail.send.request import Draft, NewAttachment, SendRequest
@@ -63,6 +64,7 @@ CHECK_CODES = {
     "attachment_empty": "attachment_empty",
     "attachment_mismatch": "attachment_type_mismatch",
     "attachment_name": "attachment_name_invalid",
+    "attachment_damaged": "attachment_damaged",
     "html_unsafe": "body_html_unsafe",
     "body_too_long": "body_too_long",
     "line_break": "text_line_break",
@@ -160,6 +162,10 @@ def send_check(request: SendRequest, context: SendContext) -> tuple[Draft, Probl
         _add(problems, GENERAL, smtputf8_problems(context, mailboxes))
     if not problems:
         _add(problems, FILE_FORMAT, document_file_problems(document, draft, context))
+    if not problems and request.attachments:  # the document's own files travel too
+        sizes = [len(f.content) for f in draft.document_files]
+        sizes += [a.size for a in request.attachments]
+        _add(problems, ATTACHMENTS, message_size_problems(sizes, draft))
     return draft, problems
 
 
@@ -177,13 +183,16 @@ def _add_all(problems: Problems, more: Problems) -> None:
 
 
 def sender_identity(company: Company, email_settings: EmailSettings) -> Identity:
+    """Who sends. Replies go to the reply-to address, or when it is empty to the company's
+    address, as the setting's help text promises: with either sending method, so a reply
+    never reaches the SMTP account's mailbox by surprise."""
     if email_settings.uses_smtp:
         address = email_settings.smtp_from_address
         return Identity(
             transport=TransportName.SMTP,
             from_name=email_settings.display_sender_name,
             from_address=address,
-            reply_to=email_settings.reply_to,
+            reply_to=email_settings.reply_to_address,
             track_opens=False,
             message_id_domain=address.rpartition("@")[2] or settings.PORTO_PLATFORM_SENDING_DOMAIN,
         )
@@ -410,21 +419,37 @@ def recipient_language(document: Document) -> str:
 
 
 def attachment_problems(attachments: list[NewAttachment], draft: Draft) -> list[str]:
+    """Every attached file's problem (one per file, all shown), then the size of the whole
+    message as it would travel: files grow by a third in base64."""
     problems: list[str] = []
     if len(attachments) > MAX_ATTACHMENTS:
         problems.append(
             limit_problem("too_many_attachments", count=len(attachments), max=MAX_ATTACHMENTS)
         )
-    total = sum(len(a.content) for a in attachments)
-    if total > MAX_TOTAL_BYTES:
-        problems.append(
-            limit_problem(
-                "attachments_too_big", size=human_size(total), max=size_limit(MAX_TOTAL_BYTES)
-            )
-        )
     for attachment in attachments:
         try:
-            draft.files.append(checks.clean_attachment(attachment.filename, attachment.content))
+            draft.files.append(
+                checks.clean_attachment(
+                    attachment.filename, attachment.content, attachment.refused_size
+                )
+            )
         except ValidationError as error:
             problems.extend(coded_error(error, "attachment_refused"))
+    problems.extend(message_size_problems([a.size for a in attachments], draft))
     return problems
+
+
+def message_size_problems(file_sizes: list[int], draft: Draft) -> list[str]:
+    """The message would be larger than the limit (``limits.message_size``)."""
+    if not file_sizes:
+        return []
+    size = message_size(
+        file_sizes,
+        text_bytes=len(draft.body_text.encode()),
+        html_bytes=len(draft.body_html.encode()),
+    )
+    if size <= MAX_TOTAL_BYTES:
+        return []
+    return [
+        limit_problem("attachments_too_big", size=human_size(size), max=size_limit(MAX_TOTAL_BYTES))
+    ]

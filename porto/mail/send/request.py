@@ -15,6 +15,13 @@ from porto.mail.models import FileFormat
 class NewAttachment:
     filename: str
     content: bytes
+    # The upload's real size when its bytes were not kept: it passed the limit while it was
+    # received (``porto.mail.send.uploads``), and only its name and size travel on.
+    refused_size: int | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.content) if self.refused_size is None else self.refused_size
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from porto.mail.models import OutgoingEmail
 from tests.factories import make_client, make_finalized
 from tests.mail.conftest import prestore_pdf
+from tests.pdfs import plain_pdf
 from tests.web.browser.test_send_limits import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,7 +112,7 @@ def test_an_expired_session_keeps_the_draft_and_send_works_after_logging_in_agai
     dialog.locator("#id_subject").fill("Factuur en leveringsbon")
     dialog.locator("#id_body").fill("Beste,\n\nIn bijlage de factuur en de leveringsbon.")
     delivery_note = tmp_path / "leveringsbon-november.pdf"
-    delivery_note.write_bytes(b"%PDF-1.4\n% leveringsbon\n")
+    delivery_note.write_bytes(plain_pdf())  # a real PDF: the server parses every one
     dialog.locator("#id_attachments").set_input_files(str(delivery_note))
     expire(page, live_server)
 
