@@ -100,6 +100,7 @@ TEXT_SUBJECT = (
     "The subject contains a control character, or an encoded word (“=?…?=”) that hides one: "
     "write it as plain text on one line."
 )
+TEXT_SUBJECT_ONE_LINE = "The subject must be on one line."
 RECIPIENT_BREAK = "contains a line break or a control character: give one address per entry."
 HTML_UNSAFE = "emails cannot run scripts or embed pages. Remove them and send again."
 SENDER_LOOKS_LIKE_ADDRESS = "looks like an email address: write a name"
@@ -107,7 +108,7 @@ LONG_LOCAL = "f" * 65 + "@acme.example"
 LOCAL_TOO_LONG = "the part before the @ has 65 characters, and mail servers accept at most 64."
 # 64 + 1 + 255 = 320 characters: the longest address anyone writes, longer than SMTP allows
 # (RFC 5321: 254 in a path). Every label of the domain is 63 characters.
-ADDRESS_320 = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + "." + "c" * 59 + ".example"
+ADDRESS_320 = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + "." + "c" * 55 + ".example"
 XXE_CANARY = "porto-xxe-canary-4f1c"
 
 
@@ -129,7 +130,7 @@ CATALOGUE: list[Hostile] = [
             Use("popup", "subject", Refused(SUBJECT_CONTROL)),
             Use("popup", "to", Refused(RECIPIENT_BREAK)),
             Use("popup", "cc", Refused(RECIPIENT_BREAK)),
-            Use("texts", "subject", Refused(TEXT_SUBJECT)),
+            Use("texts", "subject", Refused(TEXT_SUBJECT_ONE_LINE)),
             Use("client", "name", Refused(one_line("name"))),
             Use("document", "lines-0-name", Refused("Line 1: " + one_line("item"))),
             Use("api", "subject", Refused(SUBJECT_CONTROL, "invalid")),
@@ -152,7 +153,7 @@ CATALOGUE: list[Hostile] = [
         "Factuur 2026-00042\r\n\tBcc: all@evil.example",
         (
             Use("popup", "subject", Refused(SUBJECT_CONTROL)),
-            Use("texts", "subject", Refused(TEXT_SUBJECT)),
+            Use("texts", "subject", Refused(TEXT_SUBJECT_ONE_LINE)),
             Use("settings", "sender_name", Refused(one_line("sender name"))),
         ),
     ),
@@ -222,7 +223,11 @@ CATALOGUE: list[Hostile] = [
             Use("texts", "subject", Refused(TEXT_SUBJECT)),
             Use("settings", "sender_name", Refused(control("sender name", "\x07"))),
             Use("document", "note", Refused(control("note", "\x07"))),
-            Use("document", "lines-0-description", Refused(control("description", "\x07"))),
+            Use(
+                "document",
+                "lines-0-description",
+                Refused("Line 1: " + control("description", "\x07")),
+            ),
             Use("rules", "single_line", Refused(control("name", "\x07"))),
             Use("rules", "multi_line", Refused(control("description", "\x07"))),
         ),
@@ -252,7 +257,11 @@ CATALOGUE: list[Hostile] = [
         "U+0085, NEXT LINE: a line break in a single-line field, a control in a text",
         "Work\x85done",
         (
-            Use("document", "lines-0-description", Refused(control("description", "\x85"))),
+            Use(
+                "document",
+                "lines-0-description",
+                Refused("Line 1: " + control("description", "\x85")),
+            ),
             Use("rules", "single_line", Refused(one_line("name"))),
             Use("rules", "multi_line", Refused(control("description", "\x85"))),
         ),
@@ -283,7 +292,11 @@ CATALOGUE: list[Hostile] = [
         "U+2066, a direction isolate",
         "Day one\u2066 and two",
         (
-            Use("document", "lines-0-description", Refused(direction("description", "\u2066"))),
+            Use(
+                "document",
+                "lines-0-description",
+                Refused("Line 1: " + direction("description", "\u2066")),
+            ),
             Use("rules", "multi_line", Refused(direction("description", "\u2066"))),
         ),
     ),
@@ -324,8 +337,8 @@ CATALOGUE: list[Hostile] = [
         ADDRESS_320,
         (
             Use("popup", "to", Refused("is not a valid email address")),
-            Use("settings", "reply_to", Refused("is not a valid email address")),
-            Use("client", "address", Refused("is not a valid email address")),
+            Use("settings", "reply_to", Refused("has at most 254 characters (it has 320)")),
+            Use("client", "address", Refused("has at most 254 characters (it has 320)")),
         ),
     ),
     Hostile(
@@ -351,11 +364,19 @@ CATALOGUE: list[Hostile] = [
         (Use("popup", "to", Refused("has 207 characters; keep it under 200")),),
     ),
     Hostile(
+        "display-name-200",
+        "a display name of 200 characters, the longest an email stores",
+        "C" * 200 + " <compta@cafe-elysee.example>",
+        (Use("popup", "to", Accepted()),),
+    ),
+    Hostile(
         "500-recipients",
         "500 recipients in To",
         lambda: _recipients(500),
         (
-            Use("popup", "to", Refused("An email can have at most 50 recipients; this one has 500.")),
+            Use(
+                "popup", "to", Refused("An email can have at most 50 recipients; this one has 500.")
+            ),
             Use("api", "to", Refused("An email can have at most 50 recipients", "invalid")),
             Use("command", "send_document --to", Refused("An email can have at most 50")),
         ),
@@ -548,7 +569,13 @@ CATALOGUE: list[Hostile] = [
         "multipart-announced-200-mb",
         "a multipart send announced as 200 MB",
         200 * 1024 * 1024,
-        (Use("api", "multipart size", Refused("this endpoint accepts at most", "payload_too_large")),),
+        (
+            Use(
+                "api",
+                "multipart size",
+                Refused("this endpoint accepts at most", "payload_too_large"),
+            ),
+        ),
     ),
     # --- Malformed bodies and XML ------------------------------------------------------------
     Hostile(
