@@ -1,0 +1,15 @@
+"""A request body that must never be read: a refusal by its announced size proves it."""
+
+
+class UnreadBody:
+    """Stands for a huge body (``wsgi.input``); reading any of it fails the test."""
+
+    def read(self, *args, **kwargs) -> bytes:
+        raise AssertionError("the body was read, although its announced size is over the limit")
+
+    readline = read
+
+
+def announced(size: int) -> dict:
+    """Test client keyword arguments for a body announced as ``size`` bytes, never read."""
+    return {"CONTENT_LENGTH": str(size), "wsgi.input": UnreadBody()}
