@@ -635,7 +635,22 @@ CATALOGUE: list[Hostile] = [
 <!DOCTYPE Invoice [<!ENTITY % remote SYSTEM "file://{path}"> %remote;]>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>
 """,
-        (Use("command", "validate_ubl", Refused("refused: ")),),
+        (Use("command", "validate_ubl", Refused("refused: external entities")),),
+    ),
+    Hostile(
+        "xml-external-dtd",
+        "XML naming an external DTD, which could define entities out of sight",
+        """<?xml version="1.0"?>
+<!DOCTYPE Invoice SYSTEM "file://{path}">
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>
+""",
+        (
+            Use(
+                "command",
+                "validate_ubl",
+                Refused("refused: an external document type (a UBL file has none)"),
+            ),
+        ),
     ),
     Hostile(
         "xml-billion-laughs",
