@@ -575,6 +575,11 @@ CATALOGUE: list[Hostile] = [
                 "multipart size",
                 Refused("this endpoint accepts at most", "payload_too_large"),
             ),
+            Use(
+                "popup",
+                "request size",
+                Refused("The attachments add up to 200.00 MB; together they can be at most 25 MB."),
+            ),
         ),
     ),
     # --- Malformed bodies and XML ------------------------------------------------------------

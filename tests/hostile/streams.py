@@ -10,6 +10,7 @@ class UnreadBody:
     readline = read
 
 
-def announced(size: int) -> dict:
-    """Test client keyword arguments for a body announced as ``size`` bytes, never read."""
-    return {"CONTENT_LENGTH": str(size), "wsgi.input": UnreadBody()}
+def announced(size: int, content_type: str) -> dict:
+    """Test client keyword arguments for a body of ``content_type`` announced as ``size``
+    bytes, never read. (The test client sets neither header for an empty body: set here.)"""
+    return {"CONTENT_LENGTH": str(size), "CONTENT_TYPE": content_type, "wsgi.input": UnreadBody()}

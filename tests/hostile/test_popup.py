@@ -10,12 +10,15 @@ import re
 import uuid
 
 import pytest
+from django.conf import settings
+from django.test import Client as HttpClient
 from django.urls import reverse
 
 from porto.mail.models import OutgoingEmail
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.send.problems import send_problems
 from tests.hostile.catalogue import Accepted, Neutralised, Refused, cases
+from tests.hostile.streams import announced
 
 pytestmark = pytest.mark.django_db
 
@@ -62,10 +65,30 @@ def as_request(document, typed: dict) -> SendRequest:
     )
 
 
+def a_body_refused_unread(owner, document, size: int, outcome: Refused) -> None:
+    """A body announced as ``size`` bytes, with the CSRF check on (it reads a POST's fields
+    first): refused by its size, none of it read."""
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    browser.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32  # a well-formed secret, as after a GET
+    response = browser.post(
+        reverse("document_send", args=[document.pk]),
+        b"",
+        "text/plain",  # the test client's own header, replaced by the announced one
+        **JSON,
+        **announced(size, "multipart/form-data; boundary=PortoBoundary"),
+    )
+    assert response.status_code == 413
+    assert response.json() == {"ok": False, "errors": {"attachments": [outcome.fragment]}}
+    assert not OutgoingEmail.objects.exists()
+
+
 @pytest.mark.parametrize(("entry", "use"), cases("popup"))
 def test_the_pop_up_refuses_escapes_or_keeps_each_catalogue_entry(
-    owner_client, invoice, entry, use
+    owner_client, owner, invoice, entry, use
 ):
+    if use.field == "request size":
+        return a_body_refused_unread(owner, invoice, entry.built(), use.outcome)
     typed = typed_with(use.field, entry.built())
     response = through_the_page(owner_client, invoice, typed)
     if isinstance(use.outcome, Refused):

@@ -10,7 +10,12 @@ from porto.mail.models import DeliveryEvent, InboundWebhook
 from porto.mail.providers import PROVIDERS
 from tests.hostile.catalogue import Refused, cases
 from tests.hostile.streams import announced
-from tests.mail.tracking_helpers import make_live, post_webhook, provider_credentials
+from tests.mail.tracking_helpers import (
+    content_type,
+    make_live,
+    post_webhook,
+    provider_credentials,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +37,7 @@ def test_a_hostile_webhook_body_is_refused_with_its_reason_and_nothing_stored(
     make_live(settings, provider)
     value = entry.built()
     if use.field == "body size":
-        response = post_webhook(client, provider, b"", announced(value))
+        response = post_webhook(client, provider, b"", announced(value, content_type(provider)))
     else:
         body = value.encode() if isinstance(value, str) else value
         response = post_webhook(client, provider, body, {})
