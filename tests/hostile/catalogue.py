@@ -36,6 +36,7 @@ PATHS = {
     "api": "the REST API, JSON bodies (clients and sending)",
     "webhook": "provider webhooks, the real ingestion view",
     "command": "management commands: validate_ubl, send_document",
+    "search": "the overview's search (and a bulk send of its results)",
 }
 
 
@@ -619,8 +620,8 @@ CATALOGUE: list[Hostile] = [
     Hostile(
         "xml-external-entity",
         "XML with an external entity, posted where JSON is expected, or read by validate_ubl",
-        f"""<?xml version="1.0"?>
-<!DOCTYPE Invoice [<!ENTITY secret SYSTEM "file://{{path}}">]>
+        """<?xml version="1.0"?>
+<!DOCTYPE Invoice [<!ENTITY secret SYSTEM "file://{path}">]>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
          xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
   <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
@@ -676,6 +677,31 @@ CATALOGUE: list[Hostile] = [
             ),
             Use("webhook", "body", Refused("is not valid JSON")),
         ),
+    ),
+    # --- Searches ------------------------------------------------------------------------------
+    Hostile(
+        "search-nul",
+        "a NUL in a search (PostgreSQL refuses it in a query)",
+        "pee\x00ters",
+        (Use("search", "q", Neutralised("ignored")),),
+    ),
+    Hostile(
+        "search-controls",
+        "escape, bell and C1 characters in a search",
+        "\x1bpee\x07ters\x9b",
+        (Use("search", "q", Neutralised("ignored")),),
+    ),
+    Hostile(
+        "search-overlong",
+        "a search of 5 000 characters",
+        lambda: "peeters" + "x" * 5000,
+        (Use("search", "q", Neutralised("cut")),),
+    ),
+    Hostile(
+        "search-sql-like",
+        "a search with SQL LIKE wildcards and a quote",
+        "%' OR 1=1 --_",
+        (Use("search", "q", Accepted()),),
     ),
     # --- Numbers and identifiers -------------------------------------------------------------
     Hostile(
