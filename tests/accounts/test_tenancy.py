@@ -187,6 +187,11 @@ def object_urls(objects: dict) -> list[str]:
 @pytest.fixture
 def theirs(company, settings):
     """Objects of ``company``, which the outsider must never reach."""
+    return objects_of(company, settings)
+
+
+def objects_of(company, settings) -> dict:
+    """One object of ``company`` for every kind of object page (OBJECT_OF_ROUTE's sources)."""
     settings.PORTO_WEBHOOKS_ALLOW_PRIVATE = True  # the endpoint below is on this machine
     client = make_client(company, name="Secret Client NV")
     document = make_finalized(company, client)

@@ -42,7 +42,7 @@ from tests.accounts.test_tenancy import (
     PAGES_WITHOUT_OBJECT,
     PUBLIC_ROUTES,
     ROUTES_WITHOUT_COMPANY_OBJECTS,
-    theirs,  # noqa: F401 (a fixture: the company's objects behind every object page)
+    objects_of,
 )
 from tests.factories import make_user
 
@@ -186,6 +186,12 @@ def admin_url(route: Route, rows: dict) -> str:
 
 
 @pytest.fixture
+def theirs(company, settings) -> dict:
+    """The company's objects behind every object page of the app and the API."""
+    return objects_of(company, settings)
+
+
+@pytest.fixture
 def their_rows(company, theirs, owner, settings, tmp_path) -> dict:
     """A row of the company for every admin model; users, groups and task results too. The
     company has a logo, so its logo's page has something to show."""
@@ -315,7 +321,7 @@ def test_every_route_answers_each_role_as_its_rule_says(
     teammate,
     other_company,
     theirs,
-    their_rows,  # noqa: F811
+    their_rows,
 ):
     browser = browser_as(role, owner, teammate, other_company)
     routes = sorted(all_routes(), key=walk_order)
@@ -347,4 +353,4 @@ def test_the_matrix_covers_the_api_the_admin_and_the_pages():
     for model in admin_models:
         views = {admin_view(r) for r in routes if admin_model(r) is model}
         assert {"changelist", "add", "change", "delete", "history"} <= views, model
-    print(f"\ntenancy matrix: {len(routes)} routes × {len(ROLES)} roles = {len(routes) * 4}")
+    print(f"\ntenancy matrix: {len(routes)} routes x {len(ROLES)} roles = {len(routes) * 4}")
