@@ -136,6 +136,8 @@ CATALOGUE: list[Hostile] = [
             Use("document", "lines-0-name", Refused("Line 1: " + one_line("item"))),
             Use("api", "subject", Refused(SUBJECT_CONTROL, "invalid")),
             Use("api", "name", Refused(one_line("name"))),
+            Use("settings", "reply_to", Refused(RECIPIENT_BREAK)),
+            Use("client", "address", Refused("is not a valid email address")),
         ),
     ),
     Hostile(
@@ -166,6 +168,30 @@ CATALOGUE: list[Hostile] = [
             Use("popup", "subject", Refused(SUBJECT_ENCODED)),
             Use("texts", "subject", Refused(TEXT_SUBJECT)),
             Use("api", "subject", Refused(SUBJECT_ENCODED, "invalid")),
+            Use("settings", "reply_to", Refused(RECIPIENT_BREAK)),
+        ),
+    ),
+    Hostile(
+        "encoded-word-in-sender-name",
+        "an encoded word hiding CR LF in the sender name",
+        "=?utf-8?q?Acme=0D=0ABcc:_boekhouding?=",
+        (
+            Use(
+                "settings",
+                "sender_name",
+                Refused(
+                    "The sender name contains an encoded word (“=?…?=”) that hides a line break"
+                ),
+            ),
+        ),
+    ),
+    Hostile(
+        "plain-encoded-word-in-sender-name",
+        "an encoded word of plain text in the sender name: sent as the literal text typed",
+        "=?utf-8?q?Acme_BV?=",
+        (
+            Use("settings", "sender_name", Neutralised("encoded as text")),
+            Use("rules", "sender_name", Accepted()),
         ),
     ),
     Hostile(
