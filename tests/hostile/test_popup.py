@@ -144,3 +144,21 @@ def test_an_outsider_cannot_send_another_companys_document(outsider_client, invo
     typed = typed_with("body", "Bonjour\x07")
     assert through_the_page(outsider_client, invoice, typed).status_code == 404
     assert not OutgoingEmail.objects.exists()
+
+
+def test_a_page_posted_without_the_pop_ups_script_gets_the_refusal_as_text(owner, invoice):
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    browser.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
+    size = 30 * 1024 * 1024
+    response = browser.post(
+        reverse("document_send", args=[invoice.pk]),
+        b"",
+        "text/plain",
+        **announced(size, "multipart/form-data; boundary=PortoBoundary"),
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == (
+        "The attachments add up to 30.00 MB; together they can be at most 25 MB."
+    )
