@@ -82,7 +82,11 @@ class DocumentSend(CompanyAPIView):
     parser_classes = [JSONParser, MultiPartParser]
 
     def max_body_bytes(self) -> int:
-        return MAX_UPLOAD_BYTES
+        """Attachments come only in a multipart body: a JSON body keeps the JSON limit, so a
+        parser never reads the attachments' limit of JSON into memory."""
+        if self.request.content_type.startswith("multipart/"):
+            return MAX_UPLOAD_BYTES
+        return super().max_body_bytes()
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         """Files are read by ``uploads.SendUploadHandler`` (no more than the limits in memory);

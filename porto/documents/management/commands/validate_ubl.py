@@ -60,12 +60,15 @@ _DECLARATIONS_ONLY = etree.XMLParser(
 
 
 def entity_refusal(content: bytes) -> str:
-    """Why a file declaring entities is refused before any validator reads it, or "". A UBL
-    file declares none; an external one would make a reader fetch a file or a URL (XXE)."""
+    """Why a file declaring entities or naming an external DTD is refused before any validator
+    reads it, or "". A UBL file has neither; an external one would make a reader fetch a file
+    or a URL (XXE)."""
     try:
         tree = etree.fromstring(content, _DECLARATIONS_ONLY).getroottree()
     except etree.XMLSyntaxError:
         return ""  # not well-formed: the validator reports where
+    if tree.docinfo.system_url or tree.docinfo.public_id:
+        return "refused: an external document type (a UBL file has none)"
     dtd = tree.docinfo.internalDTD
     entities = list(dtd.iterentities()) if dtd is not None else []
     if any(entity.system_url for entity in entities):
