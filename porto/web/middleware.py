@@ -15,11 +15,16 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from porto.mail.send.limits import MAX_TOTAL_BYTES, human_size, limit_message, size_limit
+from porto.mail.send.limits import (
+    MAX_TOTAL_BYTES,
+    MAX_UPLOAD_BYTES,
+    human_size,
+    limit_message,
+    size_limit,
+)
 
-# What a page's form may carry beyond the attachments (addresses, subject, body, framing).
-FORM_OVERHEAD_BYTES = 1024 * 1024
-MAX_PAGE_BODY_BYTES = MAX_TOTAL_BYTES + FORM_OVERHEAD_BYTES
+# The largest page body is a send's: its files and what comes with them (one home: limits.py).
+MAX_PAGE_BODY_BYTES = MAX_UPLOAD_BYTES
 
 
 def announced_size(request: HttpRequest) -> int:
