@@ -1,0 +1,85 @@
+"""What a worker keeps between PDF renders because it is the same for every document.
+
+Left to its defaults, WeasyPrint starts from nothing on every render: a new
+``FontConfiguration`` (Pango loads and measures the fonts again), the stylesheet parsed again
+from the page, and Porto read, checked and encoded the logo again. docs/performance.md shows
+the profile; together these were about half of a one-page invoice. Kept here, per thread
+(Pango's font maps are not thread-safe, and a worker renders in one thread anyway):
+
+- one ``FontConfiguration``;
+- the parsed stylesheet (``weasyprint.CSS``) per source text, so a changed template is parsed
+  again rather than served stale;
+- the logo's data: URI per content hash: the stored file is still read on every render (the
+  hash is of what is stored now), but checked and encoded once.
+
+Not kept: the SEPA QR code. It differs per invoice and a finalized invoice is rendered once
+(its PDF is stored), so a cache per payload would only flatter a benchmark that renders the
+same invoice again.
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from weasyprint import CSS
+from weasyprint.text.fonts import FontConfiguration
+
+STYLESHEETS_KEPT = 4
+LOGOS_KEPT = 32  # at most 1 MB each (LOGO_MAX_BYTES), as base64
+
+
+class _Recent:
+    """The ``size`` most recently used values by key."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.values: OrderedDict[str, object] = OrderedDict()
+
+    def get_or_make(self, key: str, make: Callable[[], object]) -> object:
+        if key in self.values:
+            self.values.move_to_end(key)
+            return self.values[key]
+        value = self.values[key] = make()
+        if len(self.values) > self.size:
+            self.values.popitem(last=False)
+        return value
+
+
+class _WorkerCache(threading.local):
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.font_config = FontConfiguration()
+        self.stylesheets = _Recent(STYLESHEETS_KEPT)
+        self.logos = _Recent(LOGOS_KEPT)
+
+
+_cache = _WorkerCache()
+
+
+def font_config() -> FontConfiguration:
+    return _cache.font_config
+
+
+def stylesheet(source: str) -> CSS:
+    """``source`` parsed once per thread."""
+    config = _cache.font_config
+    made = _cache.stylesheets.get_or_make(source, lambda: CSS(string=source, font_config=config))
+    assert isinstance(made, CSS)
+    return made
+
+
+def logo_data_uri(data: bytes, make: Callable[[bytes], str]) -> str:
+    """``make(data)`` once per content: the logo's checks and encoding do not change with
+    the document. ``make`` raises for a logo it refuses; nothing is kept then."""
+    key = hashlib.sha256(data).hexdigest()
+    made = _cache.logos.get_or_make(key, lambda: make(data))
+    assert isinstance(made, str)
+    return made
+
+
+def clear() -> None:
+    """Start again from nothing in this thread (a test comparing a cold and a warm render)."""
+    _cache.reset()
