@@ -36,7 +36,7 @@ def _keys(values: dict[str, list[float]]) -> list[str]:
 
 
 def _entry(key: str, summary: dict, medians: dict[str, float | None]) -> dict:
-    target = TARGETS_BY_KEY.get(key) or Target(key, "reported by a module")
+    target = TARGETS_BY_KEY.get(key) or Target(key, "reported by a module", unit=unit_of(key))
     met = target.met(summary["median"], medians)
     return summary | {
         "target": target.as_json(),
@@ -45,6 +45,16 @@ def _entry(key: str, summary: dict, medians: dict[str, float | None]) -> dict:
         "status": status_of(summary["runs"], met),
         "what": target.what,
     }
+
+
+def unit_of(key: str) -> str:
+    """The unit of a key beyond the fixed ones, read from its name as the fixed keys are
+    named: ``pdf.minimal_page_ms_p50`` is in ms, ``pdf.one_page_ratio_to_minimal`` a ratio."""
+    name = key.rsplit(".", 1)[-1]
+    for marker, unit in (("_ms", "ms"), ("ratio", "ratio"), ("_mb", "MB"), ("seconds", "s")):
+        if marker in name:
+            return unit
+    return ""
 
 
 def status_of(runs: int, met: bool | None) -> str:

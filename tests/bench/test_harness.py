@@ -114,6 +114,19 @@ def test_a_key_beyond_the_fixed_ones_is_kept_after_them_as_reported():
     assert entries["pdf.one_page_ratio_to_baseline"]["status"] == "reported"
 
 
+def test_the_unit_of_a_key_beyond_the_fixed_ones_is_read_from_its_name():
+    entries = figure_entries(
+        {"pdf.minimal_page_ms_p50": [9.0], "x.ratio_to_bare": [0.9], "x.y": [1]}
+    )
+    assert [
+        entries[key]["unit"] for key in ("pdf.minimal_page_ms_p50", "x.ratio_to_bare", "x.y")
+    ] == [
+        "ms",
+        "ratio",
+        "",
+    ]
+
+
 def test_latest_json_has_environment_figures_with_every_field_and_raw_results():
     results = {"bench_documents": [{"name": "pdf", "figures": {"pdf.one_page_ms_p50": [90.0]}}]}
     env = harness.environment()

@@ -37,6 +37,7 @@ from porto.documents.rendering.parties import (
     seller_of,
     xml_text,
 )
+from porto.documents.selectors import document_with_parts
 from porto.documents.totals import Totals
 from porto.lib.formatting import format_amount, format_date
 from porto.lib.identifiers import format_iban, format_kbo
@@ -55,6 +56,7 @@ def document_language(document: Document) -> str:
 
 def render_pdf(document: Document, language: str = "") -> bytes:
     """The PDF of ``document`` in ``language`` (default: the client's)."""
+    document = document_with_parts(document)
     language = language or document_language(document)
     logo = logo_data_uri(document.company)
     with translation.override(language):
@@ -66,6 +68,7 @@ def render_pdf(document: Document, language: str = "") -> bytes:
     return HTML(string=html, url_fetcher=fetcher).write_pdf(
         stylesheets=[pdf_cache.stylesheet(render_to_string(STYLESHEET))],
         font_config=pdf_cache.font_config(),
+        cache=pdf_cache.image_cache(),
     )
 
 
