@@ -45,6 +45,14 @@ def timed_runs(action: Callable[[], object], runs: int, warmup: int = 1) -> list
     return timings
 
 
+def timed_once(action: Callable[[], object]) -> tuple[float, float]:
+    """Milliseconds of one call of ``action``: wall-clock, and CPU time of this process. On a
+    shared machine the wall-clock time includes waiting for a CPU; the CPU time does not."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
 def result_of(name: str, timings: list[float], **notes) -> Result:
     ordered = sorted(timings)
     return Result(
