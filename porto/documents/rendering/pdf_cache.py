@@ -11,8 +11,8 @@ the profile; together these were about half of a one-page invoice. Kept here, pe
   again rather than served stale;
 - the logo's data: URI per content hash: the stored file is still read on every render (the
   hash is of what is stored now), but checked and encoded once;
-- WeasyPrint's image cache (its ``cache`` option), for raster images only: the logo is then
-  decoded and compressed into the PDF's image stream once, not on every render.
+- WeasyPrint's image cache (its ``cache`` option), for raster images only: the logo is
+  decoded once (WeasyPrint still compresses its PDF stream on every render).
 
 Not kept: the SEPA QR code. It differs per invoice and a finalized invoice is rendered once
 (its PDF is stored), so a cache per payload would only flatter a benchmark that renders the
