@@ -77,8 +77,11 @@ test-postgres:
 test-processes:
 	$(VENV)/bin/pytest -m processes
 
+# Every benchmark, each in its own process with production settings, in under 15 minutes; prints
+# the figures against their targets and writes bench/results/latest.json (docs/performance.md).
+# One module or fewer runs: make bench BENCH_ARGS="bench_documents --runs 5".
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

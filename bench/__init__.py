@@ -1,14 +1,15 @@
-"""Benchmarks: `python -m bench` runs every bench/bench_*.py module and writes the results to
-bench/results/ (one JSON file per module and a markdown summary).
+"""Benchmarks: `python -m bench` runs every bench/bench_*.py module, each in its own process on
+a fresh temporary var directory with the production settings, and writes
+bench/results/latest.json (see bench/__main__.py and docs/performance.md).
 
-A module defines ``run(runs: int) -> list[Result]`` and does its own setup; ``measure`` times a
-callable and keeps the median (and spread) of its runs. Django is set up once, on a temporary
-database and media folder, before the modules run.
+A module defines ``run(runs: int = ...) -> list[Result]`` and does its own setup; ``measure``
+times a callable and keeps the median (and spread) of its runs. The module's default number of
+runs is what ``make bench`` uses, so that the whole run fits in its time budget.
 
 A result can carry ``figures``: the per-run values of the keyed figures of
 ``bench/results/latest.json`` (``bench/targets.py`` lists every key and its target), for example
-``{"bulk_send.ratio_to_floor": [0.61, 0.58, ...]}``; each is summarised as median, min, max and
-runs.
+``{"bulk_send.ratio_to_floor": [0.61, 0.58, ...]}``; the harness summarises each as median,
+min, max and runs (``summarize``) and judges the median against the key's target.
 """
 
 import statistics
@@ -32,9 +33,8 @@ class Result:
         return asdict(self)
 
 
-def measure(
-    name: str, action: Callable[[], object], runs: int = 20, warmup: int = 1, **notes
-) -> Result:
+def timed_runs(action: Callable[[], object], runs: int, warmup: int = 1) -> list[float]:
+    """Milliseconds of each of ``runs`` calls of ``action``, after ``warmup`` untimed ones."""
     for _ in range(warmup):
         action()
     timings = []
@@ -42,13 +42,43 @@ def measure(
         started = time.perf_counter()
         action()
         timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
+    return timings
+
+
+def timed_once(action: Callable[[], object]) -> tuple[float, float]:
+    """Milliseconds of one call of ``action``: wall-clock, and CPU time of this process. On a
+    shared machine the wall-clock time includes waiting for a CPU; the CPU time does not."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def result_of(name: str, timings: list[float], **notes) -> Result:
+    ordered = sorted(timings)
     return Result(
         name=name,
-        median_ms=round(statistics.median(timings), 2),
-        runs=runs,
-        min_ms=round(timings[0], 2),
-        p90_ms=round(timings[min(len(timings) - 1, int(len(timings) * 0.9))], 2),
-        max_ms=round(timings[-1], 2),
+        median_ms=round(statistics.median(ordered), 2),
+        runs=len(ordered),
+        min_ms=round(ordered[0], 2),
+        p90_ms=round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))], 2),
+        max_ms=round(ordered[-1], 2),
         notes=notes,
     )
+
+
+def measure(
+    name: str, action: Callable[[], object], runs: int = 20, warmup: int = 1, **notes
+) -> Result:
+    return result_of(name, timed_runs(action, runs, warmup), **notes)
+
+
+def summarize(values: list[float]) -> dict:
+    """The summary latest.json keeps of one figure's per-run values."""
+    if not values:
+        return {"median": None, "min": None, "max": None, "runs": 0}
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+        "runs": len(values),
+    }

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 
 from porto.accounts.models import Company, Membership
@@ -163,3 +165,23 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def logo_png(width: int = 600, height: int = 200) -> bytes:
+    """A company logo as a person would upload one: a PNG with colour and shapes, so it
+    compresses like a real logo rather than like a flat colour."""
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    for x in range(0, width, 4):
+        draw.line([(x, 0), (x, height)], fill=(20, 90 + x % 120, 160, 255))
+    draw.ellipse([(10, 10), (height - 10, height - 10)], fill=(250, 200, 30, 255))
+    draw.rectangle(
+        [(height, height // 3), (width - 10, 2 * height // 3)], fill=(255, 255, 255, 230)
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def company_logo_set(company: Company, content: bytes, name: str = "logo.png") -> None:
+    company.logo.save(name, ContentFile(content), save=True)

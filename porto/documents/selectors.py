@@ -1,8 +1,9 @@
 """Reads of documents for pages and the API."""
 
+import copy
 import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 
 from porto.accounts.models import Company
 from porto.documents.models import Document
@@ -52,3 +53,15 @@ def document_list(
     # Drafts (no issue date yet) first on every database; SQLite and PostgreSQL disagree
     # on where NULLs go by default.
     return documents.order_by(F("issue_date").desc(nulls_first=True), "-pk")
+
+
+def document_with_parts(document: Document) -> Document:
+    """``document`` with its lines (with their allowances and charges) and its own allowances
+    and charges read in three queries, whatever the number of lines. The PDF and the UBL walk
+    the lines twice (the totals, then the rows) and read each line's allowances and charges on
+    every walk: 13 queries for three lines before. A copy, so that the caller's instance keeps
+    no prefetched lines that a later edit would leave stale."""
+    loaded = copy.copy(document)
+    vars(loaded).pop("_prefetched_objects_cache", None)
+    prefetch_related_objects([loaded], "lines__allowance_charges", "allowance_charges")
+    return loaded

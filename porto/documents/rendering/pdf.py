@@ -28,6 +28,7 @@ from weasyprint.urls import URLFetcher
 from porto.accounts.models import LOGO_MAX_BYTES, Company
 from porto.documents.codes import DEFAULT_EXEMPTION_TEXT, VATEX, reason_codes, unit_name
 from porto.documents.models import AllowanceCharge, Document, DocumentKind, DocumentLine
+from porto.documents.rendering import pdf_cache
 from porto.documents.rendering.errors import DocumentFileError
 from porto.documents.rendering.parties import (
     buyer_of,
@@ -36,10 +37,12 @@ from porto.documents.rendering.parties import (
     seller_of,
     xml_text,
 )
+from porto.documents.selectors import document_with_parts
 from porto.documents.totals import Totals
 from porto.lib.formatting import format_amount, format_date
 from porto.lib.identifiers import format_iban, format_kbo
 
+STYLESHEET = "documents/pdf/document.css"
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 LOGO_MAX_PIXELS = 25_000_000
 EPC_MAX_AMOUNT = Decimal("999999999.99")
@@ -53,12 +56,20 @@ def document_language(document: Document) -> str:
 
 def render_pdf(document: Document, language: str = "") -> bytes:
     """The PDF of ``document`` in ``language`` (default: the client's)."""
+    document = document_with_parts(document)
     language = language or document_language(document)
     logo = logo_data_uri(document.company)
     with translation.override(language):
         html = render_to_string("documents/pdf/document.html", pdf_context(document, logo))
     fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    # The stylesheet is the same for every document: parsed once (pdf_cache). Given to
+    # WeasyPrint as a user stylesheet, it still wins over the browser defaults; the page's own
+    # <style> only fills the footer's text.
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(
+        stylesheets=[pdf_cache.stylesheet(render_to_string(STYLESHEET))],
+        font_config=pdf_cache.font_config(),
+        cache=pdf_cache.image_cache(),
+    )
 
 
 def exemption_text(document: Document, category: str) -> str:
@@ -348,6 +359,10 @@ def logo_data_uri(company: Company) -> str:
             % {"max": LOGO_MAX_BYTES // 1024},
             code="logo_size",
         )
+    return pdf_cache.logo_data_uri(data, _encoded_logo)
+
+
+def _encoded_logo(data: bytes) -> str:
     mime = _image_type(data)
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 

@@ -32,6 +32,7 @@ from porto.documents.rendering.parties import (
     seller_of,
     xml_text,
 )
+from porto.documents.selectors import document_with_parts
 from porto.documents.services import exemption_problems
 from porto.documents.totals import ResolvedAdjustment, Totals, VatSubtotal
 
@@ -213,6 +214,7 @@ def plain(value: Decimal) -> str:
 
 def render_ubl(document: Document, *, pdf: bytes | None = None, pdf_filename: str = "") -> bytes:
     """The Peppol BIS Billing 3.0 file of an invoice or credit note. ``pdf`` embeds the PDF."""
+    document = document_with_parts(document)
     namespace, root_name = ROOTS[DocumentKind(document.kind)]
     root = etree.Element(
         f"{{{namespace}}}{root_name}", nsmap={None: namespace, "cac": CAC, "cbc": CBC}
