@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mail', '0006_reason_codes'),
+        ('mail', '0007_attachment_removed_content'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_login_failure'),
-        ('mail', '0007_periodic_jobs'),
+        ('mail', '0008_periodic_jobs'),
         ('web', '0001_initial'),
     ]
 
