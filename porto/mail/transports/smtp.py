@@ -26,6 +26,16 @@ from porto.mail.transports.base import Outbound, RecipientResult, Transport, Tra
 ACCEPTED_CODES = (250, 251)
 
 
+class SessionClosed(Exception):
+    """The server closed the session before it took this email's MAIL command: nothing of the
+    email was handed off, so on a reused session it can go again at once on a new one.
+    ``refusal``: what it means on a new session (a 421 answer), else "disconnected"."""
+
+    def __init__(self, refusal: TransportError | None = None) -> None:
+        super().__init__()
+        self.refusal = refusal
+
+
 def xtext(value: str) -> str:
     """RFC 3461 xtext: printable ASCII except '+' and '=', the rest as +HH."""
     return "".join(
@@ -72,10 +82,18 @@ class SmtpTransport(Transport):
             ) from failure
 
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
+        reused = self.session is not None
         session = self._session()
         try:
-            results = hand_off(session, outbound, self.where)
-        except smtplib.SMTPServerDisconnected as error:
+            try:
+                results = hand_off(session, outbound, self.where)
+            except SessionClosed as closed:
+                if not reused:
+                    raise (closed.refusal or closed) from closed.__cause__
+                self._drop(session)  # closed while idle: nothing of this email went out
+                session = self._session()
+                results = hand_off(session, outbound, self.where)
+        except (SessionClosed, smtplib.SMTPServerDisconnected) as error:
             self._drop(session)
             raise TransportError(
                 reason_stored("smtp_disconnected", where=self.where),
@@ -112,13 +130,10 @@ class SmtpTransport(Transport):
             self._drop(self.session)
 
     def _session(self) -> smtplib.SMTP:
+        """The batch's open session (no RSET round trip per email: a session the server
+        closed meanwhile shows at MAIL, and ``send`` opens a new one), or a new session."""
         if self.session is not None:
-            try:
-                self.session.rset()  # still there? (servers close idle connections)
-                return self.session
-            except (smtplib.SMTPException, OSError):
-                self.session.close()
-                self.session = None
+            return self.session
         session = self.open()
         if self.keep_open:
             self.session = session
@@ -197,16 +212,23 @@ def _mail_from(
         options.append("SMTPUTF8")
         if session.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
-    code, reply = session.mail(envelope_address(outbound.sender), options)
-    if code != 250:
-        session.rset()
-        raise TransportError(
-            reason_stored(
-                "smtp_sender_refused", sender=outbound.sender, code=code, reply=reply_text(reply)
-            ),
-            permanent=code >= 500,
-            code=str(code),
-        )
+    try:
+        code, reply = session.mail(envelope_address(outbound.sender), options)
+    except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
+        raise SessionClosed from error
+    if code == 250:
+        return
+    refused = TransportError(
+        reason_stored(
+            "smtp_sender_refused", sender=outbound.sender, code=code, reply=reply_text(reply)
+        ),
+        permanent=code >= 500,
+        code=str(code),
+    )
+    if code == 421:  # the server is closing the session (an idle timeout, a restart)
+        raise SessionClosed(refused)
+    session.rset()
+    raise refused
 
 
 def _data(session: smtplib.SMTP, data: bytes, where: str) -> tuple[int, bytes | str]:
