@@ -1,10 +1,13 @@
-"""Delivery: claim an email with a lease, compose it, hand it to its transport and record the
-answer per recipient.
+"""Delivery: claim a batch of emails with a lease, compose each, hand it to its transport and
+record the answers per recipient.
 
-The conditional UPDATE in ``claim`` is the only way to own an email; every later write checks
-the lease token, so a worker that lost its lease cannot overwrite the one that took over.
-"Handing off" is recorded (and committed) before the network call and the answer after it: the
-only window for a duplicate is a crash between the server's 250 and that commit.
+The conditional UPDATE in ``emails_claim`` is the only way to own an email; every later write
+checks the lease token, so a worker that lost its lease cannot overwrite the one that took over.
+"Handing off" is recorded (and committed) for the whole batch before the first network call;
+each answer is written on its attempt the moment it arrives, before the next email: the only
+window for a duplicate is a crash between the server's 250 and that write. The rest of the
+bookkeeping (events, facts, statuses, attempts, states) is then written for the whole batch in
+bulk statements: a crash before it costs nothing, the next claim records the written answers.
 
 With per-recipient copies (``compose.copies_for``) each copy is one such hand-off with its own
 attempt row and answer, recorded before the next copy starts: a crash between copies never
@@ -68,6 +71,7 @@ class Claim:
     now: datetime.datetime
     fixed_clock: bool  # tests of retries fix the clock; otherwise it is read at each step
     lease_until: datetime.datetime
+    email_ids: list[int]  # the emails of the batch still held
     transport: Transport | Transports | None = None
 
     def clock(self) -> datetime.datetime:
@@ -140,7 +144,14 @@ def emails_deliver(
     outcomes = dict.fromkeys(email_ids, "not-due")
     if not emails:
         return outcomes
-    held = Claim(token, now, fixed_clock, now + lease_length(), transport or transports)
+    held = Claim(
+        token,
+        now,
+        fixed_clock,
+        now + lease_length(),
+        [e.pk for e in emails],
+        transport or transports,
+    )
     try:
         return outcomes | deliver_claimed(emails, held)
     except Exception as error:  # a bug or poison data: a few attempts, then a plain failure
@@ -231,17 +242,17 @@ def hand_off_email(
 
 
 def lease_held(held: Claim, email: OutgoingEmail) -> bool:
-    """Still ours? A lease running for more than half its length is ours without asking;
-    otherwise it is renewed (a full lease longer) for the whole batch, or found lost."""
+    """Still ours? A lease with more than half its length left is ours without asking (nobody
+    can claim an email before its lease ends); otherwise the batch's lease is renewed in one
+    UPDATE, and an email found gone is left to the worker that took it over."""
     now = held.clock()
     if now < held.lease_until - lease_length() / 2:
         return True
     held.lease_until = now + lease_length()
-    return bool(
-        OutgoingEmail.objects.filter(pk=email.pk, lease_token=held.token).update(
-            lease_until=held.lease_until
-        )
-    )
+    ours = OutgoingEmail.objects.filter(pk__in=held.email_ids, lease_token=held.token)
+    if ours.update(lease_until=held.lease_until) < len(held.email_ids):
+        held.email_ids = list(ours.values_list("pk", flat=True))
+    return email.pk in held.email_ids
 
 
 def transport_of(email: OutgoingEmail, given: Transport | Transports | None) -> Transport:
@@ -460,22 +471,6 @@ def known_event(h: HandOff, recipient: Recipient) -> KnownEvent:
         ),
         payload={"attempt": h.attempt.number, "code": result_for(h.results, recipient).code},
     )
-
-
-def record_answer(
-    email: OutgoingEmail,
-    attempt: DeliveryAttempt,
-    pending: list[Recipient],
-    results: dict[str, RecipientResult] | TransportError,
-    now: datetime.datetime,
-) -> None:
-    with transaction.atomic():
-        record_results(email, attempt, pending, results, now)
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=DeliveryAttempt.Outcome.ANSWERED, finished_at=now, detail=summary(results)
-        )
-    if any(r.provider_message_id for r in _values(results)):
-        events_link_unlinked(list(email.recipients.select_related("email")))
 
 
 def record_results(

@@ -120,3 +120,21 @@ def test_one_email_of_a_batch_alone_is_delivered_the_same_way(smtp_server, compa
     [attempt] = DeliveryAttempt.objects.filter(email_id=email_id)
     assert attempt.outcome == DeliveryAttempt.Outcome.ANSWERED
     assert attempt.answer is not None  # written the moment the server answered
+
+
+def test_an_email_another_worker_took_over_during_the_batch_is_left_to_it(
+    settings, smtp_server, company, monkeypatch
+):
+    settings.PORTO_MAIL_LEASE = 0  # every email finds the batch's lease run out: renewed
+    first, taken, third = queued_bulk(company, 3)
+    real_hand_off = delivery.hand_off
+
+    def another_worker_takes_the_second(transport, email, message, pending, attempt):
+        OutgoingEmail.objects.filter(pk=taken).update(lease_token="another-worker")
+        return real_hand_off(transport, email, message, pending, attempt)
+
+    monkeypatch.setattr(delivery, "hand_off", another_worker_takes_the_second)
+    outcomes = delivery.emails_deliver([first, taken, third])
+    assert outcomes == {first: "sent", taken: "lease-lost", third: "sent"}
+    assert len(smtp_server.received) == 2
+    assert OutgoingEmail.objects.get(pk=taken).lease_token == "another-worker"  # not overwritten
