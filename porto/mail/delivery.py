@@ -356,8 +356,12 @@ def begin_hand_offs(emails: list[OutgoingEmail], held: Claim) -> dict[int, Deliv
         return {}
     now = held.clock()
     ways: dict[tuple, list[int]] = {}
+    known: dict[tuple[str, int], dict[str, str]] = {}  # the way depends on these two only
     for email in emails:
-        way = sent_through_fields(email)
+        key = (email.transport, email.company_id)
+        if key not in known:
+            known[key] = sent_through_fields(email)
+        way = known[key]
         ways.setdefault(tuple(sorted(way.items())), []).append(email.pk)
         for name, value in way.items():
             setattr(email, name, value)
