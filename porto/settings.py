@@ -292,7 +292,8 @@ PORTO_MAIL_RETRY_MAX_DELAY = float(os.environ.get("PORTO_MAIL_RETRY_MAX_DELAY", 
 # email fails with a plain reason instead of being retried for PORTO_MAIL_RETRY_FOR.
 PORTO_MAIL_UNEXPECTED_ATTEMPTS = int(os.environ.get("PORTO_MAIL_UNEXPECTED_ATTEMPTS", "3"))
 # A worker owns an email for this long; past it the sweeper hands the email to another worker.
-# Longer than the slowest hand-off (SMTP timeout x steps), or a slow worker may be overtaken.
+# Never shorter than the slowest hand-off (PORTO_MAIL_SMTP_DATA_TIMEOUT + 7 x
+# PORTO_MAIL_SMTP_TIMEOUT + 10 s: porto.mail.delivery.lease_length uses the longer of the two).
 PORTO_MAIL_LEASE = float(os.environ.get("PORTO_MAIL_LEASE", "300"))
 # A queued email whose wake-up task has not claimed it after this long is woken again
 # (the task may have died with a killed worker).

@@ -34,7 +34,7 @@ from porto.mail.models import Attachment, OutgoingEmail, Recipient, TransportNam
 def compose(email: OutgoingEmail, pixel_for: Recipient | None = None) -> EmailMessage:
     """The message, with ``pixel_for``'s open pixel when given (see ``copies_for``)."""
     recipients = list(email.recipients.all())
-    attachments = list(email.attachments.select_related("blob"))
+    attachments = stored_attachments(email)
     message = EmailMessage(policy=OUTGOING)
     _set_headers(message, email, recipients)
     message.set_content(email.body_text, subtype="plain", charset="utf-8", cte="quoted-printable")
@@ -46,6 +46,15 @@ def compose(email: OutgoingEmail, pixel_for: Recipient | None = None) -> EmailMe
     message["Content-Language"] = email.language  # after the body: set_content drops Content-*
     _fix_boundaries(message, email.public_id.hex)
     return message
+
+
+def stored_attachments(email: OutgoingEmail) -> list[Attachment]:
+    """The attachments with their bytes: loaded for a whole batch by the worker
+    (``loaded``, see ``porto.mail.delivery``), else read here."""
+    loaded = getattr(email, "loaded", None)
+    if loaded is not None:
+        return loaded
+    return list(email.attachments.select_related("blob"))
 
 
 def pixel_recipient(email: OutgoingEmail, recipients: list[Recipient]) -> Recipient | None:

@@ -1,10 +1,13 @@
-"""Delivery: claim an email with a lease, compose it, hand it to its transport and record the
-answer per recipient.
+"""Delivery: claim a batch of emails with a lease, compose each, hand it to its transport and
+record the answers per recipient.
 
-The conditional UPDATE in ``claim`` is the only way to own an email; every later write checks
-the lease token, so a worker that lost its lease cannot overwrite the one that took over.
-"Handing off" is recorded (and committed) before the network call and the answer after it: the
-only window for a duplicate is a crash between the server's 250 and that commit.
+The conditional UPDATE in ``emails_claim`` is the only way to own an email; every later write
+checks the lease token, so a worker that lost its lease cannot overwrite the one that took over.
+"Handing off" is recorded (and committed) for the whole batch before the first network call;
+each answer is written on its attempt the moment it arrives, before the next email: the only
+window for a duplicate is a crash between the server's 250 and that write. The rest of the
+bookkeeping (events, facts, statuses, attempts, states) is then written for the whole batch in
+bulk statements: a crash before it costs nothing, the next claim records the written answers.
 
 With per-recipient copies (``compose.copies_for``) each copy is one such hand-off with its own
 attempt row and answer, recorded before the next copy starts: a crash between copies never
@@ -19,24 +22,24 @@ import datetime
 import logging
 import secrets
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from porto.documents.services import document_mark_sent
 from porto.mail import sources
-from porto.mail.attachments import store_attachments
-from porto.mail.compose import Copy, copies_for
-from porto.mail.events import events_link_unlinked, record_event
+from porto.mail.attachments import store_attachments_bulk
+from porto.mail.compose import copies_for
+from porto.mail.events import KnownEvent, events_link_unlinked, record_event, record_events_bulk
 from porto.mail.message_ids import message_id_normalise
-from porto.mail.models import DeliveryAttempt, DeliveryEvent, OutgoingEmail, Recipient
+from porto.mail.models import Attachment, DeliveryAttempt, DeliveryEvent, OutgoingEmail, Recipient
 from porto.mail.reasons import reason_render, reason_stored
 from porto.mail.sent_through import sent_through_fields
 from porto.mail.status import Event, EventType
@@ -55,8 +58,26 @@ logger = logging.getLogger(__name__)
 State = OutgoingEmail.State
 
 
+# The SMTP commands of one hand-off that each may wait PORTO_MAIL_SMTP_TIMEOUT (connect, EHLO,
+# STARTTLS, AUTH, MAIL, RCPT, DATA), besides the wait for the answer to the final ".".
+HAND_OFF_COMMANDS = 7
+LEASE_MARGIN = datetime.timedelta(seconds=10)
+
+
+def hand_off_longest() -> datetime.timedelta:
+    """The longest one hand-off may take: every command's timeout and the wait for the
+    answer to the final "." (PORTO_MAIL_SMTP_DATA_TIMEOUT, 10 minutes by default)."""
+    seconds = settings.PORTO_MAIL_SMTP_DATA_TIMEOUT
+    seconds += HAND_OFF_COMMANDS * settings.PORTO_MAIL_SMTP_TIMEOUT
+    return datetime.timedelta(seconds=seconds)
+
+
 def lease_length() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.PORTO_MAIL_LEASE)
+    """PORTO_MAIL_LEASE, but never shorter than one hand-off: a worker waiting for a slow
+    server's answer must not be overtaken by another sending the same email again."""
+    return max(
+        datetime.timedelta(seconds=settings.PORTO_MAIL_LEASE), hand_off_longest() + LEASE_MARGIN
+    )
 
 
 def claimable(now: datetime.datetime) -> Q:
@@ -65,17 +86,54 @@ def claimable(now: datetime.datetime) -> Q:
     )
 
 
-def claim(email_id: int, token: str, now: datetime.datetime) -> OutgoingEmail | None:
-    claimed = OutgoingEmail.objects.filter(claimable(now), pk=email_id).update(
-        state=State.SENDING,
-        lease_token=token,
-        lease_until=now + lease_length(),
-        attempts=F("attempts") + 1,
-        first_attempt_at=Coalesce("first_attempt_at", now),
-    )
+@dataclass
+class Claim:
+    """A batch of emails held by one worker: the lease token every write checks, the clock
+    and the transport."""
+
+    token: str
+    now: datetime.datetime
+    fixed_clock: bool  # tests of retries fix the clock; otherwise it is read at each step
+    lease_until: datetime.datetime
+    email_ids: list[int]  # the emails of the batch still held
+    transport: Transport | Transports | None = None
+
+    def clock(self) -> datetime.datetime:
+        return self.now if self.fixed_clock else timezone.now()
+
+
+def emails_claim(email_ids: list[int], token: str, now: datetime.datetime) -> list[OutgoingEmail]:
+    """Take the due emails among ``email_ids`` in one transaction: on PostgreSQL the rows are
+    locked with SKIP LOCKED (another worker's rows are passed over, not waited for); SQLite's
+    IMMEDIATE transaction holds the write lock. The conditional UPDATE is the claim."""
+    with transaction.atomic():
+        due = OutgoingEmail.objects.filter(claimable(now), pk__in=email_ids)
+        if connection.features.has_select_for_update_skip_locked:
+            due = OutgoingEmail.objects.filter(
+                pk__in=list(
+                    due.select_for_update(skip_locked=True).order_by().values_list("pk", flat=True)
+                )
+            )
+        claimed = due.update(
+            state=State.SENDING,
+            lease_token=token,
+            lease_until=now + lease_length(),
+            attempts=F("attempts") + 1,
+            first_attempt_at=Coalesce("first_attempt_at", now),
+        )
     if not claimed:
-        return None
-    return OutgoingEmail.objects.select_related("company", "document").get(pk=email_id)
+        return []
+    return list(
+        OutgoingEmail.objects.filter(pk__in=email_ids, lease_token=token)
+        .select_related("company", "document__company", "document__client")
+        .order_by("pk")
+    )
+
+
+def claim(email_id: int, token: str, now: datetime.datetime) -> OutgoingEmail | None:
+    """One email: ``emails_claim`` of a batch of one."""
+    claimed = emails_claim([email_id], token, now)
+    return claimed[0] if claimed else None
 
 
 def email_deliver(
@@ -85,76 +143,140 @@ def email_deliver(
     transport: Transport | None = None,
     transports: Transports | None = None,
 ) -> str:
-    """Try to deliver one email now; what happened, in a word (for logs and task results).
+    """Try to deliver one email now; what happened, in a word (for logs and task results)."""
+    return emails_deliver([email_id], now=now, transport=transport, transports=transports)[email_id]
+
+
+def emails_deliver(
+    email_ids: list[int],
+    *,
+    now: datetime.datetime | None = None,
+    transport: Transport | None = None,
+    transports: Transports | None = None,
+) -> dict[int, str]:
+    """Deliver a batch of emails now; per email what happened, in a word ("not-due" for the
+    ones another worker holds or that are not due).
 
     ``now`` fixes the clock (tests of retries); by default the real time is read at each step.
+    If the batch's own bookkeeping raises, each email is delivered again on its own, so one
+    email with poison data never holds up the others.
     """
     fixed_clock = now is not None
     now = now or timezone.now()
     token = secrets.token_hex(16)
-    email = claim(email_id, token, now)
-    if email is None:
-        return "not-due"
+    emails = emails_claim(email_ids, token, now)
+    outcomes = dict.fromkeys(email_ids, "not-due")
+    if not emails:
+        return outcomes
+    held = Claim(
+        token,
+        now,
+        fixed_clock,
+        now + lease_length(),
+        [e.pk for e in emails],
+        transport or transports,
+    )
     try:
-        return deliver_claimed(email, token, now, fixed_clock, transport or transports)
+        return outcomes | deliver_claimed(emails, held)
     except Exception as error:  # a bug or poison data: a few attempts, then a plain failure
-        logger.exception("Delivery of email %s failed unexpectedly", email.pk)
-        return stop_unexpected(email, token, now, error)
+        if len(emails) == 1:
+            logger.exception("Delivery of email %s failed unexpectedly", emails[0].pk)
+            return outcomes | {emails[0].pk: stop_unexpected(emails[0], token, now, error)}
+        logger.exception("Delivery of a batch failed; delivering its emails one by one")
+        claim_release(emails, token)
+        alone = {
+            e.pk: email_deliver(e.pk, transport=transport, transports=transports) for e in emails
+        }
+        return outcomes | alone
 
 
-def deliver_claimed(
-    email: OutgoingEmail,
-    token: str,
-    now: datetime.datetime,
-    fixed_clock: bool,
-    transport: Transport | Transports | None,
+def claim_release(emails: list[OutgoingEmail], token: str) -> None:
+    """Give a batch back to the outbox as it was before the claim (its emails are then
+    delivered one by one); handed-off attempts stay and are recovered by the next claim."""
+    OutgoingEmail.objects.filter(pk__in=[e.pk for e in emails], lease_token=token).update(
+        state=State.QUEUED, lease_token="", lease_until=None, attempts=F("attempts") - 1
+    )
+
+
+def deliver_claimed(emails: list[OutgoingEmail], held: Claim) -> dict[int, str]:
+    """Recover what a crashed worker left, attach the files, record "handing off" for the
+    whole batch (committed), hand each email off, record the answers and settle the batch."""
+    outcomes: dict[int, str] = {}
+    recover_batch(emails, held)
+    ready = attach_document_files(emails, held, outcomes)
+    prefetch_related_objects(
+        ready,
+        "recipients",
+        Prefetch("attachments", Attachment.objects.select_related("blob"), to_attr="loaded"),
+    )
+    sending = [email for email in ready if pending_of(email)]
+    attempts = begin_hand_offs(sending, held)
+    hand_offs: list[HandOff] = []
+    for email in sending:
+        outcome = hand_off_email(email, attempts[email.pk], held, hand_offs)
+        if outcome:
+            outcomes[email.pk] = outcome
+    record_hand_offs(hand_offs)
+    settling = [email for email in ready if email.pk not in outcomes]
+    return outcomes | settle_batch(settling, held)
+
+
+def pending_of(email: OutgoingEmail) -> list[Recipient]:
+    """The addresses still without an answer (an accepted or hard-refused one is never sent
+    to again)."""
+    return [r for r in email.recipients.all() if r.accepted_at is None and r.failed_at is None]
+
+
+@dataclass
+class HandOff:
+    """One copy handed off, and the answer to record for it."""
+
+    email: OutgoingEmail
+    attempt: DeliveryAttempt
+    recipients: list[Recipient]
+    results: dict[str, RecipientResult] | TransportError
+    at: datetime.datetime
+
+
+def hand_off_email(
+    email: OutgoingEmail, first: DeliveryAttempt, held: Claim, hand_offs: list[HandOff]
 ) -> str:
-    recover_written_answers(email, token, now)
-    close_interrupted_attempts(email, now)
-    if email.files_pending and not attach_document_files(email, token, now):
-        return "failed"
-    pending = list(email.recipients.filter(accepted_at__isnull=True, failed_at__isnull=True))
-    if not pending:
-        return settle(email, token, now)
-    chosen = transport_of(email, transport)
+    """Hand each copy of ``email`` off; "" when its answers await recording, else the outcome
+    (lease lost, cannot be composed, an unexpected error)."""
+    if not lease_held(held, email):
+        return "lease-lost"  # another worker took the email over
+    chosen = transport_of(email, held.transport)
     try:
-        copies = copies_for(email, pending, envelope_apart=chosen.envelope_apart)
+        copies = copies_for(email, pending_of(email), envelope_apart=chosen.envelope_apart)
     except (ValueError, TypeError) as error:  # stored data no message can carry: not retried
         logger.exception("Email %s cannot be composed", email.pk)
-        return fail_all(email, token, now, reason_stored("build_failed", reason=str(error)))
-    answered_at = now
-    through = sent_through_fields(email)  # once per email, whatever the number of copies
-    for copy in copies:
-        if not lease_renew(email, token, answered_at):
-            return "lease-lost"  # another worker took the email over
-        attempt = begin_hand_off(email, token, answered_at, through)
-        answered_at = hand_off_copy(chosen, email, copy, attempt, answered_at, fixed_clock)
-    return settle(email, token, answered_at)
-
-
-def hand_off_copy(
-    transport: Transport,
-    email: OutgoingEmail,
-    copy: Copy,
-    attempt: DeliveryAttempt,
-    now: datetime.datetime,
-    fixed_clock: bool,
-) -> datetime.datetime:
-    """Hand one copy off and record its answer at once (so a crash before the next copy never
-    sends this one again); the time of the answer."""
-    results = hand_off(transport, email, copy.message, copy.recipients, attempt)
-    answered_at = now if fixed_clock else timezone.now()
-    record_answer(email, attempt, copy.recipients, results, answered_at)
-    return answered_at
-
-
-def lease_renew(email: OutgoingEmail, token: str, now: datetime.datetime) -> bool:
-    """Still ours? Then hold it a full lease longer (many copies take time)."""
-    return bool(
-        OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
-            lease_until=now + lease_length()
+        return fail_all(
+            email, held.token, held.now, reason_stored("build_failed", reason=str(error))
         )
-    )
+    except Exception as error:
+        logger.exception("Delivery of email %s failed unexpectedly", email.pk)
+        return stop_unexpected(email, held.token, held.now, error)
+    attempt = first
+    for number, copy in enumerate(copies):
+        if number:  # per-recipient copies: each its own attempt, begun before its hand-off
+            attempt = begin_hand_off(email, held.token, held.clock(), {})
+        results = hand_off(chosen, email, copy.message, copy.recipients, attempt)
+        hand_offs.append(HandOff(email, attempt, copy.recipients, results, held.clock()))
+    return ""
+
+
+def lease_held(held: Claim, email: OutgoingEmail) -> bool:
+    """Still ours? A lease with more left than the longest hand-off is ours without asking
+    (nobody can claim an email before its lease ends); otherwise the batch's lease is renewed
+    in one UPDATE, and an email found gone is left to the worker that took it over."""
+    now = held.clock()
+    if now < held.lease_until - hand_off_longest():
+        return True
+    held.lease_until = now + lease_length()
+    ours = OutgoingEmail.objects.filter(pk__in=held.email_ids, lease_token=held.token)
+    if ours.update(lease_until=held.lease_until) < len(held.email_ids):
+        held.email_ids = list(ours.values_list("pk", flat=True))
+    return email.pk in held.email_ids
 
 
 def transport_of(email: OutgoingEmail, given: Transport | Transports | None) -> Transport:
@@ -170,28 +292,44 @@ def write_answer(attempt: DeliveryAttempt, results: dict[str, RecipientResult]) 
     )
 
 
-def recover_written_answers(email: OutgoingEmail, token: str, now: datetime.datetime) -> None:
-    """A worker that died after writing the answer down but before recording it: record it
-    now instead of handing the email off again."""
-    for attempt in DeliveryAttempt.objects.filter(
-        email=email, outcome=DeliveryAttempt.Outcome.HANDING_OFF, answer__isnull=False
-    ):
-        answer = attempt.answer or {}
-        results = {address: RecipientResult(**value) for address, value in answer.items()}
-        pending = list(email.recipients.filter(address__in=results))
-        with transaction.atomic():
-            record_results(email, attempt, pending, results, now)
-            DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-                outcome=DeliveryAttempt.Outcome.RECOVERED, finished_at=now, detail=summary(results)
-            )
-        if any(r.provider_message_id for r in results.values()):
-            events_link_unlinked(list(email.recipients.select_related("email")))
+def recover_batch(emails: list[OutgoingEmail], held: Claim) -> None:
+    """What crashed workers left open, in one read: answers already written down are recorded
+    now (no resend); attempts still handing off without an answer are closed as interrupted
+    (the server may or may not have accepted them)."""
+    left = list(
+        DeliveryAttempt.objects.filter(
+            email__in=emails, outcome=DeliveryAttempt.Outcome.HANDING_OFF
+        )
+    )
+    if not left:
+        return
+    by_pk = {email.pk: email for email in emails}
+    for attempt in left:
+        if attempt.answer is not None:
+            recover_written_answer(by_pk[attempt.email_id], attempt, held.now)
+    close_interrupted_attempts([a for a in left if a.answer is None], held.now)
 
 
-def close_interrupted_attempts(email: OutgoingEmail, now: datetime.datetime) -> int:
-    """Attempts a crashed worker left open: the server may or may not have accepted them."""
+def recover_written_answer(
+    email: OutgoingEmail, attempt: DeliveryAttempt, now: datetime.datetime
+) -> None:
+    answer = attempt.answer or {}
+    results = {address: RecipientResult(**value) for address, value in answer.items()}
+    pending = list(email.recipients.filter(address__in=results))
+    with transaction.atomic():
+        record_results(email, attempt, pending, results, now)
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=DeliveryAttempt.Outcome.RECOVERED, finished_at=now, detail=summary(results)
+        )
+    if any(r.provider_message_id for r in results.values()):
+        events_link_unlinked(list(email.recipients.select_related("email")))
+
+
+def close_interrupted_attempts(attempts: list[DeliveryAttempt], now: datetime.datetime) -> int:
+    if not attempts:
+        return 0
     return DeliveryAttempt.objects.filter(
-        email=email, outcome=DeliveryAttempt.Outcome.HANDING_OFF
+        pk__in=[a.pk for a in attempts], outcome=DeliveryAttempt.Outcome.HANDING_OFF
     ).update(
         outcome=DeliveryAttempt.Outcome.INTERRUPTED,
         finished_at=now,
@@ -202,36 +340,83 @@ def close_interrupted_attempts(email: OutgoingEmail, now: datetime.datetime) -> 
     )
 
 
-def attach_document_files(email: OutgoingEmail, token: str, now: datetime.datetime) -> bool:
-    """Bulk sends attach the document's stored files on the first claim, once."""
-    try:
-        files = list(sources.document_files(email.document, email.file_format))
-    except ValidationError as error:
-        reason = reason_stored("document_files_failed", reason=" ".join(error.messages))
-        fail_all(email, token, now, reason, code="document")
-        return False
+def attach_document_files(
+    emails: list[OutgoingEmail], held: Claim, outcomes: dict[int, str]
+) -> list[OutgoingEmail]:
+    """Bulk sends attach the document's stored files on the first claim, once, for the whole
+    batch in three INSERTs; an email whose file cannot be made fails with the reason. The
+    emails ready to send."""
+    made: dict[int, list] = {}
+    for email in emails:
+        if not email.files_pending:
+            continue
+        try:
+            made[email.pk] = list(sources.document_files(email.document, email.file_format))
+        except ValidationError as error:
+            reason = reason_stored("document_files_failed", reason=" ".join(error.messages))
+            outcomes[email.pk] = fail_all(email, held.token, held.now, reason, code="document")
+    if made:
+        with transaction.atomic():
+            ours = set(
+                OutgoingEmail.objects.filter(pk__in=list(made), lease_token=held.token)
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
+            Attachment.objects.filter(email__in=ours).delete()
+            store_attachments_bulk(
+                {e: [(f, True) for f in made[e.pk]] for e in emails if e.pk in ours}
+            )
+            OutgoingEmail.objects.filter(pk__in=ours).update(files_pending=False)
+        for email in emails:
+            if email.pk in made and email.pk not in ours:
+                outcomes[email.pk] = "lease-lost"
+    return [email for email in emails if email.pk not in outcomes]
+
+
+def begin_hand_offs(emails: list[OutgoingEmail], held: Claim) -> dict[int, DeliveryAttempt]:
+    """The first attempt of every email of the batch, written before any network call: one
+    INSERT, and one UPDATE per way out (``sent_through``), committed together."""
+    if not emails:
+        return {}
+    now = held.clock()
+    ways: dict[tuple, list[int]] = {}
+    known: dict[tuple[str, int], dict[str, str]] = {}  # the way depends on these two only
+    for email in emails:
+        key = (email.transport, email.company_id)
+        if key not in known:
+            known[key] = sent_through_fields(email)
+        way = known[key]
+        ways.setdefault(tuple(sorted(way.items())), []).append(email.pk)
+        for name, value in way.items():
+            setattr(email, name, value)
+        email.handed_off_at = email.handed_off_at or now
+    attempts = [
+        DeliveryAttempt(email=e, number=e.attempts, lease_token=held.token, started_at=now)
+        for e in emails
+    ]
     with transaction.atomic():
-        if not OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).exists():
-            return False
-        email.attachments.all().delete()
-        store_attachments(email, [(f, True) for f in files])
-        OutgoingEmail.objects.filter(pk=email.pk).update(files_pending=False)
-    email.files_pending = False
-    return True
+        DeliveryAttempt.objects.bulk_create(attempts)
+        for way_items, email_ids in ways.items():
+            OutgoingEmail.objects.filter(pk__in=email_ids, lease_token=held.token).update(
+                handed_off_at=Coalesce("handed_off_at", now), **dict(way_items)
+            )
+    return {attempt.email_id: attempt for attempt in attempts}
 
 
 def begin_hand_off(
     email: OutgoingEmail, token: str, now: datetime.datetime, through: dict[str, str]
 ) -> DeliveryAttempt:
-    """The attempt, written before the network call, and the way the email goes."""
+    """One more attempt, written before the network call (the next per-recipient copy), and
+    the way the email goes (empty: already written with the first)."""
     with transaction.atomic():
         attempt = DeliveryAttempt.objects.create(
             email=email, number=email.attempts, lease_token=token, started_at=now
         )
-        OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
-            handed_off_at=Coalesce("handed_off_at", now), **through
-        )
-        email_status_store(email.pk)  # the hand-off starts the In transit window
+        if through:
+            OutgoingEmail.objects.filter(pk=email.pk, lease_token=token).update(
+                handed_off_at=Coalesce("handed_off_at", now), **through
+            )
+            email_status_store(email.pk)  # the hand-off starts the In transit window
     return attempt
 
 
@@ -266,20 +451,54 @@ def hand_off(
         return unexpected_error(pending, error)
 
 
-def record_answer(
-    email: OutgoingEmail,
-    attempt: DeliveryAttempt,
-    pending: list[Recipient],
-    results: dict[str, RecipientResult] | TransportError,
-    now: datetime.datetime,
-) -> None:
+def record_hand_offs(hand_offs: list[HandOff]) -> None:
+    """The answers of a batch, recorded together: events in bulk (``record_events_bulk``),
+    the attempts closed in one UPDATE. Each answer was already written on its attempt the
+    moment it arrived, so a crash before this commit resends nothing."""
+    if not hand_offs:
+        return
     with transaction.atomic():
-        record_results(email, attempt, pending, results, now)
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=DeliveryAttempt.Outcome.ANSWERED, finished_at=now, detail=summary(results)
+        provider_ids_store(hand_offs)
+        record_events_bulk([known_event(h, r) for h in hand_offs for r in h.recipients])
+        for h in hand_offs:
+            h.attempt.outcome = DeliveryAttempt.Outcome.ANSWERED
+            h.attempt.finished_at = h.at
+            h.attempt.detail = summary(h.results)
+        DeliveryAttempt.objects.bulk_update(
+            [h.attempt for h in hand_offs], ["outcome", "finished_at", "detail"]
         )
-    if any(r.provider_message_id for r in _values(results)):
+    linked = {
+        h.email.pk: h.email
+        for h in hand_offs
+        if any(r.provider_message_id for r in _values(h.results))
+    }
+    for email in linked.values():
         events_link_unlinked(list(email.recipients.select_related("email")))
+
+
+def provider_ids_store(hand_offs: list[HandOff]) -> None:
+    changed = []
+    for h in hand_offs:
+        for recipient in h.recipients:
+            message_id = result_for(h.results, recipient).provider_message_id
+            if message_id:
+                recipient.provider_message_id = message_id_normalise(message_id)
+                changed.append(recipient)
+    if changed:
+        Recipient.objects.bulk_update(changed, ["provider_message_id"])
+
+
+def known_event(h: HandOff, recipient: Recipient) -> KnownEvent:
+    recipient.email = h.email
+    return KnownEvent(
+        source=h.email.transport,
+        event=result_event(result_for(h.results, recipient), h.at),
+        recipient=recipient,
+        provider_event_id=answer_event_id(
+            h.email, h.attempt, recipient, result_for(h.results, recipient)
+        ),
+        payload={"attempt": h.attempt.number, "code": result_for(h.results, recipient).code},
+    )
 
 
 def record_results(
@@ -314,6 +533,25 @@ def result_for(results, recipient: Recipient) -> RecipientResult:
     )
 
 
+def result_event(result: RecipientResult, at: datetime.datetime) -> Event:
+    if result.accepted:
+        kind = EventType.SENT
+    elif result.permanent:
+        kind = EventType.REJECTED
+    else:
+        kind = EventType.DEFERRED
+    return Event(
+        type=kind, at=at, permanent=result.permanent, reason=result.reason, code=result.code
+    )
+
+
+def answer_event_id(
+    email: OutgoingEmail, attempt: DeliveryAttempt, recipient: Recipient, result: RecipientResult
+) -> str:
+    kind = result_event(result, attempt.started_at).type
+    return f"{email.public_id.hex}:{attempt.number}:{recipient.pk}:{kind}"
+
+
 def record_result(
     email: OutgoingEmail,
     attempt: DeliveryAttempt,
@@ -321,20 +559,12 @@ def record_result(
     result: RecipientResult,
     now: datetime.datetime,
 ) -> None:
-    if result.accepted:
-        kind = EventType.SENT
-    elif result.permanent:
-        kind = EventType.REJECTED
-    else:
-        kind = EventType.DEFERRED
     record_event(
         source=email.transport,
-        event=Event(
-            type=kind, at=now, permanent=result.permanent, reason=result.reason, code=result.code
-        ),
+        event=result_event(result, now),
         message_id=email.message_id,
         recipient=recipient.address,
-        provider_event_id=f"{email.public_id.hex}:{attempt.number}:{recipient.pk}:{kind}",
+        provider_event_id=answer_event_id(email, attempt, recipient, result),
         payload={"attempt": attempt.number, "code": result.code},
     )
 
@@ -354,9 +584,52 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(seconds, settings.PORTO_MAIL_RETRY_MAX_DELAY))
 
 
-def settle(email: OutgoingEmail, token: str, now: datetime.datetime) -> str:
+def settle_batch(emails: list[OutgoingEmail], held: Claim) -> dict[int, str]:
+    """Settle every email of the batch from its recipients' facts, read in one query; the
+    emails sent to everyone are finished in one UPDATE."""
+    recipients: dict[int, list[Recipient]] = {email.pk: [] for email in emails}
+    for recipient in Recipient.objects.filter(email__in=emails):
+        recipients[recipient.email_id].append(recipient)
+    now = held.clock()
+    outcomes = {}
+    plain = []
+    for email in emails:
+        if all(r.accepted_at is not None for r in recipients[email.pk]) and recipients[email.pk]:
+            plain.append(email)
+        else:
+            outcomes[email.pk] = settle(email, held.token, now, recipients[email.pk])
+    return outcomes | finish_sent(plain, held.token, now)
+
+
+def finish_sent(emails: list[OutgoingEmail], token: str, now: datetime.datetime) -> dict[int, str]:
+    """Emails every recipient accepted: sent, in one UPDATE; their documents count as sent."""
+    if not emails:
+        return {}
+    ids = [email.pk for email in emails]
+    with transaction.atomic():
+        ours = list(
+            OutgoingEmail.objects.filter(pk__in=ids, lease_token=token)
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        OutgoingEmail.objects.filter(pk__in=ours).update(
+            state=State.SENT, finished_at=now, lease_token="", lease_until=None, last_error=[]
+        )
+    for email in emails:
+        if email.pk in ours:
+            document_mark_sent(email.document)
+    return {pk: "sent" if pk in ours else "lease-lost" for pk in ids}
+
+
+def settle(
+    email: OutgoingEmail,
+    token: str,
+    now: datetime.datetime,
+    recipients: list[Recipient] | None = None,
+) -> str:
     """Decide the email's state from its recipients' facts: final, or wait for a retry."""
-    recipients = list(Recipient.objects.filter(email=email))
+    if recipients is None:
+        recipients = list(Recipient.objects.filter(email=email))
     waiting = [r for r in recipients if not r.is_settled]
     unsure = ambiguous_retries_spent(waiting)
     if unsure:

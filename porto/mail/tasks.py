@@ -10,7 +10,13 @@ from functools import partial
 from django.db import transaction
 from django_tasks import task
 
-from porto.mail.delivery import email_deliver, email_mark_failed, outbox_due, retry_wake_plan
+from porto.mail.delivery import (
+    email_deliver,
+    email_mark_failed,
+    emails_deliver,
+    outbox_due,
+    retry_wake_plan,
+)
 from porto.mail.feedback.opens import pixel_open_record
 from porto.mail.feedback.webhooks import webhook_process
 from porto.mail.guard import run_guarded
@@ -24,11 +30,22 @@ WAKE_BATCH = 25  # emails per task: few enqueues for a bulk send, still spread o
 @task()
 def deliver_emails(email_ids: list[int]) -> dict[str, str]:
     with Transports() as transports:  # one connection per server for the whole batch
-        return {str(email_id): deliver_guarded(email_id, transports) for email_id in email_ids}
+        outcomes = run_guarded(
+            f"emails {email_ids}",
+            partial(emails_deliver, email_ids, transports=transports),
+            lambda reason: None,  # the batch could not even be claimed: one at a time
+            savepoint=False,  # the outbox commits "handing off" before the network call
+        )
+        if outcomes is None:
+            return {str(email_id): deliver_guarded(email_id, transports) for email_id in email_ids}
+    for email_id, outcome in outcomes.items():
+        if outcome == "retry":
+            wake_retry(email_id)
+    return {str(email_id): outcome for email_id, outcome in outcomes.items()}
 
 
 def deliver_guarded(email_id: int, transports: Transports) -> str:
-    """One email of the batch; whatever it does, the next ones are still delivered."""
+    """One email on its own; whatever it does, the next ones are still delivered."""
     outcome = run_guarded(
         f"email {email_id}",
         partial(email_deliver, email_id, transports=transports),

@@ -41,8 +41,9 @@ class Run:
             "PORTO_SANDBOX_SMTP_PORT": str(server_port),
             "PORTO_MAIL_LEASE": "10",
             "PORTO_MAIL_WAKE_AGAIN_AFTER": "10",
-            "PORTO_MAIL_SMTP_TIMEOUT": "5",
-            "PORTO_MAIL_SMTP_DATA_TIMEOUT": "5",
+            # A lease never shorter than one hand-off: 3 + 7 x 1 + 10 s.
+            "PORTO_MAIL_SMTP_TIMEOUT": "1",
+            "PORTO_MAIL_SMTP_DATA_TIMEOUT": "3",
             "PORTO_LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(REPOSITORY),
         }

@@ -113,19 +113,19 @@ def test_the_worker_delivers_the_rest_of_a_batch_when_one_email_raises(
 
     first = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     second = email_send(SendRequest(document=invoice, to=["boss@cafe-elysee.example"]))
-    real_claim = delivery.claim
+    real_claim = delivery.emails_claim
 
-    def claim_breaking_the_first(email_id, token, now):
-        if email_id == first.pk:
+    def claim_breaking_the_first(email_ids, token, now):
+        if first.pk in email_ids:  # the batch's claim, then the first email's own
             raise RuntimeError("poison row")
-        return real_claim(email_id, token, now)
+        return real_claim(email_ids, token, now)
 
-    monkeypatch.setattr(delivery, "claim", claim_breaking_the_first)
+    monkeypatch.setattr(delivery, "emails_claim", claim_breaking_the_first)
     outcomes = deliver_emails.call([first.pk, second.pk])
     assert outcomes == {str(first.pk): "error", str(second.pk): "sent"}
     first.refresh_from_db()
     assert "RuntimeError: poison row" in reason_render(first.last_error)
     [received] = smtp_server.received
     assert received.rcpt_tos == ["boss@cafe-elysee.example"]
-    monkeypatch.setattr(delivery, "claim", real_claim)
+    monkeypatch.setattr(delivery, "emails_claim", real_claim)
     assert email_deliver(first.pk) == "sent"  # nothing half-done was left behind

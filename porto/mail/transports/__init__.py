@@ -11,12 +11,13 @@ def transport_for(email: OutgoingEmail, *, keep_open: bool = False) -> Transport
     if email.transport == TransportName.SANDBOX:
         return SandboxTransport(keep_open=keep_open)
     if email.transport == TransportName.PROVIDER:
-        return ProviderTransport()
+        return ProviderTransport(keep_open=keep_open)
     return SmtpTransport.for_company(email.company, keep_open=keep_open)
 
 
 class Transports:
-    """The transports of one batch of emails: one SMTP connection per server, reused."""
+    """The transports of one batch of emails: one SMTP connection per server (one HTTP
+    session for the provider), reused."""
 
     def __init__(self) -> None:
         self.open: dict[tuple[str, int], Transport] = {}

@@ -28,6 +28,7 @@ from botocore.exceptions import (
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from porto.mail.providers import PROVIDERS, policy_for
 from porto.mail.providers.base.provider import SendQuirks
@@ -63,19 +64,34 @@ def quirks_for(provider: str) -> SendQuirks:
 class ProviderTransport(Transport):
     name = "provider"
 
+    def __init__(self, *, keep_open: bool = False) -> None:
+        self.keep_open = keep_open  # one HTTP session for a batch of emails
+        self.connection: BaseEmailBackend | None = None
+
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
         provider = configured_provider()
         message = django_message(outbound, quirks_for(provider))
         try:
-            connection = get_connection(
-                settings.PORTO_ANYMAIL_BACKEND, ignore_recipient_status=True
-            )
-            connection.send_messages([message])
+            self._connection().send_messages([message])
         except (AnymailError, ImproperlyConfigured, *CONFIGURATION_ERRORS) as error:
             raise send_failure(error, provider) from error
         results = results_from(message, outbound)
         outbound.on_answer(results)
         return results
+
+    def _connection(self) -> BaseEmailBackend:
+        if self.connection is not None:
+            return self.connection
+        connection = get_connection(settings.PORTO_ANYMAIL_BACKEND, ignore_recipient_status=True)
+        if self.keep_open:
+            connection.open()  # kept open by send_messages, closed by ``close``
+            self.connection = connection
+        return connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 def send_failure(error: Exception, provider: str) -> TransportError:

@@ -33,6 +33,16 @@ from porto.mail.transports.base import (
 ACCEPTED_CODES = (250, 251)
 
 
+class SessionClosed(Exception):
+    """The server closed the session before it took this email's MAIL command: nothing of the
+    email was handed off, so on a reused session it can go again at once on a new one.
+    ``refusal``: what it means on a new session (a 421 answer), else "disconnected"."""
+
+    def __init__(self, refusal: TransportError | None = None) -> None:
+        super().__init__()
+        self.refusal = refusal
+
+
 def xtext(value: str) -> str:
     """RFC 3461 xtext: printable ASCII except '+' and '=', the rest as +HH."""
     return "".join(
@@ -79,10 +89,18 @@ class SmtpTransport(Transport):
             ) from failure
 
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
+        reused = self.session is not None
         session = self._session()
         try:
-            results = hand_off(session, outbound, self.where)
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            try:
+                results = hand_off(session, outbound, self.where)
+            except SessionClosed as closed:
+                if not reused:
+                    raise (closed.refusal or closed) from closed.__cause__
+                self._drop(session)  # closed while idle: nothing of this email went out
+                session = self._session()
+                results = hand_off(session, outbound, self.where)
+        except (SessionClosed, smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop(session)
             raise connection_lost(error, self.where, self.config.timeout) from error
         except BaseException:
@@ -110,13 +128,10 @@ class SmtpTransport(Transport):
             self._drop(self.session)
 
     def _session(self) -> smtplib.SMTP:
+        """The batch's open session (no RSET round trip per email: a session the server
+        closed meanwhile shows at MAIL, and ``send`` opens a new one), or a new session."""
         if self.session is not None:
-            try:
-                self.session.rset()  # still there? (servers close idle connections)
-                return self.session
-            except (smtplib.SMTPException, OSError):
-                self.session.close()
-                self.session = None
+            return self.session
         session = self.open()
         if self.keep_open:
             self.session = session
@@ -132,23 +147,28 @@ class SmtpTransport(Transport):
         return f"{self.config.host}:{self.config.port}"
 
 
-def connection_lost(error: OSError, where: str, timeout: float) -> TransportError:
+def connection_lost(error: Exception, where: str, timeout: float) -> TransportError:
     """The connection failed before the message was complete: nothing was accepted, so
     trying again later cannot make a copy. Our own timeout is said as such."""
     if timed_out(error):
         return TransportError(
             reason_stored("smtp_timeout", where=where, seconds=int(timeout)), permanent=False
         )
-    if isinstance(error, smtplib.SMTPServerDisconnected):
+    if isinstance(error, SessionClosed | smtplib.SMTPServerDisconnected):
         return TransportError(reason_stored("smtp_disconnected", where=where), permanent=False)
     return TransportError(
         reason_stored("smtp_connection_failed", where=where, reason=str(error)), permanent=False
     )
 
 
-def timed_out(error: BaseException) -> bool:
-    """smtplib turns a timeout while reading a reply into SMTPServerDisconnected."""
-    return isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError)
+def timed_out(error: BaseException | None) -> bool:
+    """smtplib turns a timeout while reading a reply into SMTPServerDisconnected: look along
+    the chain of causes for our own timeout."""
+    while error is not None:
+        if isinstance(error, TimeoutError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def hand_off(session: smtplib.SMTP, outbound: Outbound, where: str) -> dict[str, RecipientResult]:
@@ -214,19 +234,26 @@ def _mail_from(
         options.append("SMTPUTF8")
         if session.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
-    code, reply = session.mail(envelope_address(outbound.sender), options)
+    try:
+        code, reply = session.mail(envelope_address(outbound.sender), options)
+    except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
+        raise SessionClosed from error
+    if code == 250:
+        return
     if code == 552:  # SIZE: the message, not the sender, is refused
         session.rset()
         raise message_refused(code, reply, where)
-    if code != 250:
-        session.rset()
-        raise TransportError(
-            reason_stored(
-                "smtp_sender_refused", sender=outbound.sender, code=code, reply=reply_text(reply)
-            ),
-            permanent=code >= 500,
-            code=str(code),
-        )
+    refused = TransportError(
+        reason_stored(
+            "smtp_sender_refused", sender=outbound.sender, code=code, reply=reply_text(reply)
+        ),
+        permanent=code >= 500,
+        code=str(code),
+    )
+    if code == 421:  # the server is closing the session (an idle timeout, a restart)
+        raise SessionClosed(refused)
+    session.rset()
+    raise refused
 
 
 def _data(session: smtplib.SMTP, data: bytes, where: str) -> tuple[int, bytes | str]:
