@@ -37,6 +37,14 @@ def smtp_server(settings):
 
 
 @pytest.fixture(autouse=True)
+def short_smtp_timeouts(settings):
+    """Seconds, not the production 20 s and 10 minutes: a lease is never shorter than one
+    hand-off (porto.mail.delivery.lease_length), and the tests of leases use short ones."""
+    settings.PORTO_MAIL_SMTP_TIMEOUT = 5
+    settings.PORTO_MAIL_SMTP_DATA_TIMEOUT = 5
+
+
+@pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

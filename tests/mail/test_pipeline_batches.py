@@ -126,6 +126,8 @@ def test_an_email_another_worker_took_over_during_the_batch_is_left_to_it(
     settings, smtp_server, company, monkeypatch
 ):
     settings.PORTO_MAIL_LEASE = 0  # every email finds the batch's lease run out: renewed
+    monkeypatch.setattr(delivery, "hand_off_longest", dt.timedelta)  # no time at all
+    monkeypatch.setattr(delivery, "LEASE_MARGIN", dt.timedelta(0))
     first, taken, third = queued_bulk(company, 3)
     real_hand_off = delivery.hand_off
 
