@@ -110,10 +110,6 @@ PAGES_WITHOUT_OBJECT = {
     "api_webhook_endpoints",
     "api_webhook_event_types",
     "webhooks",
-    # Public probes: no login, the same answer for everyone, check names and ok/failing only
-    # (tests/web/test_health.py).
-    "healthz",
-    "readyz",
 }
 # Routes whose parameters are not company objects (say why), e.g. a signed public token.
 ROUTES_WITHOUT_COMPANY_OBJECTS: dict[str, str] = {
@@ -154,7 +150,10 @@ PUBLIC_ROUTES: dict[str, str] = {
     "set_language": "stores the chosen language",
     "api_schema": "the API's description, for integrators before they have a token",
     "api_docs": "the API's documentation page, over the schema",
+    "healthz": "the health probe for load balancers: checks, no data",
+    "readyz": "the readiness probe for orchestrators: checks, no data",
 }
+HEALTH_PROBES = {"healthz", "readyz"}
 SKIPPED_NAMESPACES = {"admin"}  # the admin is tested below, with its own rules
 
 
