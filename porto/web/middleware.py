@@ -14,14 +14,9 @@ before them, and each refuses its own, lower, limit by the announced size first.
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
-from porto.mail.send.limits import (
-    MAX_TOTAL_BYTES,
-    MAX_UPLOAD_BYTES,
-    human_size,
-    limit_message,
-    size_limit,
-)
+from porto.mail.send.limits import MAX_UPLOAD_BYTES, human_size, size_limit
 
 # The largest page body is a send's: its files and what comes with them (one home: limits.py).
 MAX_PAGE_BODY_BYTES = MAX_UPLOAD_BYTES
@@ -33,10 +28,10 @@ def announced_size(request: HttpRequest) -> int:
 
 
 def too_large_message(size: int) -> str:
-    """The pop-up's own words for attachments over the limit: only they make a body this big."""
-    return limit_message(
-        "attachments_too_big", size=human_size(size), max=size_limit(MAX_TOTAL_BYTES)
-    )
+    """What was sent and what a page takes, in the reader's language."""
+    return _(
+        "What you sent is %(size)s; a page accepts at most %(max)s. Send fewer or smaller files."
+    ) % {"size": human_size(size), "max": size_limit(MAX_PAGE_BODY_BYTES)}
 
 
 class RequestSizeLimitMiddleware:

@@ -604,7 +604,10 @@ CATALOGUE: list[Hostile] = [
             Use(
                 "popup",
                 "request size",
-                Refused("The attachments add up to 200.00 MB; together they can be at most 25 MB."),
+                Refused(
+                    "The files you attached add up to more than 26 MB, more than an email can "
+                    "carry: attach fewer or smaller files, or send them in separate emails."
+                ),
             ),
         ),
     ),

@@ -146,19 +146,36 @@ def test_an_outsider_cannot_send_another_companys_document(outsider_client, invo
     assert not OutgoingEmail.objects.exists()
 
 
-def test_a_page_posted_without_the_pop_ups_script_gets_the_refusal_as_text(owner, invoice):
+def test_a_send_posted_without_the_pop_ups_script_shows_the_refusal_on_the_document_page(
+    owner, invoice
+):
     browser = HttpClient(enforce_csrf_checks=True)
     browser.force_login(owner)
     browser.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
-    size = 30 * 1024 * 1024
     response = browser.post(
         reverse("document_send", args=[invoice.pk]),
         b"",
         "text/plain",
-        **announced(size, "multipart/form-data; boundary=PortoBoundary"),
+        **announced(30 * 1024 * 1024, "multipart/form-data; boundary=PortoBoundary"),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("document", args=[invoice.pk])
+    page = browser.get(response["Location"]).content.decode()
+    assert "The files you attached add up to more than 26 MB" in page
+
+
+def test_another_page_posted_too_large_gets_the_refusal_as_text_before_the_csrf_check(owner):
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    browser.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
+    response = browser.post(
+        reverse("company_profile"),
+        b"",
+        "text/plain",
+        **announced(30 * 1024 * 1024, "multipart/form-data; boundary=PortoBoundary"),
     )
     assert response.status_code == 413
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == (
-        "The attachments add up to 30.00 MB; together they can be at most 25 MB."
+        "What you sent is 30.00 MB; a page accepts at most 26 MB. Send fewer or smaller files."
     )
