@@ -4,6 +4,7 @@ endpoint, once per recipient and event type whatever the order or repetition of 
 import datetime
 import itertools
 import json
+import sys
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,6 +25,14 @@ from tests.factories import make_document
 
 START = timezone.now().replace(microsecond=0) + datetime.timedelta(minutes=1)
 ADDRESS = "compta@cafe-elysee.example"
+
+
+@pytest.fixture(autouse=True)
+def start_now(monkeypatch):
+    """Each test's events happen just after it starts, after its endpoints exist (a time
+    fixed at import would lie before them in a long run)."""
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(sys.modules[__name__], "START", start)
 
 
 def at(minutes: int) -> datetime.datetime:
