@@ -94,8 +94,11 @@ def snapshot() -> tuple:
     """Everything the projection writes: each recipient's facts and deferral reason, each
     email's stored status, the event log's keys and links."""
     recipients = [
-        (r.address, *(str(getattr(r, name)) for name in Recipient.FACT_FIELDS))
-        + (json.dumps(r.last_deferral_reason, sort_keys=True),)
+        (
+            r.address,
+            *(str(getattr(r, name)) for name in Recipient.FACT_FIELDS),
+            json.dumps(r.last_deferral_reason, sort_keys=True),
+        )
         for r in Recipient.objects.order_by("address")
     ]
     emails = list(
@@ -135,8 +138,9 @@ def test_the_expected_statuses_come_out_of_one_batch(plan):
             stored(body)
         webhooks_project()
         statuses = dict(OutgoingEmail.objects.values_list("message_id", "shown_status"))
-        jan, an = Recipient.objects.get(address="jan@klant.example"), Recipient.objects.get(
-            address="an@klant.example"
+        jan, an = (
+            Recipient.objects.get(address="jan@klant.example"),
+            Recipient.objects.get(address="an@klant.example"),
         )
         transaction.set_rollback(True)
     assert statuses == {
