@@ -243,6 +243,15 @@ def events_link_unlinked(recipients: list[Recipient]) -> int:
 # --- Many events at once (the webhook projection's batches) -------------------------------
 
 CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's limits
+# What matching an event to its recipient reads (``recipient_choose``, ``sent_through_matches``):
+# not the emails' bodies.
+MATCH_FIELDS = (
+    "address",
+    "provider_message_id",
+    "email__message_id",
+    "email__sent_through",
+    "email__transport",
+)
 T = TypeVar("T")
 
 
@@ -294,7 +303,11 @@ def events_record(items: Sequence[Observation]) -> list[DeliveryEvent | None]:
         rows.append(_event_row(item, key, candidates) if new else None)
     with transaction.atomic():
         DeliveryEvent.objects.bulk_create([row for row in rows if row is not None])
-        _apply_many(row for row in rows if row is not None)
+        _apply_many(
+            (row.recipient_id, item.event)
+            for row, item in zip(rows, items, strict=True)
+            if row is not None and row.recipient_id is not None
+        )
     return rows
 
 
@@ -314,9 +327,13 @@ def _recipients_named(items: Sequence[Observation]) -> dict[str, list[Recipient]
     named: dict[str, list[Recipient]] = defaultdict(list)
     for chunk in _chunks(ids):
         wanted = set(chunk)
-        query = Recipient.objects.filter(
-            Q(provider_message_id__in=chunk) | Q(email__message_id__in=chunk)
-        ).select_related("email")
+        query = (
+            Recipient.objects.filter(
+                Q(provider_message_id__in=chunk) | Q(email__message_id__in=chunk)
+            )
+            .select_related("email")
+            .only(*MATCH_FIELDS)
+        )
         for recipient in query:
             for message_id in {recipient.provider_message_id, recipient.email.message_id}:
                 if message_id in wanted:
@@ -364,14 +381,13 @@ def _event_row(
     )
 
 
-def _apply_many(rows: Iterable[DeliveryEvent]) -> None:
-    """Merge the new events into their recipients' facts (rows locked in id order, so two
-    batches never wait on each other in a circle), write what changed in one UPDATE, then
-    decide the status of each email whose facts changed, once."""
+def _apply_many(events: Iterable[tuple[int, Event]]) -> None:
+    """Merge the new events, (recipient id, event), into their recipients' facts (rows locked
+    in id order, so two batches never wait on each other in a circle), write what changed in
+    one statement, then decide the status of each email whose facts changed, once."""
     events_of: dict[int, list[Event]] = defaultdict(list)
-    for row in rows:
-        if row.recipient_id is not None:
-            events_of[row.recipient_id].append(event_from_row(row))
+    for recipient_id, event in events:
+        events_of[recipient_id].append(event)
     changed: list[Recipient] = []
     fields: set[str] = set()
     for chunk in _chunks(sorted(events_of)):

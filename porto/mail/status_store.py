@@ -74,7 +74,12 @@ def emails_status_store(email_ids: Iterable[int]) -> dict[int, EmailStatus]:
 
 
 def _emails_decide(ids: list[int]) -> dict[int, EmailStatus]:
-    emails = list(OutgoingEmail.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    emails = list(
+        OutgoingEmail.objects.select_for_update()
+        .filter(pk__in=ids)
+        .defer("body_text", "body_html")  # not needed to decide; read if a receiver asks
+        .order_by("pk")
+    )
     recipients_of: dict[int, list[Recipient]] = {email.pk: [] for email in emails}
     for recipient in Recipient.objects.filter(email_id__in=ids):
         recipients_of[recipient.email_id].append(recipient)
