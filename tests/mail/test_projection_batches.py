@@ -311,3 +311,24 @@ def test_a_request_after_the_projection_ran_wakes_a_new_task(
     assert projection_tasks() == 2
     run_queued_tasks()
     assert Recipient.objects.get(address="an@klant.example").failed_at is not None
+
+
+def test_a_request_stored_while_a_short_batch_ran_is_taken_by_the_same_task(plan, monkeypatch):
+    """Its own wake-up was skipped (the batch's rows were still waiting), so the projection
+    claims again after a batch that came back short."""
+    from porto.mail.feedback import webhooks
+
+    stored(postmark("delivery", plan[0][0], "boekhouding@klant.example", 5))
+    real_batch = webhooks.webhooks_batch_project
+    arrived: list[InboundWebhook] = []
+
+    def batch_during_which_a_request_arrives(pending, size):
+        projected = real_batch(pending, size)
+        if not arrived:
+            arrived.append(stored(postmark("delivery", plan[2][0], "info@klant.example", 8)))
+        return projected
+
+    monkeypatch.setattr(webhooks, "webhooks_batch_project", batch_during_which_a_request_arrives)
+    assert webhooks.webhooks_project().requests == 2
+    arrived[0].refresh_from_db()
+    assert arrived[0].processed_at is not None and arrived[0].events_recorded == 1

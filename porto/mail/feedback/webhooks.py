@@ -176,13 +176,15 @@ def webhooks_project(
     rounds: int = BATCH_ROUNDS,
 ) -> Projection:
     """Project ``pending`` (every stored request not yet projected) batch after batch, until
-    a batch comes back short or after ``rounds`` batches."""
+    a claim finds nothing (or after ``rounds`` batches). It claims again even after a short
+    batch: a request committed while that batch ran skipped its own wake-up because the
+    batch's rows were still waiting (``webhooks_waiting_before``)."""
     pending = pending_webhooks() if pending is None else pending
     requests = recorded = 0
     for _ in range(rounds):
         batch = webhooks_batch_project(pending, size)
         requests, recorded = requests + batch.requests, recorded + batch.recorded
-        if batch.requests < size:
+        if batch.requests == 0:
             return Projection(requests, recorded, more=False)
     return Projection(requests, recorded, more=True)
 
