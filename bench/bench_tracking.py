@@ -1,30 +1,45 @@
-"""Webhook ingestion and pixel requests over HTTP on loopback, against a real server process
-(``manage.py runserver --noreload``, the product's settings plus a bare view), each compared
-with a bare Django view answering 204 on the same server in the same run.
+"""The tracking endpoints on the production server, and the projection of webhook events.
 
-Requests are sequential, one connection each, a bounded number per kind. Webhooks are Postmark
-delivery events (basic auth, each with its own message id); the pixel is a genuine token of a
-stored recipient. Both answer before any projection: the projection of what was queued is timed
-after the HTTP part (the database worker, in this process)."""
+**Endpoints.** gunicorn serves ``porto.wsgi`` with ``PORTO_DEBUG=0`` and a secret key (the
+product's settings plus a URLconf adding a bare view that answers 204: the floor of a request
+through the same server, middleware and processes). In each run, concurrent clients (threads,
+each on its own kept-alive connection) send ``REQUESTS`` requests of each kind, one kind after
+the other: the bare view, Postmark webhook posts (basic auth, each about its own email), and
+loads of a genuine pixel. Figures: requests per second of each kind divided by the bare view's
+in the same run (``webhook.ratio_to_bare``, ``pixel.ratio_to_bare``). The database is the
+benchmark's SQLite file (WAL), written by every server process.
+
+**Projection.** Stored webhook requests in Postmark's documented shapes (deliveries, opens,
+soft and hard bounces about their own emails), one wake-up task, and one database worker
+(``db_worker --batch``, in this process) that projects them into statuses: events recorded
+per second of the worker's run (``events.projection_per_s``). The pixel loads' tasks (one
+per load) are held back meanwhile and not measured."""
 
 import base64
 import http.client
-import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from bench import Result
 
-REQUESTS = 300
-WARMUP = 20
+REQUESTS = 2000  # of each kind, per run
+CLIENTS = 8  # concurrent client threads
+PROJECTED_PER_RUN = 2000  # stored webhook requests per projection run
 BASIC = "bench:webhook-secret"
 WEBHOOK_URL_SECRET = "bench-webhook-url-secret"
 REPOSITORY = Path(__file__).resolve().parent.parent
+# gunicorn's options besides the bind and the workers (one per CPU); BENCH_GUNICORN replaces
+# them to compare worker classes ("--worker-class sync").
+GUNICORN = os.environ.get(
+    "BENCH_GUNICORN", "--worker-class gthread --threads 4 --keep-alive 5"
+).split()
+THUNDERBIRD = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.4.0"
 
 
 def free_port() -> int:
@@ -33,27 +48,37 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_start(port: int) -> subprocess.Popen:
+def server_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.tracking_settings",
+        PORTO_DEBUG="0",
+        PORTO_SECRET_KEY="bench-secret-key-" + "x" * 40,
+        PORTO_ALLOWED_HOSTS="127.0.0.1",
         ANYMAIL_WEBHOOK_SECRET=BASIC,
         PORTO_MAIL_TRANSPORT="provider",
         PORTO_ANYMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
         PORTO_WEBHOOK_SECRET=WEBHOOK_URL_SECRET,
         PORTO_SANDBOX_ENABLED="0",
     )
+    return env
+
+
+def server_start(port: int) -> subprocess.Popen:
+    bind = ["--bind", f"127.0.0.1:{port}", "--workers", str(os.cpu_count() or 2)]
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "gunicorn", "porto.wsgi", *bind, *GUNICORN],
         cwd=REPOSITORY,
-        env=env,
+        env=server_env(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped: {server.stderr.read().decode()[-2000:]}")
         try:
-            if request(port, "GET", "/bench/bare/")[0] == 204:
+            if one_request(port, ("GET", "/bench/bare/", b"", {})) == 204:
                 return server
         except OSError:
             time.sleep(0.2)
@@ -61,40 +86,63 @@ def server_start(port: int) -> subprocess.Popen:
     raise RuntimeError("The benchmark server did not start within 30 s.")
 
 
-def request(port: int, method: str, path: str, body: bytes = b"", headers=None):
+Call = tuple[str, str, bytes, dict]
+
+
+def one_request(port: int, call: Call) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request(method, path, body=body or None, headers=headers or {})
-        response = connection.getresponse()
-        response.read()
-        return response.status, response
+        return _send(connection, call)
     finally:
         connection.close()
 
 
-def timed(port: int, calls: list[tuple[str, str, bytes, dict]], expect: int) -> list[float]:
-    latencies = []
-    for method, path, body, headers in calls:
-        started = time.perf_counter()
-        status, _ = request(port, method, path, body, headers)
-        latencies.append((time.perf_counter() - started) * 1000)
-        if status != expect:
-            raise RuntimeError(f"{method} {path} answered {status}, expected {expect}.")
-    return latencies
+def _send(connection: http.client.HTTPConnection, call: Call) -> int:
+    method, path, body, headers = call
+    connection.request(method, path, body=body or None, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    return response.status
 
 
-def webhook_calls(count: int, start: int = 0) -> list[tuple[str, str, bytes, dict]]:
-    template = json.loads((REPOSITORY / "tests/mail/payloads/postmark/delivery.json").read_bytes())
+def per_second(port: int, calls: list[Call], expect: int) -> float:
+    """Requests per second of ``calls`` sent by CLIENTS threads, each on one connection."""
+    failures: list[str] = []
+
+    def client(share: list[Call]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            for call in share:
+                status = _send(connection, call)
+                if status != expect:
+                    failures.append(f"{call[0]} {call[1]} answered {status}, expected {expect}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(calls[i::CLIENTS],)) for i in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return len(calls) / elapsed
+
+
+def webhook_calls(sent: list[tuple[str, str]]) -> list[Call]:
+    from bench.tracking_data import postmark_body
+
     headers = {
         "Content-Type": "application/json",
         "Authorization": "Basic " + base64.b64encode(BASIC.encode()).decode(),
     }
-    calls = []
     path = postmark_webhook_path()
-    for number in range(start, start + count):
-        template["MessageID"] = f"bench-{number:06d}"
-        calls.append(("POST", path, json.dumps(template).encode(), headers))
-    return calls
+    return [
+        ("POST", path, postmark_body("delivery", message_id, address, 4, 0), headers)
+        for message_id, address in sent
+    ]
 
 
 def postmark_webhook_path() -> str:
@@ -107,85 +155,128 @@ def postmark_webhook_path() -> str:
         return webhook_path("postmark")
 
 
-def pixel_path() -> str:
-    from bench.data import company_new, sent_email
+def pixel_path(company) -> str:
+    from django.test import override_settings
+
+    from bench.tracking_data import emails_sent
     from porto.mail.feedback.pixel import pixel_token
+    from porto.mail.models import Recipient
 
-    company = company_new("Bench Tracking BV", slug="bench-tracking-bv")
-    recipient = sent_email(company, "boekhouding@klant.example").recipients.get()
-    return f"/t/{pixel_token(recipient.pk, recipient.pixel_key)}.gif"
+    [(message_id, _)] = emails_sent(company, 1)
+    recipient = Recipient.objects.get(provider_message_id=message_id)
+    with override_settings(SECRET_KEY=server_env()["PORTO_SECRET_KEY"]):  # the server's key
+        return f"/t/{pixel_token(recipient.pk, recipient.pixel_key)}.gif"
 
 
-def result(name: str, latencies: list[float], floor_rate: float | None = None) -> Result:
-    ordered = sorted(latencies)
-    total_s = sum(latencies) / 1000
-    rate = round(len(latencies) / total_s, 1)
-    notes: dict = {
-        "requests": len(latencies),
-        "per_s": rate,
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
-    }
-    if floor_rate:
-        notes["ratio_to_bare_204"] = round(rate / floor_rate, 3)
+def summary(name: str, values: list[float], unit: str, **notes) -> Result:
+    ordered = sorted(values)
     return Result(
         name=name,
-        median_ms=notes["p50_ms"],
-        runs=len(latencies),
-        min_ms=round(ordered[0], 2),
-        p90_ms=round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))], 2),
-        max_ms=round(ordered[-1], 2),
-        notes=notes,
-    )
-
-
-def projection(webhooks: int) -> Result:
-    from django.core.management import call_command
-
-    from porto.mail.models import DeliveryEvent
-
-    started = time.perf_counter()
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-    elapsed = time.perf_counter() - started
-    recorded = DeliveryEvent.objects.filter(source="postmark").count()
-    return Result(
-        name="webhook_projection_worker",
-        median_ms=round(elapsed * 1000 / max(1, recorded), 2),
-        runs=1,
+        median_ms=0,
+        runs=len(values),
         min_ms=0,
         p90_ms=0,
-        max_ms=round(elapsed * 1000, 2),
+        max_ms=0,
         notes={
-            "webhooks": webhooks,
-            "events_recorded": recorded,
-            "events_per_s": round(recorded / elapsed, 1),
-            "note": "median_ms is per event; max_ms the whole batch (tasks include pixel opens)",
+            f"median_{unit}": round(statistics.median(ordered), 3),
+            f"min_{unit}": round(ordered[0], 3),
+            f"max_{unit}": round(ordered[-1], 3),
+            **notes,
         },
     )
 
 
-def run(runs: int = 20) -> list[Result]:
-    count = max(REQUESTS, runs)
+def endpoints(company, runs: int) -> list[Result]:
+    from bench.tracking_data import emails_sent
+
     port = free_port()
-    path = pixel_path()
+    pixel = [("GET", pixel_path(company), b"", {"User-Agent": THUNDERBIRD})] * REQUESTS
+    bare = [("GET", "/bench/bare/", b"", {})] * REQUESTS
+    webhooks = [webhook_calls(emails_sent(company, REQUESTS)) for _ in range(runs + 1)]
+    rates: dict[str, list[float]] = {"bare": [], "webhook": [], "pixel": []}
     server = server_start(port)
     try:
-        bare = [("GET", "/bench/bare/", b"", {})] * count
-        pixel = [("GET", path, b"", {"User-Agent": "Mozilla/5.0 Thunderbird/128.4.0"})] * count
-        timed(port, bare[:WARMUP], 204)
-        timed(port, webhook_calls(WARMUP, start=count), 200)
-        timed(port, pixel[:WARMUP], 200)
-        floor_latencies = timed(port, bare, 204)
-        webhook_latencies = timed(port, webhook_calls(count), 200)
-        pixel_latencies = timed(port, pixel, 200)
+        per_second(port, bare[:200], 204)  # warm-up: every worker and thread has served
+        per_second(port, webhooks[0][:200], 200)
+        per_second(port, pixel[:200], 200)
+        for run in range(runs):
+            rates["bare"].append(per_second(port, bare, 204))
+            rates["webhook"].append(per_second(port, webhooks[run + 1], 200))
+            rates["pixel"].append(per_second(port, pixel, 200))
     finally:
         server.terminate()
         server.wait(timeout=10)
-    floor = result("bare_204_view", floor_latencies)
-    floor_rate = floor.notes["per_s"]
-    return [
-        floor,
-        result("webhook_ingestion_postmark", webhook_latencies, floor_rate),
-        result("pixel_request", pixel_latencies, floor_rate),
-        projection(count + WARMUP),
+    setup = {"server": "gunicorn " + " ".join(GUNICORN), "clients": CLIENTS, "requests": REQUESTS}
+    webhook = [w / b for w, b in zip(rates["webhook"], rates["bare"], strict=True)]
+    pixel_ratio = [p / b for p, b in zip(rates["pixel"], rates["bare"], strict=True)]
+    results = [
+        summary("bare_204_view", rates["bare"], "per_s", **setup),
+        summary("webhook_postmark", rates["webhook"], "per_s", ratio=round(median(webhook), 3)),
+        summary("pixel", rates["pixel"], "per_s", ratio=round(median(pixel_ratio), 3)),
     ]
+    results[1].figures["webhook.ratio_to_bare"] = [round(r, 3) for r in webhook]
+    results[2].figures["pixel.ratio_to_bare"] = [round(r, 3) for r in pixel_ratio]
+    return results
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def worker_run() -> float:
+    """Seconds one database worker takes to run every task that is due."""
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    return time.perf_counter() - started
+
+
+def pixel_tasks_set_aside() -> int:
+    """Hold the pixel loads' tasks back (run_after far ahead): the projection's worker runs
+    only the projection. They are not measured here (one task per load)."""
+    import datetime as dt
+
+    from django_tasks_db.models import DBTaskResult
+
+    later = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
+    return DBTaskResult.objects.filter(task_path__endswith="record_pixel_open").update(
+        run_after=later
+    )
+
+
+def projection(company, runs: int) -> list[Result]:
+    from bench.tracking_data import emails_sent, event_mix, webhooks_stored
+    from porto.mail.models import DeliveryEvent, InboundWebhook
+    from porto.mail.tasks import process_webhook
+
+    pixel_tasks = pixel_tasks_set_aside()
+    worker_run()  # warm-up: what the endpoints' run stored
+    rates: list[float] = []
+    for _ in range(runs):
+        bodies = event_mix(emails_sent(company, PROJECTED_PER_RUN * 10 // 13))
+        webhooks_stored(bodies)
+        process_webhook.enqueue()  # the view's wake-up
+        before = DeliveryEvent.objects.exclude(recipient=None).count()
+        elapsed = worker_run()
+        recorded = DeliveryEvent.objects.exclude(recipient=None).count() - before
+        if InboundWebhook.objects.filter(processed_at=None).exists() or recorded < len(bodies):
+            raise RuntimeError(f"The worker recorded {recorded} of {len(bodies)} events.")
+        rates.append(recorded / elapsed)
+    result = summary(
+        "webhook_projection_worker",
+        rates,
+        "events_per_s",
+        events_per_run=len(bodies),
+        pixel_tasks_set_aside=pixel_tasks,
+    )
+    result.figures["events.projection_per_s"] = [round(rate, 1) for rate in rates]
+    return [result]
+
+
+def run(runs: int = 20) -> list[Result]:
+    from bench.tracking_data import bench_company
+
+    company = bench_company()
+    rounds = max(3, min(runs, 7))  # each run sends 3 x REQUESTS requests
+    return endpoints(company, rounds) + projection(company, rounds)

@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from django_tasks import task
 
 from porto.documents.services import document_finalized
+from porto.hooks.models import WebhookEndpoint
 from porto.hooks.services import (
     SWEEP_GRACE,
     message_deliver,
@@ -22,7 +23,7 @@ from porto.hooks.services import (
     messages_emit_for_email,
 )
 from porto.mail.periodic import job_register
-from porto.mail.status_store import email_status_stored
+from porto.mail.status_store import email_status_stored, emails_status_stored
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,21 @@ def on_email_status_stored(sender, email, recipients, decided, **kwargs) -> None
         f"email {email.pk}",
         partial(messages_emit_for_email, email, recipients, decided.status.value),
     )
+
+
+@receiver(emails_status_stored, dispatch_uid="hooks.emails_status_stored")
+def on_emails_status_stored(sender, stored, **kwargs) -> None:
+    """A batch of decisions (the event projection): the companies with an endpoint are looked
+    up once for the batch, then each of their emails is handled as one decision."""
+    companies = {email.company_id for email, _, _ in stored}
+    listening = set(
+        WebhookEndpoint.objects.filter(company_id__in=companies, enabled=True).values_list(
+            "company_id", flat=True
+        )
+    )
+    for email, recipients, decided in stored:
+        if email.company_id in listening:
+            on_email_status_stored(sender, email=email, recipients=recipients, decided=decided)
 
 
 @receiver(document_finalized, dispatch_uid="hooks.document_finalized")

@@ -13,21 +13,32 @@ through Brevo, is refused, logged and stored nowhere.
 
 After every merge the email's stored status is decided again (``porto.mail.status_store``),
 in the same transaction: the overview's filters never disagree with the facts.
+
+``events_record`` does the same for many events at once (the webhook projection's batches):
+one query finds the duplicates, one the recipients, one INSERT stores the new events, one
+UPDATE per batch writes the merged facts, and each touched email's status is decided once.
+The rules are the same functions (``dedupe_key``, ``recipient_choose``, ``facts_merged``), so a
+batch stores exactly what the events recorded one by one, in any order, would.
 """
 
+import datetime
 import hashlib
 import json
 import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from porto.lib.rows import rows_update
 from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import DeliveryEvent, Recipient
 from porto.mail.sent_through import sent_through_matches, way_of_source
-from porto.mail.status import Event, EventType, merge
-from porto.mail.status_store import email_status_store
+from porto.mail.status import Event, EventType, facts_from
+from porto.mail.status_store import email_status_store, emails_status_store
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +81,19 @@ def recipient_for(message_id: str, address: str, way: str = "") -> Recipient | N
     ).select_related("email")
     if address:
         matches = matches.filter(address__iexact=address.strip())
-    found = list(matches[:3])
+    return recipient_choose(message_id, list(matches[:3]), way, by_address=bool(address))
+
+
+def recipient_choose(
+    message_id: str, found: list[Recipient], way: str, *, by_address: bool
+) -> Recipient | None:
+    """The rule of ``recipient_for`` over the (at most three) recipients found, in their
+    order: the first one sent through ``way`` when the event names an address, else the only
+    one. ``OtherWay`` when some were found but none was sent through ``way``."""
     allowed = [r for r in found if sent_through_matches(r.email, way)]
     if found and not allowed:
         raise OtherWay(message_id)
-    if address:
+    if by_address:
         return allowed[0] if allowed else None
     return allowed[0] if len(allowed) == 1 else None
 
@@ -143,18 +162,47 @@ def apply_events(recipient_id: int, events: list[Event]) -> Recipient:
     """Merge ``events`` into the recipient's facts (row locked: merges never interleave), then
     store the email's status."""
     recipient = Recipient.objects.select_for_update().get(pk=recipient_id)
-    facts = recipient.facts()
-    for event in events:
-        facts = merge(facts, event)
-    changed = recipient.set_facts(facts)
-    deferral = next((e.reason for e in reversed(events) if e.reason and not e.permanent), "")
-    if deferral:
-        recipient.last_deferral_reason = deferral
-        changed.append("last_deferral_reason")
+    changed = facts_merged(recipient, events)
     if changed:
         recipient.save(update_fields=changed)
     email_status_store(recipient.email_id)
     return recipient
+
+
+def facts_merged(recipient: Recipient, events: Iterable[Event]) -> list[str]:
+    """Merge ``events`` into ``recipient`` (in memory); the names of the columns that changed.
+
+    The deferral reason kept is the one of the latest temporary problem by its time (ties:
+    the greater reason), not of the last one processed, so it does not depend on the order
+    the events arrive in."""
+    events = list(events)
+    before = recipient.last_deferred_at
+    changed = recipient.set_facts(facts_from(events, recipient.facts()))
+    reason = latest_deferral_reason(events, before, recipient.last_deferral_reason)
+    if reason != recipient.last_deferral_reason:
+        recipient.last_deferral_reason = reason
+        changed.append("last_deferral_reason")
+    return changed
+
+
+def latest_deferral_reason(
+    events: Iterable[Event], stored_at: datetime.datetime | None, stored_reason: object
+) -> object:
+    """The reason of the latest temporary problem among ``events`` and the stored one (at
+    ``stored_at``, the recipient's latest deferral); the stored reason when none is later."""
+    best = (stored_at, _reason_order(stored_reason)) if stored_at else None
+    chosen = stored_reason
+    for event in events:
+        if not event.reason or event.permanent:  # only temporary problems carry one
+            continue
+        candidate = (event.at, _reason_order(event.reason))
+        if best is None or candidate > best:
+            best, chosen = candidate, event.reason
+    return chosen
+
+
+def _reason_order(reason: object) -> str:
+    return json.dumps(reason, sort_keys=True, default=str)
 
 
 def event_from_row(row: DeliveryEvent) -> Event:
@@ -191,6 +239,168 @@ def events_link_unlinked(recipients: list[Recipient]) -> int:
             apply_events(recipient.pk, [event_from_row(r) for r in rows])
             linked += len(rows)
     return linked
+
+
+# --- Many events at once (the webhook projection's batches) -------------------------------
+
+CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's limits
+# What matching an event to its recipient reads (``recipient_choose``, ``sent_through_matches``):
+# not the emails' bodies.
+MATCH_FIELDS = (
+    "address",
+    "provider_message_id",
+    "email__message_id",
+    "email__sent_through",
+    "email__transport",
+)
+T = TypeVar("T")
+
+
+class Observation(Protocol):
+    """One event to record, as ``record_event`` takes it (a ``ClassifiedEvent``)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def event(self) -> Event: ...
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def provider_event_id(self) -> str: ...
+    @property
+    def payload(self) -> dict: ...
+
+
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def observation_key(item: Observation) -> str:
+    return dedupe_key(
+        source=item.source,
+        event=item.event,
+        message_id=item.message_id,
+        recipient=item.recipient,
+        provider_event_id=item.provider_event_id,
+        payload=item.payload,
+    )
+
+
+def events_record(items: Sequence[Observation]) -> list[DeliveryEvent | None]:
+    """``record_event`` for each of ``items``, in one transaction and a few statements: the
+    stored event of each, None for a duplicate (in the log or earlier in ``items``) and for
+    an event about an email sent another way. Raises ``IntegrityError`` when someone else
+    stored one of the events meanwhile: the caller records them one by one instead."""
+    keys = [observation_key(item) for item in items]
+    known = _keys_stored(keys)
+    candidates = _recipients_named(items)
+    rows: list[DeliveryEvent | None] = []
+    for item, key in zip(items, keys, strict=True):
+        new = key not in known
+        known.add(key)
+        rows.append(_event_row(item, key, candidates) if new else None)
+    with transaction.atomic():
+        DeliveryEvent.objects.bulk_create([row for row in rows if row is not None])
+        _apply_many(
+            (row.recipient_id, item.event)
+            for row, item in zip(rows, items, strict=True)
+            if row is not None and row.recipient_id is not None
+        )
+    return rows
+
+
+def _keys_stored(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(keys))):
+        found.update(
+            DeliveryEvent.objects.filter(dedupe_key__in=chunk).values_list("dedupe_key", flat=True)
+        )
+    return found
+
+
+def _recipients_named(items: Sequence[Observation]) -> dict[str, list[Recipient]]:
+    """The recipients of every message id the items name, by that id, in ``recipient_for``'s
+    order (the model's ordering)."""
+    ids = sorted({i for item in items if (i := message_id_normalise(item.message_id))})
+    named: dict[str, list[Recipient]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        wanted = set(chunk)
+        query = (
+            Recipient.objects.filter(
+                Q(provider_message_id__in=chunk) | Q(email__message_id__in=chunk)
+            )
+            .select_related("email")
+            .only(*MATCH_FIELDS)
+        )
+        for recipient in query:
+            for message_id in {recipient.provider_message_id, recipient.email.message_id}:
+                if message_id in wanted:
+                    named[message_id].append(recipient)
+    return named
+
+
+def _event_row(
+    item: Observation, key: str, candidates: dict[str, list[Recipient]]
+) -> DeliveryEvent | None:
+    """The row to store for ``item`` (its recipient found by ``recipient_for``'s rule), or
+    None when it names an email sent another way."""
+    message_id = message_id_normalise(item.message_id)
+    address = item.recipient.strip()
+    found = candidates.get(message_id, [])
+    if address:
+        found = [r for r in found if r.address.lower() == address.lower()]
+    way = way_of_source(item.source)
+    try:
+        target = recipient_choose(message_id, found[:3], way, by_address=bool(address))
+    except OtherWay:
+        logger.warning(
+            "Refused a %s event (%s) for message %r: that email was not sent through %s.",
+            item.source,
+            item.event.type,
+            message_id,
+            way,
+        )
+        return None
+    event = item.event
+    return DeliveryEvent(
+        source=item.source,
+        type=str(event.type),
+        at=event.at,
+        permanent=event.permanent,
+        machine=event.machine,
+        reason=event.reason,
+        code=event.code,
+        message_id=message_id,
+        recipient_address=address,
+        provider_event_id=item.provider_event_id,
+        dedupe_key=key,
+        payload=item.payload or {},
+        recipient=target,
+    )
+
+
+def _apply_many(events: Iterable[tuple[int, Event]]) -> None:
+    """Merge the new events, (recipient id, event), into their recipients' facts (rows locked
+    in id order, so two batches never wait on each other in a circle), write what changed in
+    one statement, then decide the status of each email whose facts changed, once."""
+    events_of: dict[int, list[Event]] = defaultdict(list)
+    for recipient_id, event in events:
+        events_of[recipient_id].append(event)
+    changed: list[Recipient] = []
+    fields: set[str] = set()
+    for chunk in _chunks(sorted(events_of)):
+        locked = Recipient.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        for recipient in locked:
+            names = facts_merged(recipient, events_of[recipient.pk])
+            if names:
+                changed.append(recipient)
+                fields.update(names)
+    if changed:
+        rows_update(Recipient, changed, sorted(fields))
+    emails_status_store(r.email_id for r in changed)
 
 
 # --- Many events at once: the outbox's answers for a batch of emails ---------------------
@@ -237,7 +447,7 @@ def _fresh_events(items: list[KnownEvent]) -> list[tuple[DeliveryEvent, KnownEve
             "dedupe_key", flat=True
         )
     )
-    return [(_event_row(key, item), item) for key, item in keyed.items() if key not in stored]
+    return [(_known_event_row(key, item), item) for key, item in keyed.items() if key not in stored]
 
 
 def _known_key(item: KnownEvent) -> str:
@@ -251,7 +461,7 @@ def _known_key(item: KnownEvent) -> str:
     )
 
 
-def _event_row(key: str, item: KnownEvent) -> DeliveryEvent:
+def _known_event_row(key: str, item: KnownEvent) -> DeliveryEvent:
     event = item.event
     return DeliveryEvent(
         source=item.source,
@@ -286,32 +496,19 @@ def _record_one_by_one(items: list[KnownEvent]) -> list[DeliveryEvent]:
 
 
 def _apply_bulk(items: list[KnownEvent]) -> None:
-    """``apply_events`` for many recipients: rows locked at once, merged, written at once."""
-    events: dict[int, list[Event]] = {}
+    """``apply_events`` for many recipients: rows locked at once, merged by the one rule
+    (``facts_merged``), written in one statement; then every email's status is stored once
+    (the hand-off itself may have changed it, whatever the facts did)."""
+    events: dict[int, list[Event]] = defaultdict(list)
     for item in items:
-        events.setdefault(item.recipient.pk, []).append(item.event)
+        events[item.recipient.pk].append(item.event)
     locked = Recipient.objects.select_for_update().filter(pk__in=list(events)).order_by("pk")
     changed_rows, changed_fields = [], set()
     for recipient in locked:
-        changed = facts_merge_into(recipient, events[recipient.pk])
+        changed = facts_merged(recipient, events[recipient.pk])
         if changed:
             changed_rows.append(recipient)
             changed_fields.update(changed)
     if changed_rows:
-        Recipient.objects.bulk_update(changed_rows, sorted(changed_fields))
-    for email_id in dict.fromkeys(item.recipient.email_id for item in items):
-        email_status_store(email_id)
-
-
-def facts_merge_into(recipient: Recipient, events: list[Event]) -> list[str]:
-    """Merge ``events`` into the recipient's facts (and its latest deferral reason) in
-    memory; the names of the columns that changed. The rule of ``apply_events``."""
-    facts = recipient.facts()
-    for event in events:
-        facts = merge(facts, event)
-    changed = recipient.set_facts(facts)
-    deferral = next((e.reason for e in reversed(events) if e.reason and not e.permanent), "")
-    if deferral:
-        recipient.last_deferral_reason = deferral
-        changed.append("last_deferral_reason")
-    return changed
+        rows_update(Recipient, changed_rows, sorted(changed_fields))
+    emails_status_store(dict.fromkeys(item.recipient.email_id for item in items))

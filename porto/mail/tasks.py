@@ -18,7 +18,7 @@ from porto.mail.delivery import (
     retry_wake_plan,
 )
 from porto.mail.feedback.opens import pixel_open_record
-from porto.mail.feedback.webhooks import webhook_process
+from porto.mail.feedback.webhooks import webhooks_project, webhooks_waiting_before
 from porto.mail.guard import run_guarded
 from porto.mail.transports import Transports
 
@@ -105,13 +105,31 @@ def outbox_sweep(now: datetime.datetime | None = None, limit: int = 5000) -> int
 
 
 @task()
-def process_webhook(webhook_id: int) -> int:
-    return webhook_process(webhook_id)
+def process_webhook(webhook_id: int | None = None) -> int:
+    """Project every stored request waiting (``webhook_id``'s among them), batch after batch;
+    when they keep coming, a fresh task takes over. How many events were new."""
+    projection = webhooks_project()
+    if projection.more:
+        _enqueue(process_webhook)
+    return projection.recorded
 
 
 def process_webhook_on_commit(webhook_id: int) -> None:
-    """The stored request stays unprocessed (processed_at empty) if the enqueue fails."""
-    transaction.on_commit(partial(_enqueue, process_webhook, webhook_id))
+    """Wake the projection once the stored request is committed. The request stays
+    unprocessed (processed_at empty, found by the sweeper) if the enqueue fails."""
+    transaction.on_commit(partial(webhook_wake, webhook_id))
+
+
+def webhook_wake(webhook_id: int) -> None:
+    """Enqueue the projection, unless a request stored earlier still waits for one: its task
+    takes this one too (``webhooks_waiting_before``), so a burst of N requests costs one task,
+    not N."""
+    try:
+        if webhooks_waiting_before(webhook_id):
+            return
+    except Exception:  # cannot tell: wake anyway, a spare task finds nothing to do
+        logger.exception("Could not look for webhooks waiting before %s", webhook_id)
+    _enqueue(process_webhook, webhook_id)
 
 
 @task()
