@@ -21,7 +21,7 @@ from porto.lib.logcontext import (
 from porto.mail.feedback.webhooks import webhook_process
 from porto.mail.models import InboundWebhook
 from porto.mail.requests import SendRequest, email_send
-from porto.mail.status_store import email_status_stored
+from porto.mail.status_store import email_status_stored, emails_status_stored
 from porto.mail.tasks import deliver_emails
 from tests.mail.conftest import client_fr, company, invoice, smtp_server
 from tests.mail.smtpd import free_port
@@ -139,14 +139,17 @@ def test_a_delivery_task_binds_its_email_document_and_company(settings, smtp_ser
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     during = []
 
-    def remember(sender, email, **kwargs) -> None:
+    def remember(sender, **kwargs) -> None:
         during.append(log_context_get())
 
+    # One email's status, or a batch's (the delivery of a batch stores them together).
     email_status_stored.connect(remember)
+    emails_status_stored.connect(remember)
     try:
         deliver_emails.enqueue([email.pk])
     finally:
         email_status_stored.disconnect(remember)
+        emails_status_stored.disconnect(remember)
     assert during, "the delivery stored a status"
     assert {key: during[-1].get(key) for key in ("email_id", "document_id", "company_id")} == {
         "email_id": email.pk,
