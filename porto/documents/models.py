@@ -204,7 +204,9 @@ class Document(models.Model):
         ]
         indexes = [
             models.Index(fields=["company", "kind", "status"]),
-            models.Index(fields=["company", "-issue_date"]),
+            # The overview's default order (drafts first, then the newest issue date, then
+            # id), read from the index without sorting, however deep the page.
+            models.Index(fields=["company", "-issue_date", "-id"], name="document_company_issued"),
             # The API's polling order (porto/api/pagination.py).
             models.Index(fields=["company", "updated_at", "id"], name="document_company_updated"),
             # The overview: its email status filters and their counts, and its default order.

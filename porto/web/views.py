@@ -2,7 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -136,6 +136,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "email_statuses": status_choices(),
             "clients": Client.objects.filter(company=company).order_by("name"),
             "ubl_kinds": sorted(UBL_KINDS),
+            "back": quote(request.get_full_path(), safe="/"),  # once, not once per row
         },
     )
 

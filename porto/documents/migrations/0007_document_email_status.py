@@ -1,6 +1,7 @@
 """Each document's latest email and its stored status, on the document where the overview
-filters, sorts and counts (porto.mail.status_store), with their indexes; filled for every
-existing document by the same copy the status code makes from now on."""
+filters, sorts and counts (porto.mail.status_store), with their indexes, and the overview's
+default order as an index; filled for every existing document by the same copy the status
+code makes from now on."""
 
 from django.db import migrations, models
 
@@ -58,6 +59,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="document",
             index=models.Index(fields=["company", "last_email_at"], name="document_last_email"),
+        ),
+        migrations.RemoveIndex(
+            model_name="document",
+            name="documents_d_company_b52c60_idx",
+        ),
+        migrations.AddIndex(
+            model_name="document",
+            index=models.Index(
+                fields=["company", "-issue_date", "-id"], name="document_company_issued"
+            ),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
