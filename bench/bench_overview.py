@@ -45,8 +45,8 @@ PAGES = [
     ("search", "/documents/?q=klant+7"),
     *[(f"status_{value}", f"/documents/?status={value}") for value in STATUS_VALUES],
 ]
-TEN_ROWS = "/documents/?q=2025-0001"  # 2025-00010 … 2025-00019
-FIFTY_ROWS = "/documents/"
+TEN_ROWS = "/documents/?q=2025-0001"  # 2025-00010 to 2025-00019
+FIFTY_ROWS = "/documents/?q=2025-0"  # the first 50 of 9,896, all sent, as the 10 above
 
 
 def email_facts(n: int, created_at: datetime.datetime) -> dict:
@@ -61,7 +61,7 @@ def email_facts(n: int, created_at: datetime.datetime) -> dict:
         facts["failed_at"] = created_at
         facts["failure_code"] = "550 5.1.1"
         facts["failure_reason"] = "The mailbox does not exist (550)"
-    return facts  # 0, 6–9: no final fact: In transit, or Unknown once the window closed
+    return facts  # 0, 6 to 9: no final fact: In transit, or Unknown once the window closed
 
 
 def seed():
@@ -122,7 +122,9 @@ def seed():
     )
     recipients = Recipient.objects.bulk_create(
         [
-            Recipient(email=email, address=f"k{n}@klant.example", **email_facts(n, email.created_at))
+            Recipient(
+                email=email, address=f"k{n}@klant.example", **email_facts(n, email.created_at)
+            )
             for n, email in enumerate(emails)
         ],
         batch_size=1000,
