@@ -231,6 +231,13 @@ class Document(models.Model):
         return str(self.get_kind_display())
 
     def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # Never write back a stale copy of the email status: only its writer does.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.EMAIL_STATUS_FIELDS
+            ]
         update_fields = kwargs.get("update_fields")
         if self._state.adding or (
             update_fields is not None and not set(update_fields) - self.MUTABLE_WHEN_FINALIZED

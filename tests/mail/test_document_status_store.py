@@ -19,7 +19,7 @@ from porto.mail.selectors import document_status_q
 from porto.mail.send.request import SendRequest
 from porto.mail.status import EventType, Status, document_badge
 from porto.mail.status_store import document_stored_status
-from tests.factories import make_client, make_finalized
+from tests.factories import make_client, make_document, make_finalized
 from tests.mail.status_helpers import email_queued, hand_off, record
 from tests.web.conftest import prestore_pdf
 
@@ -237,3 +237,16 @@ def test_the_migration_fills_every_document_from_its_latest_email(company):
     migrate(AFTER)  # and come back filled by the migration
 
     assert [copy_of(d) for d in (never, once, twice)] == written
+
+
+def test_saving_a_document_loaded_before_a_status_change_keeps_the_new_status(company):
+    """The editor saves whole drafts: a copy read before the email's news is not written back."""
+    draft = make_document(company, make_client(company, emails=("boekhouding@klant.example",)))
+    email = hand_off(email_queued(draft, created_at=T0), T0)
+    loaded = Document.objects.get(pk=draft.pk)
+    assert loaded.email_status == Status.IN_TRANSIT
+    record(email, "r0@klant.example", EventType.DELIVERED, T0)
+    loaded.note = "Thank you for your order."
+    loaded.save()
+    assert copy_of(draft)[2] == Status.DELIVERED
+    assert Document.objects.get(pk=draft.pk).note == "Thank you for your order."
