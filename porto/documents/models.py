@@ -107,7 +107,17 @@ class Document(models.Model):
         DRAFT = "draft", _("Draft")
         FINALIZED = "finalized", _("Finalized")
 
-    MUTABLE_WHEN_FINALIZED = frozenset({"sent_at", "updated_at"})
+    # The latest email's stored status (below): bookkeeping the status code keeps true.
+    EMAIL_STATUS_FIELDS = frozenset(
+        {
+            "last_email_id",
+            "last_email_at",
+            "email_status",
+            "email_unknown_after",
+            "email_some_failed",
+        }
+    )
+    MUTABLE_WHEN_FINALIZED = frozenset({"sent_at", "updated_at"}) | EMAIL_STATUS_FIELDS
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
@@ -169,6 +179,17 @@ class Document(models.Model):
     sent_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text=_("When a transport first accepted it.")
     )
+    # The latest email (newest ``created_at``, then id) and what it shows, copied from the
+    # email by ``porto.mail.status_store``, their only writer, so the overview's badge, filters
+    # and counts read one stored value through indexes. ``email_status`` holds a
+    # ``porto.mail.status.Status`` value ("" before the first email); In transit reads as
+    # Unknown from ``email_unknown_after`` on, without a write. No foreign key to the email:
+    # documents sit below mail.
+    last_email_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_email_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_status = models.CharField(max_length=10, blank=True, default="", editable=False)
+    email_unknown_after = models.DateTimeField(null=True, blank=True, editable=False)
+    email_some_failed = models.BooleanField(default=False, editable=False)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -183,9 +204,17 @@ class Document(models.Model):
         ]
         indexes = [
             models.Index(fields=["company", "kind", "status"]),
-            models.Index(fields=["company", "-issue_date"]),
+            # The overview's default order (drafts first, then the newest issue date, then
+            # id), read from the index without sorting, however deep the page.
+            models.Index(fields=["company", "-issue_date", "-id"], name="document_company_issued"),
             # The API's polling order (porto/api/pagination.py).
             models.Index(fields=["company", "updated_at", "id"], name="document_company_updated"),
+            # The overview: its email status filters and their counts, and its default order.
+            models.Index(
+                fields=["company", "email_status", "email_unknown_after"],
+                name="document_email_status",
+            ),
+            models.Index(fields=["company", "last_email_at"], name="document_last_email"),
         ]
 
     def __str__(self) -> str:
@@ -202,6 +231,13 @@ class Document(models.Model):
         return str(self.get_kind_display())
 
     def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # Never write back a stale copy of the email status: only its writer does.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.EMAIL_STATUS_FIELDS
+            ]
         update_fields = kwargs.get("update_fields")
         if self._state.adding or (
             update_fields is not None and not set(update_fields) - self.MUTABLE_WHEN_FINALIZED

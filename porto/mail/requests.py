@@ -37,6 +37,7 @@ from porto.mail.send.problems import (
     sender_identity,
 )
 from porto.mail.send.request import Draft, NewAttachment, SendRequest
+from porto.mail.status_store import document_status_store
 
 __all__ = ["NewAttachment", "SendRequest", "bulk_send", "email_send", "recipient_language"]
 
@@ -81,6 +82,7 @@ def _write_email(request: SendRequest, draft: Draft, identity: Identity) -> Outg
     Recipient.objects.bulk_create(_recipient_rows(email, draft.recipients))
     files = [(f, True) for f in draft.document_files] + [(f, False) for f in draft.files]
     store_attachments(email, files)
+    document_status_store([document.pk])  # the new email is the document's latest
     return email
 
 
@@ -231,4 +233,5 @@ def _write_bulk(company, created_by, planned, skipped, requested, email_settings
             [row for email, recipients in planned for row in _recipient_rows(email, recipients)],
             batch_size=500,
         )
+        document_status_store(email.document_id for email in emails)  # each one's latest
     return job

@@ -1,5 +1,5 @@
 """Reads for the pages: a document's emails, the overview with each document's latest email
-status (a fixed number of queries per page) and the bulk send's summary. The send pop-up's
+status (two queries per page, whatever its rows) and the bulk send's summary. The send pop-up's
 defaults are ``porto.mail.send.defaults.send_defaults``."""
 
 import datetime
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 
@@ -19,13 +19,9 @@ from porto.documents.models import Document, DocumentKind
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient
 from porto.mail.reasons import reason_render
 from porto.mail.requests import bulk_send
-from porto.mail.selectors import (
-    EMAIL_STATUSES,
-    email_status_filter,
-    latest_email_subquery,
-    stored_status_q,
-)
+from porto.mail.selectors import EMAIL_STATUSES, document_status_q
 from porto.mail.status import Badge, EmailStatus, Status
+from porto.mail.status_store import document_stored_status
 
 # A document's emails
 
@@ -73,9 +69,9 @@ class OverviewFilters:
 # Sorting: each column's order, ascending; "-key" reverses it. Rows without a value (no client,
 # no email yet) come last both ways; drafts (no issue date) count as the newest. The primary
 # key breaks ties, so a page never shows a row twice or skips one. No index per column: on
-# 10,000 documents of one company with 20,000 emails, a page of any sort takes 4 to 40 ms on
-# SQLite, as the default order does, through the (company, ...) indexes; the client and email
-# columns sort on a join or a subquery no index of the document could serve anyway.
+# 10,000 documents of one company with 30,000 emails, a page of any sort sorts the company's
+# rows found through the (company, ...) indexes in a few milliseconds; the email columns are
+# the document's own (its copy of its latest email's status and date).
 
 
 def kind_rank() -> Case:
@@ -92,16 +88,10 @@ def document_status_rank() -> Case:
     )
 
 
-def latest_email(field: str):
-    return Subquery(OutgoingEmail.objects.filter(pk=OuterRef("latest_email_id")).values(field))
-
-
-def email_status_rank(now: datetime.datetime) -> Subquery:
+def email_status_rank(now: datetime.datetime) -> Case:
     """The latest email's badge as read at ``now`` (the filter's rule), in the order of the
-    statuses: In transit, Delivered, Read, Failed, Unknown."""
-    rank = Case(*(When(stored_status_q(s, now), then=Value(i)) for i, s in enumerate(Status)))
-    latest = OutgoingEmail.objects.filter(pk=OuterRef("latest_email_id"))
-    return Subquery(latest.annotate(rank=rank).values("rank"))
+    statuses: In transit, Delivered, Read, Failed, Unknown; none for a document never sent."""
+    return Case(*(When(document_status_q(s, now), then=Value(i)) for i, s in enumerate(Status)))
 
 
 def sort_expression(key: str, now: datetime.datetime):
@@ -113,7 +103,7 @@ def sort_expression(key: str, now: datetime.datetime):
         "amount": F("total_incl_vat"),
         "status": document_status_rank(),
         "email": email_status_rank(now),
-        "email_date": latest_email("created_at"),
+        "email_date": F("last_email_at"),
     }[key]
 
 
@@ -160,9 +150,9 @@ def document_overview(
         client=filters.client or None,
         issued_from=filters.date_from,
         issued_until=filters.date_to,
-    ).annotate(latest_email_id=latest_email_subquery())
+    )
     if filters.status in EMAIL_STATUSES:
-        documents = documents.filter(email_status_filter(filters.status, now))
+        documents = documents.filter(document_status_q(filters.status, now))
     if sort_known(filters.sort):
         documents = documents.order_by(*sort_order(filters.sort, now))
     return documents
@@ -176,19 +166,52 @@ def document_overview_ids(
     return list(document_overview(company, filters, now).values_list("pk", flat=True))
 
 
+@dataclass
+class LatestEmailBadge:
+    """A row's email columns in the overview: its latest email's badge (the document's stored
+    status), why its recipients failed, and when it was sent."""
+
+    email_id: int
+    created_at: datetime.datetime
+    badge: Badge
+    failure_reasons: list[str]
+
+    @property
+    def tip_id(self) -> str:
+        """The id of the badge's tooltip (the failure reasons), as on the client page."""
+        return f"email-{self.email_id}-badge-tip"
+
+
+def failure_reasons(email_ids: list[int], now: datetime.datetime) -> dict[int, list[str]]:
+    """Per email, the reasons of its recipients that show Failed at ``now``: one query, for
+    the recipients with a failure fact only (a later open may still outrank it)."""
+    recipients = Recipient.objects.filter(email_id__in=email_ids, failed_at__isnull=False)
+    reasons: dict[int, list[str]] = {}
+    for recipient in recipients.select_related("email").order_by("email_id", "position", "pk"):
+        if recipient.status(now) == Status.FAILED:
+            reasons.setdefault(recipient.email_id, []).append(
+                reason_render(recipient.failure_reason)
+            )
+    return reasons
+
+
 def latest_badges(
     documents: list[Document], now: datetime.datetime | None = None
-) -> dict[int, EmailRow]:
-    """The latest email of each document on the page, with its status: two queries."""
+) -> dict[int, LatestEmailBadge]:
+    """The latest email of each document on the page, with its status: read from the
+    documents' stored columns, plus one query for the failure reasons."""
     now = now or timezone.now()
-    ids: list[int] = [d.latest_email_id for d in documents if d.latest_email_id]  # type: ignore[attr-defined]
-    emails = OutgoingEmail.objects.filter(pk__in=ids).prefetch_related("recipients")
-    rows = {}
-    for email in emails:
-        for recipient in email.recipients.all():
-            recipient.email = email
-        rows[email.document_id] = email_row(email, now)
-    return rows
+    emailed = [(d, stored) for d in documents if (stored := document_stored_status(d))]
+    reasons = failure_reasons([d.last_email_id for d, _ in emailed if d.last_email_id], now)
+    return {
+        d.pk: LatestEmailBadge(
+            email_id=d.last_email_id or 0,
+            created_at=d.last_email_at or now,
+            badge=stored.badge(now),
+            failure_reasons=reasons.get(d.last_email_id or 0, []),
+        )
+        for d, stored in emailed
+    }
 
 
 # Bulk send

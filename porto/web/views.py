@@ -3,7 +3,7 @@
 import datetime
 import secrets
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -141,6 +141,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "email_statuses": status_choices(),
             "clients": Client.objects.filter(company=company).order_by("name"),
             "ubl_kinds": sorted(UBL_KINDS),
+            "back": quote(request.get_full_path(), safe="/"),  # once, not once per row
         },
     )
 

@@ -10,6 +10,7 @@ from porto.mail.delivery import begin_hand_off, claim
 from porto.mail.events import record_event
 from porto.mail.models import OutgoingEmail, Recipient
 from porto.mail.status import Event, EventType
+from porto.mail.status_store import document_status_store
 
 
 def email_queued(
@@ -21,7 +22,8 @@ def email_queued(
     created_at: dt.datetime,
 ) -> OutgoingEmail:
     """A queued email of ``document`` to r0@klant.example, r1@… (one per kind), as the send
-    service leaves it in the outbox (rows only: the status columns keep their defaults)."""
+    service leaves it in the outbox (the email's status columns keep their defaults; the
+    document now points at it, as ``email_send`` makes it)."""
     email = OutgoingEmail.objects.create(
         company=document.company,
         document=document,
@@ -41,6 +43,7 @@ def email_queued(
         Recipient.objects.create(
             email=email, kind=kind, position=position, address=f"r{position}@klant.example"
         )
+    document_status_store([document.pk])
     return email
 
 

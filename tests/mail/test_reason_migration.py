@@ -9,7 +9,8 @@ from django.utils import timezone
 from porto.mail.reasons import reason_render
 
 BEFORE = [("mail", "0005_stored_status")]
-AFTER = [("mail", "0006_reason_codes")]
+# Forward to the latest migrations, the documents' too: theirs depends on mail's.
+AFTER = [("mail", "0006_reason_codes"), ("documents", "0007_document_email_status")]
 OLD_FAILURE = "The recipient's server says the mailbox does not exist (550 5.1.1 User unknown)"
 OLD_DEFERRAL = 'Greylisted: "try again" in 5 minutes'
 

@@ -16,8 +16,9 @@ from tests.mail.status_helpers import email_queued, hand_off, record
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("mail", "0004_email_sent_through")]
-# Forward to the latest migration, so the tests after this one find the schema they expect.
-AFTER = [("mail", "0006_reason_codes")]
+# Forward to the latest migrations, so the tests after this one find the schema they expect;
+# the documents' too: theirs depends on mail's.
+AFTER = [("mail", "0006_reason_codes"), ("documents", "0007_document_email_status")]
 
 
 def migrate(targets) -> None:
