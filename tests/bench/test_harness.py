@@ -190,3 +190,9 @@ def test_an_unknown_module_is_refused_with_its_name():
     )
     assert refused.returncode == 2
     assert "no such benchmark module: bench_nothing" in refused.stderr
+
+
+def test_a_module_that_fails_in_its_process_is_recorded_as_an_error():
+    outcome, seconds = harness.run_module("bench_that_does_not_exist", runs=1)
+    assert outcome == {"error": "exit status 1"}
+    assert seconds > 0
