@@ -31,7 +31,7 @@
     var html = template.innerHTML.replace(/__prefix__/g, String(index));
     body.insertAdjacentHTML("beforeend", html);
     total.value = index + 1;
-    var added = body.lastElementChild.querySelector("input[type=email]");
+    var added = body.lastElementChild.querySelector("input[name$='-address']");
     if (added) added.focus();
   });
 

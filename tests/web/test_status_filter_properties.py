@@ -2,9 +2,9 @@
 
 For any emails (any provider and its window, open tracking on or off, any To/Cc/Bcc
 recipients, handed off or still in the outbox), any events about them and any clock, the
-badge the status code computes from the facts (``document_badge`` over each To recipient's
-``Recipient.status``, as the timeline does) is the one status filter under which SQL lists
-the document, and the overview's badge (read from the stored columns) says the same. The
+badge the status code computes from the facts (``document_badge`` over the To recipients'
+``Recipient.status``, a failed Cc or Bcc as its flag, as the timeline does) is the one status
+filter under which SQL lists the document, and the overview's badge (read from the stored columns) says the same. The
 stored columns are written by the real paths only: the outbox's hand-off and
 ``record_event``.
 """
@@ -117,10 +117,13 @@ def email_live(document, spec: dict, created_at: dt.datetime) -> OutgoingEmail:
 
 
 def badge_from_facts(email: OutgoingEmail, now: dt.datetime):
-    """The badge as the timeline computes it: from each To recipient's facts, live."""
-    email = OutgoingEmail.objects.get(pk=email.pk)
-    to = [r.status(now) for r in email.recipients.all() if r.kind == Recipient.Kind.TO]
-    return document_badge(to)
+    """The badge as the timeline computes it, live: the To recipients' word, a failed Cc or
+    Bcc's flag."""
+    recipients = list(OutgoingEmail.objects.get(pk=email.pk).recipients.all())
+    return document_badge(
+        [r.status(now) for r in recipients if r.kind == Recipient.Kind.TO],
+        [r.status(now) for r in recipients if r.kind != Recipient.Kind.TO],
+    )
 
 
 def listed_under(company, now: dt.datetime) -> dict[str, set[int]]:
