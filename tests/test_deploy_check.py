@@ -36,6 +36,8 @@ def production_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
         "PORTO_ALLOWED_HOSTS": "porto.example",
         "PORTO_BASE_URL": "https://porto.example",
         "PORTO_VAR_DIR": str(tmp_path),
+        # Production names its database (it never falls back to the file in the var folder).
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'porto.sqlite3'}",
     }
     for key, value in changes.items():
         if value is None:
@@ -109,6 +111,8 @@ def test_production_sends_the_security_headers_and_secure_cookies(tmp_path):
         ]
     )
     env = production_env(tmp_path, DJANGO_SETTINGS_MODULE="porto.settings")
+    collected = manage(env, "collectstatic", "--noinput")  # production serves hashed files
+    assert collected.returncode == 0, collected.stderr
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,

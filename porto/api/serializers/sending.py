@@ -2,6 +2,7 @@
 The input is only parsed here; every check is ``send_problems``'s (porto/mail/send/)."""
 
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,6 +19,7 @@ def addresses(help_text: str) -> serializers.ListField:
     )
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
 class UploadField(serializers.Field):
     """An uploaded file taken as it came: the send checks judge it (a nameless or empty file
     gets its own message there, beside every other file's)."""
