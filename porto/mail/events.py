@@ -364,6 +364,17 @@ def _event_row(
             way,
         )
         return None
+    return event_row(item, key, message_id, address, target)
+
+
+def event_row(
+    item: "Observation | KnownEvent",
+    key: str,
+    message_id: str,
+    address: str,
+    recipient: Recipient | None,
+) -> DeliveryEvent:
+    """The one way an event becomes its log row, whichever batch path records it."""
     event = item.event
     return DeliveryEvent(
         source=item.source,
@@ -378,7 +389,7 @@ def _event_row(
         provider_event_id=item.provider_event_id,
         dedupe_key=key,
         payload=item.payload or {},
-        recipient=target,
+        recipient=recipient,
     )
 
 
@@ -462,22 +473,8 @@ def _known_key(item: KnownEvent) -> str:
 
 
 def _known_event_row(key: str, item: KnownEvent) -> DeliveryEvent:
-    event = item.event
-    return DeliveryEvent(
-        source=item.source,
-        type=str(event.type),
-        at=event.at,
-        permanent=event.permanent,
-        machine=event.machine,
-        reason=event.reason,
-        code=event.code,
-        message_id=message_id_normalise(item.recipient.email.message_id),
-        recipient_address=item.recipient.address.strip(),
-        provider_event_id=item.provider_event_id,
-        dedupe_key=key,
-        payload=item.payload or {},
-        recipient=item.recipient,
-    )
+    message_id = message_id_normalise(item.recipient.email.message_id)
+    return event_row(item, key, message_id, item.recipient.address.strip(), item.recipient)
 
 
 def _record_one_by_one(items: list[KnownEvent]) -> list[DeliveryEvent]:
