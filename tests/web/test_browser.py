@@ -1,8 +1,11 @@
 """The send pop-up and the bulk send in a real Chromium against the live app, the real
 sandbox SMTP server (in-process, on a free port) and the worker run by the test."""
 
+import re
+
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from porto.clients.models import ClientEmail
 from porto.emailtexts.services import email_text_for
@@ -98,7 +101,7 @@ def test_switching_the_email_text_changes_the_language(signed_in, live_server, s
 
     page.once("dialog", lambda d: d.accept())
     dialog.get_by_label("Email text").select_option(str(dutch.pk))
-    page.wait_for_function("document.getElementById('id_body').value.includes('In bijlage')")
+    expect(page.locator("#id_body")).to_have_value(re.compile("In bijlage"))
     assert dialog.get_by_label("Subject").input_value().startswith(f"Factuur {invoice.number}")
 
 
