@@ -38,6 +38,7 @@ from porto.mail import sources
 from porto.mail.attachments import store_attachments_bulk
 from porto.mail.compose import copies_for
 from porto.mail.events import KnownEvent, events_link_unlinked, record_event, record_events_bulk
+from porto.mail.gate import Wait, gate_batch
 from porto.mail.message_ids import message_id_normalise
 from porto.mail.models import Attachment, DeliveryAttempt, DeliveryEvent, OutgoingEmail, Recipient
 from porto.mail.reasons import reason_render, reason_stored
@@ -209,7 +210,8 @@ def deliver_claimed(emails: list[OutgoingEmail], held: Claim) -> dict[int, str]:
         "recipients",
         Prefetch("attachments", Attachment.objects.select_related("blob"), to_attr="loaded"),
     )
-    sending = [email for email in ready if pending_of(email)]
+    sending, waits = gate_batch([email for email in ready if pending_of(email)], held.clock())
+    outcomes |= emails_wait(waits, held.token)
     attempts = begin_hand_offs(sending, held)
     hand_offs: list[HandOff] = []
     for email in sending:
@@ -219,6 +221,25 @@ def deliver_claimed(emails: list[OutgoingEmail], held: Claim) -> dict[int, str]:
     record_hand_offs(hand_offs)
     settling = [email for email in ready if email.pk not in outcomes]
     return outcomes | settle_batch(settling, held)
+
+
+def emails_wait(waits: dict[int, Wait], token: str) -> dict[int, str]:
+    """Give the emails the gate held back to the outbox, due when they may go, untried: the
+    claim's attempt is taken back, so waiting never brings an email closer to giving up."""
+    groups: dict[Wait, list[int]] = {}
+    for email_id, wait in waits.items():
+        groups.setdefault(wait, []).append(email_id)
+    for wait, email_ids in groups.items():
+        OutgoingEmail.objects.filter(pk__in=email_ids, lease_token=token).update(
+            state=State.QUEUED,
+            next_attempt_at=wait.until,
+            woken_at=wait.until,  # the caller plans the wake-up; the sweeper if it is lost
+            held=wait.why,
+            lease_token="",
+            lease_until=None,
+            attempts=F("attempts") - 1,
+        )
+    return dict.fromkeys(waits, "waiting")
 
 
 def pending_of(email: OutgoingEmail) -> list[Recipient]:
@@ -398,7 +419,7 @@ def begin_hand_offs(emails: list[OutgoingEmail], held: Claim) -> dict[int, Deliv
         DeliveryAttempt.objects.bulk_create(attempts)
         for way_items, email_ids in ways.items():
             OutgoingEmail.objects.filter(pk__in=email_ids, lease_token=held.token).update(
-                handed_off_at=Coalesce("handed_off_at", now), **dict(way_items)
+                handed_off_at=Coalesce("handed_off_at", now), held="", **dict(way_items)
             )
     return {attempt.email_id: attempt for attempt in attempts}
 
@@ -859,3 +880,12 @@ def outbox_due(now: datetime.datetime | None = None, limit: int = 5000) -> list[
     if ids:
         OutgoingEmail.objects.filter(pk__in=ids).update(woken_at=now)
     return ids
+
+
+def waiting_until(email_ids: list[int]) -> dict[int, datetime.datetime]:
+    """When each of these emails, held at the gate, may go (the ones still waiting)."""
+    return dict(
+        OutgoingEmail.objects.filter(pk__in=email_ids, state=State.QUEUED)
+        .exclude(held=OutgoingEmail.Held.NO)
+        .values_list("pk", "next_attempt_at")
+    )

@@ -105,7 +105,17 @@ class OutgoingEmail(models.Model):
     track_opens = models.BooleanField(default=False)
     message_id = models.CharField(max_length=255, unique=True)  # without the angle brackets
 
+    class Held(models.TextChoices):
+        """Why a queued email waits untried (porto.mail.gate); "" when it is not held."""
+
+        NO = "", _("Not held")
+        RATE = "rate", _("Waiting for the sending limit")
+        PAUSED = "paused", _("Sending paused")
+
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # Set while a queued email waits at the gate without being tried (its next_attempt_at is
+    # when it may go); cleared by its next hand-off.
+    held = models.CharField(max_length=10, choices=Held.choices, default=Held.NO, blank=True)
     # The document's files are attached by the worker (bulk sends); until then this is True.
     files_pending = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)

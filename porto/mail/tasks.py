@@ -16,6 +16,7 @@ from porto.mail.delivery import (
     emails_deliver,
     outbox_due,
     retry_wake_plan,
+    waiting_until,
 )
 from porto.mail.feedback.opens import pixel_open_record
 from porto.mail.feedback.webhooks import webhooks_project, webhooks_waiting_before
@@ -41,6 +42,7 @@ def deliver_emails(email_ids: list[int]) -> dict[str, str]:
     for email_id, outcome in outcomes.items():
         if outcome == "retry":
             wake_retry(email_id)
+    wake_waiting([email_id for email_id, outcome in outcomes.items() if outcome == "waiting"])
     return {str(email_id): outcome for email_id, outcome in outcomes.items()}
 
 
@@ -86,11 +88,25 @@ def wake_retry(email_id: int) -> None:
             transaction.on_commit(partial(_enqueue_later, email_id, when))
 
 
-def _enqueue_later(email_id: int, when: datetime.datetime) -> None:
+def wake_waiting(email_ids: list[int]) -> None:
+    """Emails the gate held back (porto.mail.gate): one wake-up per moment they may go, not
+    one per email. Without deferred tasks the sweeper wakes them when they are due."""
+    if not email_ids or not can_wake_later():
+        return
+    moments: dict[datetime.datetime, list[int]] = {}
+    for email_id, when in waiting_until(email_ids).items():
+        moments.setdefault(when, []).append(email_id)
+    for when, ids in sorted(moments.items()):
+        for start in range(0, len(ids), WAKE_BATCH):
+            transaction.on_commit(partial(_enqueue_later, ids[start : start + WAKE_BATCH], when))
+
+
+def _enqueue_later(email_ids: int | list[int], when: datetime.datetime) -> None:
+    ids = email_ids if isinstance(email_ids, list) else [email_ids]
     try:
-        deliver_emails.using(run_after=when).enqueue([email_id])
+        deliver_emails.using(run_after=when).enqueue(ids)
     except Exception:
-        logger.exception("Could not schedule the retry of email %s", email_id)
+        logger.exception("Could not schedule the delivery of emails %s", ids)
 
 
 def outbox_sweep(now: datetime.datetime | None = None, limit: int = 5000) -> int:
