@@ -107,6 +107,15 @@ class EmailSettings(models.Model):
     smtp_username = models.CharField(_("SMTP username"), max_length=254, blank=True)
     smtp_password = EncryptedTextField(_("SMTP password"), blank=True)
     smtp_from_address = models.CharField(_("from address"), max_length=254, blank=True)
+    smtp_per_minute = models.PositiveIntegerField(
+        _("emails per minute"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(10000)],
+        help_text=_(
+            "At most this many emails a minute through your server (Microsoft 365 allows "
+            "about 30). Emails over the limit wait; they are never failed for it."
+        ),
+    )
 
     imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993, validators=PORT_VALIDATORS)
