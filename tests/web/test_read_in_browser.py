@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from porto.emailsettings.selectors import email_settings_for
 from porto.mail.models import Recipient
@@ -60,10 +61,9 @@ def test_opening_the_email_makes_the_open_document_page_show_read(
             inbox_page.goto(live_server.url + reverse("sandbox:message", args=[message.pk]))
         assert run_queued_tasks() >= 1
 
-        document_page.wait_for_function(
-            "() => document.querySelector('#mail-timeline .mail-timeline__head .status-badge')"
-            ".innerText.trim() === 'Read'"
-        )
+        expect(
+            document_page.locator("#mail-timeline .mail-timeline__head .status-badge").first
+        ).to_have_text("Read")
     finally:
         context.close()
     recipient.refresh_from_db()

@@ -5,6 +5,7 @@ disabling itself, the SMTP fields of Email settings)."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from porto.accounts.models import Membership
 from porto.emailtexts.defaults import SHIPPED
@@ -111,9 +112,7 @@ def test_choosing_another_company_switches_to_it(
 
     page.locator("#company-switch").select_option(label=other_company.name)
 
-    page.wait_for_function(
-        f"document.getElementById('company-switch').value === '{other_company.pk}'"
-    )
+    expect(page.locator("#company-switch")).to_have_value(str(other_company.pk))
     assert page.locator("#company-switch option:checked").inner_text() == other_company.name
     assert violations == []
 
@@ -190,7 +189,7 @@ def test_send_now_disables_itself_and_posts_once(page, live_server, owner, invoi
     send_now = page.get_by_role("button", name="Send now")
     send_now.click()
 
-    page.wait_for_function("document.querySelector('[data-submit-once]').disabled")
+    expect(page.locator("[data-submit-once]")).to_be_disabled()
     send_now.click(force=True)
     page.wait_for_load_state("networkidle")
     assert posts == ["POST"]

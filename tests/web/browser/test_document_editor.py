@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from porto.documents.models import Document
 from tests.browser_support import log_in
@@ -29,10 +30,7 @@ def test_a_dutch_user_creates_reorders_and_finalizes_an_invoice(live_server, pag
     page.fill('[name="lines-0-quantity"]', "2")
     page.fill('[name="lines-0-unit_price"]', "100")
     excl = page.locator('#editor-totals [data-total="excl"]')
-    page.wait_for_function(
-        "() => document.querySelector('#editor-totals [data-total=excl]')"
-        ".textContent.includes('200,00')"
-    )
+    expect(excl).to_contain_text("200,00")
 
     page.click('[data-add="lines"]')
     page.fill('[name="lines-1-name"]', "Papier")
@@ -43,10 +41,7 @@ def test_a_dutch_user_creates_reorders_and_finalizes_an_invoice(live_server, pag
     page.fill('[name="allowances-0-percentage"]', "5")
     page.select_option('[name="allowances-0-reason_code"]', "95")
     # 200 + 1500 x 12.50 / 1000 = 218.75; 5 % off = 10.94; 207.81 + 21 % VAT = 251.45
-    page.wait_for_function(
-        "() => document.querySelector('#editor-totals [data-total=incl]')"
-        ".textContent.includes('251,45')"
-    )
+    expect(page.locator('#editor-totals [data-total="incl"]')).to_contain_text("251,45")
     assert excl.inner_text() == "207,81\u00a0€"
 
     paper = page.locator('fieldset.line:has([name="lines-1-name"])')

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from porto.accounts.models import Company, Membership
 from porto.clients.models import Client
@@ -120,11 +121,7 @@ def create_french_client(page, screenshot) -> Client:
 
 
 def wait_for_total(page, total: str, text: str) -> None:
-    page.wait_for_function(
-        "([total, text]) => document.querySelector(`#editor-totals [data-total=${total}]`)"
-        ".textContent.trim() === text",
-        arg=[total, text],
-    )
+    expect(page.locator(f"#editor-totals [data-total={total}]")).to_have_text(text)
 
 
 def write_intra_community_invoice(page, live_server, client: Client) -> None:

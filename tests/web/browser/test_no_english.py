@@ -17,10 +17,12 @@ client's language) is not the page's language and is skipped. See tests/web/brow
 what counts as English."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from porto.api.services import token_create
 from porto.clients.models import Client
@@ -220,9 +222,7 @@ def send_popup_errors(walk: Walk, invoice) -> None:
         remove.click()
     dialog.locator("#id_subject").fill("")
     dialog.locator("button[type=submit]").last.click()
-    page.wait_for_function(
-        "document.querySelector('[data-errors-for=to]').textContent.trim() !== ''"
-    )
+    expect(page.locator("[data-errors-for=to]")).not_to_have_text(re.compile(r"^\s*$"))
     walk.check("send pop-up with its error messages")
     dialog.locator("#new-address").fill("geen-adres")
     dialog.locator("#new-address-add").click()
@@ -273,10 +273,7 @@ def editor_pages(walk: Walk, world) -> None:
     page.fill('[name="lines-0-unit_price"]', "100")
     page.fill('[name="allowances-0-percentage"]', "5")
     page.select_option('[name="allowances-0-reason_code"]', "95")
-    page.wait_for_function(
-        "() => /190[.,]00/.test(document.querySelector('#editor-totals [data-total=excl]')"
-        ".textContent)"
-    )
+    expect(page.locator("#editor-totals [data-total=excl]")).to_have_text(re.compile(r"190[.,]00"))
     walk.check("new invoice, its totals after typing")
     page.fill('[name="lines-0-quantity"]', "twee")
     page.locator("form#document-editor button.primary").click()
