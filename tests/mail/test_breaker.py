@@ -306,3 +306,37 @@ def test_a_member_of_the_company_sees_the_banner_too(
     send_through_the_workers(queued_bulk(company, 4), django_capture_on_commit_callbacks)
     client.force_login(make_user(company, role="member"))
     assert "4 emails wait" in client.get(reverse("documents")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("fault", "security", "kind", "code"),
+    [
+        (
+            {"connect_reply": ["421 4.3.2 Too busy, come back later"] * 3},
+            "none",
+            "unreachable",
+            "421",
+        ),
+        ({"refuse_starttls": True}, "starttls", "tls", ""),
+    ],
+)
+def test_a_421_greeting_or_a_refused_starttls_pauses_the_way_and_fails_nothing(
+    company, settings, fault, security, kind, code
+):
+    settings.PORTO_MAIL_BREAKER_FAILURES = 3
+    server = SmtpTestServer(Rules(**fault))
+    server.start()
+    try:
+        use_own_server(company, server.port_number)
+        email_settings = email_settings_for(company)
+        email_settings.smtp_security = security
+        email_settings.save()
+        email_ids = queued_bulk(company, 8)
+        outcomes = emails_deliver(email_ids, now=timezone.now() + datetime.timedelta(seconds=5))
+    finally:
+        server.stop()
+    assert set(outcomes.values()) == {"waiting"}
+    assert states(email_ids) == {(State.QUEUED, PAUSED): 8}
+    breaker = TransportBreaker.objects.get()
+    assert (breaker.kind, breaker.code, breaker.is_open) == (kind, code, True)
+    assert server.received == []
