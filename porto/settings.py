@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "porto.accounts.context_processors.current_company",
                 "porto.sandbox.context_processors.sandbox",
+                "porto.web.banners.sending_paused",
             ],
         },
     },
@@ -312,6 +313,13 @@ PORTO_MAIL_SMTP_TIMEOUT = float(os.environ.get("PORTO_MAIL_SMTP_TIMEOUT", "20"))
 PORTO_MAIL_SMTP_DATA_TIMEOUT = float(os.environ.get("PORTO_MAIL_SMTP_DATA_TIMEOUT", "600"))
 PORTO_MAIL_AMBIGUOUS_RETRIES = int(os.environ.get("PORTO_MAIL_AMBIGUOUS_RETRIES", "1"))
 PORTO_MAIL_AMBIGUOUS_RETRY_DELAY = float(os.environ.get("PORTO_MAIL_AMBIGUOUS_RETRY_DELAY", "900"))
+# The circuit breaker per way out (porto.mail.breaker): after this many failed sessions in a
+# row (login refused, server unreachable, TLS refused; the provider's 401/403 or outage) the
+# way is paused; one email tries again after PORTO_MAIL_BREAKER_PAUSE seconds, a pause that
+# doubles after each failed try, up to PORTO_MAIL_BREAKER_PAUSE_MAX.
+PORTO_MAIL_BREAKER_FAILURES = int(os.environ.get("PORTO_MAIL_BREAKER_FAILURES", "3"))
+PORTO_MAIL_BREAKER_PAUSE = float(os.environ.get("PORTO_MAIL_BREAKER_PAUSE", "300"))
+PORTO_MAIL_BREAKER_PAUSE_MAX = float(os.environ.get("PORTO_MAIL_BREAKER_PAUSE_MAX", "3600"))
 # Without feedback, own-SMTP emails show In transit this long, then Unknown.
 PORTO_MAIL_SMTP_IN_TRANSIT_DAYS = int(os.environ.get("PORTO_MAIL_SMTP_IN_TRANSIT_DAYS", "3"))
 # The provider's data can be asked for this long after sending (retention minus a margin).

@@ -85,7 +85,7 @@ ENQUEUE_CALLERS_SUFFIXES = ("views", "tracking_views")
 # Packages whose every module is a view (the API's resources: porto/api/views/<resource>.py).
 ENQUEUE_CALLERS_PACKAGES = ("porto.api.views.",)
 # App configs that import a task module only to connect its signal receivers (which enqueue).
-SIGNAL_WIRING = {"porto.hooks.apps"}
+SIGNAL_WIRING = {"porto.hooks.apps", "porto.mail.apps"}
 
 
 @dataclass(frozen=True)

@@ -8,4 +8,7 @@ class MailConfig(AppConfig):
     verbose_name = _("Mail")
 
     def ready(self) -> None:
-        from porto.mail import system_checks  # noqa: F401  (registers the checks)
+        from porto.mail import (
+            system_checks,  # noqa: F401  (registers the checks)
+            tasks,  # noqa: F401  (connects the email settings receiver)
+        )

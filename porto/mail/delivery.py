@@ -22,7 +22,7 @@ import datetime
 import logging
 import secrets
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import partial
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from porto.documents.services import document_mark_sent
 from porto.mail import sources
 from porto.mail.attachments import store_attachments_bulk
+from porto.mail.breaker import BatchBreakers
 from porto.mail.compose import copies_for
 from porto.mail.events import KnownEvent, events_link_unlinked, record_event, record_events_bulk
 from porto.mail.gate import Wait, gate_batch
@@ -98,6 +99,11 @@ class Claim:
     lease_until: datetime.datetime
     email_ids: list[int]  # the emails of the batch still held
     transport: Transport | Transports | None = None
+    # Ways out that fail during the batch (porto.mail.breaker): their emails wait, untried
+    # (the attempt begun for them is taken back) or tried (the session failed).
+    breakers: BatchBreakers = field(default_factory=BatchBreakers)
+    paused: dict[int, Wait] = field(default_factory=dict)
+    untried: list[DeliveryAttempt] = field(default_factory=list)
 
     def clock(self) -> datetime.datetime:
         return self.now if self.fixed_clock else timezone.now()
@@ -219,6 +225,7 @@ def deliver_claimed(emails: list[OutgoingEmail], held: Claim) -> dict[int, str]:
         if outcome:
             outcomes[email.pk] = outcome
     record_hand_offs(hand_offs)
+    outcomes |= ways_paused(held)
     settling = [email for email in ready if email.pk not in outcomes]
     return outcomes | settle_batch(settling, held)
 
@@ -237,7 +244,7 @@ def emails_wait(waits: dict[int, Wait], token: str) -> dict[int, str]:
             held=wait.why,
             lease_token="",
             lease_until=None,
-            attempts=F("attempts") - 1,
+            attempts=F("attempts") - (0 if wait.tried else 1),
         )
     return dict.fromkeys(waits, "waiting")
 
@@ -266,6 +273,10 @@ def hand_off_email(
     (lease lost, cannot be composed, an unexpected error)."""
     if not lease_held(held, email):
         return "lease-lost"  # another worker took the email over
+    if (until := held.breakers.paused_until(email)) is not None:  # paused during the batch
+        held.paused[email.pk] = Wait(until, OutgoingEmail.Held.PAUSED)
+        held.untried.append(first)
+        return "waiting"
     chosen = transport_of(email, held.transport)
     try:
         copies = copies_for(email, pending_of(email), envelope_apart=chosen.envelope_apart)
@@ -282,8 +293,46 @@ def hand_off_email(
         if number:  # per-recipient copies: each its own attempt, begun before its hand-off
             attempt = begin_hand_off(email, held.token, held.clock(), {})
         results = hand_off(chosen, email, copy.message, copy.recipients, attempt)
+        if way_failed(email, attempt, results, held):
+            return "waiting"
         hand_offs.append(HandOff(email, attempt, copy.recipients, results, held.clock()))
     return ""
+
+
+def way_failed(
+    email: OutgoingEmail,
+    attempt: DeliveryAttempt,
+    results: dict[str, RecipientResult] | TransportError,
+    held: Claim,
+) -> bool:
+    """Tell the way's breaker how the session went. True when the way itself failed (login,
+    connection, TLS): that says nothing about the recipients, so the email waits instead of
+    failing; its attempt is closed with the reason, no event is recorded."""
+    now = held.clock()
+    if not isinstance(results, TransportError) or results.way_down is None:
+        held.breakers.worked(email, now)
+        return False
+    until = held.breakers.failed(email, results, now)
+    if until is None:  # a way without a breaker (the sandbox): recorded as usual
+        return False
+    DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+        outcome=DeliveryAttempt.Outcome.ANSWERED, finished_at=now, detail=summary(results)
+    )
+    held.paused[email.pk] = Wait(until, OutgoingEmail.Held.PAUSED, tried=True)
+    return True
+
+
+def ways_paused(held: Claim) -> dict[int, str]:
+    """The emails whose way failed during the batch go back to the outbox to wait; the ones
+    not tried lose the attempt begun for them (nothing was sent), and their hand-off time."""
+    if held.untried:
+        DeliveryAttempt.objects.filter(pk__in=[a.pk for a in held.untried]).delete()
+        OutgoingEmail.objects.filter(
+            pk__in=[a.email_id for a in held.untried],
+            lease_token=held.token,
+            handed_off_at=held.untried[0].started_at,
+        ).update(handed_off_at=None)
+    return emails_wait(held.paused, held.token)
 
 
 def lease_held(held: Claim, email: OutgoingEmail) -> bool:

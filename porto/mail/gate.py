@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from porto.mail.breaker import breaker_holds
 from porto.mail.models import OutgoingEmail
 
 
@@ -17,12 +18,22 @@ from porto.mail.models import OutgoingEmail
 class Wait:
     until: datetime.datetime
     why: str  # an OutgoingEmail.Held value
+    # The email was handed off and its session failed (porto.mail.breaker): its attempt stays
+    # counted in the log; an untried email's attempt is taken back.
+    tried: bool = False
 
 
 Check = Callable[[list[OutgoingEmail], datetime.datetime], dict[int, Wait]]
 
+
+def paused_way_check(emails: list[OutgoingEmail], now: datetime.datetime) -> dict[int, Wait]:
+    """Emails whose way out is paused wait for its next try (porto.mail.breaker)."""
+    paused = OutgoingEmail.Held.PAUSED
+    return {pk: Wait(until, paused) for pk, until in breaker_holds(emails, now).items()}
+
+
 # In order: a paused transport first (it takes no tokens), then the sending limits.
-CHECKS: list[Check] = []
+CHECKS: list[Check] = [paused_way_check]
 
 
 def gate_batch(

@@ -434,3 +434,35 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TransportBreaker(models.Model):
+    """The circuit breaker of one way out (porto.mail.breaker): a row exists only while its
+    way keeps failing. ``failures`` counts the sessions in a row that failed for a reason of
+    the way itself (login refused, server unreachable, TLS refused); from
+    PORTO_MAIL_BREAKER_FAILURES on the way is paused (``opened_at``) and one email tries it
+    again at ``probe_at``. A success deletes the row."""
+
+    # "smtp:<company id>:<user at host:port>" or "provider:<the provider's account>"
+    key = models.CharField(max_length=300, unique=True)
+    transport = models.CharField(max_length=10, choices=TransportName.choices)
+    # Own SMTP: the company whose settings name the server; the platform's provider: none.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="breakers"
+    )
+    account = models.CharField(max_length=255)
+    failures = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=12)  # porto.mail.transports.base.WayDown
+    reason = models.JSONField(default=str, blank=True)  # the last failure, a stored reason
+    code = models.CharField(max_length=40, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    probe_at = models.DateTimeField(null=True, blank=True)
+    probes_failed = models.PositiveIntegerField(default=0)
+    failed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Breaker of {self.key}: {self.failures} failures"
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None

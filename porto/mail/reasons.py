@@ -144,6 +144,10 @@ SENTENCES: dict[str, str] = {
         "%(provider)s refused Porto's credentials (%(reason)s): the API key in the server "
         "settings must be fixed. This email was not sent; send it again afterwards."
     ),
+    "provider_key_refused": N_(
+        "%(provider)s refused Porto's credentials (%(reason)s): the API key in the server "
+        "settings must be fixed."
+    ),
     "provider_busy": N_("The email provider is not reachable or busy (%(reason)s)."),
     "provider_refused_email": N_(
         "The email provider refused the email (HTTP %(code)d): %(reason)s"

@@ -8,8 +8,12 @@ import logging
 from functools import partial
 
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django_tasks import task
 
+from porto.emailsettings.models import EmailSettings
+from porto.mail.breaker import breaker_settings_saved
 from porto.mail.delivery import (
     email_deliver,
     email_mark_failed,
@@ -99,6 +103,14 @@ def wake_waiting(email_ids: list[int]) -> None:
     for when, ids in sorted(moments.items()):
         for start in range(0, len(ids), WAKE_BATCH):
             transaction.on_commit(partial(_enqueue_later, ids[start : start + WAKE_BATCH], when))
+
+
+@receiver(post_save, sender=EmailSettings, dispatch_uid="porto-mail-breaker-settings-saved")
+def on_email_settings_saved(sender, instance: EmailSettings, created: bool, **kwargs) -> None:
+    """Saved email settings may fix what paused the company's own server (a password): its
+    breaker closes and the emails held for it go at once (porto.mail.breaker)."""
+    if not created:
+        wake_on_commit(breaker_settings_saved(instance.company_id))
 
 
 def _enqueue_later(email_ids: int | list[int], when: datetime.datetime) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from porto.documents.models import Document
+from porto.mail.breaker import email_pause
 from porto.mail.feedback.classify import held_detail
 from porto.mail.feedback.refresh.services import busy_refusal, refresh_refusal
 from porto.mail.models import Attachment, DeliveryEvent, OutgoingEmail, Recipient, TransportName
@@ -325,12 +326,31 @@ def not_accepted_yet(email: OutgoingEmail, recipient: Recipient) -> str:
     if email.state != OutgoingEmail.State.QUEUED or email.next_attempt_at is None:
         return _("Not accepted by any mail server yet.")
     when = formats.date_format(timezone.localtime(email.next_attempt_at), "DATETIME_FORMAT")
+    if email.held == OutgoingEmail.Held.PAUSED:
+        return paused_text(email, when)
     if events and events[-1].code == AMBIGUOUS:
         return _(
             "May have arrived: the whole message was sent, but the server's answer never "
             "came. Porto sends it once more on %(time)s, so the client may get it twice."
         ) % {"time": when}
     return _("Not accepted by the mail server yet; the next try is on %(time)s.") % {"time": when}
+
+
+def paused_text(email: OutgoingEmail, when: str) -> str:
+    """A held email: its way out is paused (porto.mail.breaker), it is not failing."""
+    pause = email_pause(email)
+    if pause is None:
+        return _("Waiting: sending is paused; the next try is on %(time)s.") % {"time": when}
+    values = {"reason": reason_render(pause.reason), "time": when}
+    if pause.own_server:
+        return (
+            _(
+                "Waiting: sending is paused (%(reason)s). The next try is on %(time)s, or as soon "
+                "as the email settings are saved."
+            )
+            % values
+        )
+    return _("Waiting: sending is paused (%(reason)s). The next try is on %(time)s.") % values
 
 
 def status_time(facts: Facts, status: Status) -> datetime.datetime | None:

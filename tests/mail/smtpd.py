@@ -71,6 +71,7 @@ class Handler:
         self.dsn_options: dict[str, list[str]] = {}
         self.lock = threading.Lock()
         self.sessions = 0
+        self.login_sessions = 0  # sessions that tried to log in (each may try two mechanisms)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -137,6 +138,9 @@ class Handler:
         return "250 2.0.0 Queued"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
+        if not getattr(session, "porto_login_counted", False):
+            session.porto_login_counted = True
+            self.login_sessions += 1
         expected = self.rules.credentials
         ok = (
             isinstance(auth_data, LoginPassword)

@@ -78,12 +78,12 @@ def test_an_inactive_recipient_is_refused_the_others_accepted(postmark, invoice)
     }
 
 
-def test_a_provider_outage_is_retried(postmark, invoice):
+def test_a_provider_outage_waits_and_then_sends(postmark, invoice):
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     postmark.replies.append((503, {"ErrorCode": 100, "Message": "Maintenance"}))
-    assert email_deliver(email.pk) == "retry"
+    assert email_deliver(email.pk) == "waiting"
     email.refresh_from_db()
-    assert "not reachable or busy" in reason_render(email.last_error)
+    assert "not reachable or busy" in email.attempts_log.get().detail
     postmark.replies.append(ok("compta@cafe-elysee.example", "id-2"))
     assert email_deliver(email.pk, now=email.next_attempt_at + datetime.timedelta(seconds=1)) == (
         "sent"
@@ -108,9 +108,10 @@ def test_a_refused_request_fails_with_the_providers_reason(postmark, invoice):
     assert "Invalid 'From' address" in reason_render(recipient.failure_reason)
 
 
-def test_a_wrong_api_key_fails_the_email_at_once(postmark, invoice):
+def test_a_wrong_api_key_pauses_the_email_instead_of_failing_it(postmark, invoice):
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     postmark.replies.append((401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."}))
-    assert email_deliver(email.pk) == "failed"
+    assert email_deliver(email.pk) == "waiting"
     email.refresh_from_db()
-    assert "Postmark refused Porto's credentials (HTTP 401)" in reason_render(email.last_error)
+    assert (email.state, email.held) == (OutgoingEmail.State.QUEUED, OutgoingEmail.Held.PAUSED)
+    assert "Postmark refused Porto's credentials (HTTP 401)" in email.attempts_log.get().detail

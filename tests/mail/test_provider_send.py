@@ -163,22 +163,26 @@ CREDENTIALS_REFUSED = {
 }
 
 
-def test_refused_credentials_fail_the_email_at_once(api, invoice):
+def test_refused_credentials_fail_nothing_the_email_waits_for_the_key(api, invoice):
     api.replies.append(CREDENTIALS_REFUSED[api.name])
     email = send_invoice(invoice)
-    assert email_deliver(email.pk) == "failed"
+    assert email_deliver(email.pk) == "waiting"  # the API key says nothing about the client
     email.refresh_from_db()
-    assert email.state == OutgoingEmail.State.FAILED and email.attempts == 1
-    reason = reason_render(Recipient.objects.get(email=email, address=TO).failure_reason)
-    assert "refused Porto's credentials" in reason and "This email was not sent" in reason
+    assert (email.state, email.held) == (OutgoingEmail.State.QUEUED, OutgoingEmail.Held.PAUSED)
+    assert Recipient.objects.get(email=email, address=TO).failed_at is None
+    [attempt] = email.attempts_log.all()
+    assert "refused Porto's credentials" in attempt.detail
+    assert "API key in the server settings must be fixed" in attempt.detail
 
 
-def test_a_provider_outage_is_retried(api, invoice):
+def test_a_provider_outage_waits_and_then_sends(api, invoice):
     api.replies.append((503, {"message": "Service Unavailable"}))
     email = send_invoice(invoice)
-    assert email_deliver(email.pk) == "retry"
+    assert email_deliver(email.pk) == "waiting"
     email.refresh_from_db()
-    assert "not reachable or busy" in reason_render(email.last_error)
+    assert email.held == OutgoingEmail.Held.PAUSED
+    [attempt] = email.attempts_log.all()
+    assert "not reachable or busy" in attempt.detail
     assert email_deliver(email.pk, now=email.next_attempt_at + datetime.timedelta(seconds=1)) == (
         "sent"
     )

@@ -179,7 +179,9 @@ def test_a_deferred_recipient_is_retried_alone(smtp_server, invoice):
     assert first.data == second.data  # the same message, the same Message-ID
 
 
-def test_a_refused_login_fails_at_once_with_a_readable_reason(company, invoice):
+def test_a_refused_login_fails_nothing_the_email_waits_and_goes_once_the_password_is_saved(
+    company, invoice
+):
     server = SmtpTestServer(Rules(credentials=("acme", "right-password")))
     server.start()
     try:
@@ -194,17 +196,20 @@ def test_a_refused_login_fails_at_once_with_a_readable_reason(company, invoice):
         email_settings.save()
         email = queue(invoice)
         assert email.transport == "smtp"
-        assert email_deliver(email.pk) == "failed"
+        assert email_deliver(email.pk) == "waiting"  # the login says nothing about the client
+        email.refresh_from_db()
+        assert (email.state, email.held) == (State.QUEUED, OutgoingEmail.Held.PAUSED)
         [recipient] = email.recipients.all()
-        assert reason_render(recipient.failure_reason) == (
+        assert recipient.failed_at is None
+        [attempt] = email.attempts_log.all()
+        assert attempt.detail == (
             "Sending through your SMTP server failed: "
             "Your SMTP server refused the login (535): check the username and password."
         )
         assert server.received == []
 
         email_settings.smtp_password = "right-password"
-        email_settings.save()
-        email = queue(invoice)
+        email_settings.save()  # the breaker closes: the email is due at once
         assert email_deliver(email.pk) == "sent"
         [received] = server.received
         assert received.mail_from == "facturen@acme.example"

@@ -10,6 +10,7 @@ from django.utils import translation
 from porto.emailsettings.selectors import email_settings_for
 from porto.lib.smtp import Security, SmtpConfig
 from porto.mail.delivery import email_deliver
+from porto.mail.models import OutgoingEmail, TransportBreaker
 from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.transports.smtp import xtext
@@ -68,41 +69,49 @@ def test_xtext_encodes_plus_equals_and_non_ascii():
     assert xtext("é") == "+C3+A9"
 
 
-def test_an_unknown_host_fails_with_a_readable_reason(company, invoice):
+def session_failure(email) -> str:
+    """Settings that cannot work fail no email: it waits for the way's circuit breaker
+    (porto.mail.breaker) and its attempt keeps the reason."""
+    [attempt] = email.attempts_log.all()
+    email.refresh_from_db()
+    assert email.held == OutgoingEmail.Held.PAUSED
+    assert email.recipients.get().failed_at is None
+    return attempt.detail
+
+
+def test_an_unknown_host_waits_with_a_readable_reason(company, invoice):
     use_own_smtp(company, 587, host="smtp.does-not-exist.invalid")
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
-    assert email_deliver(email.pk) == "failed"
-    [recipient] = email.recipients.all()
-    assert reason_render(recipient.failure_reason) == (
+    assert email_deliver(email.pk) == "waiting"
+    assert session_failure(email) == (
         "Sending through your SMTP server failed: "
         "The SMTP host smtp.does-not-exist.invalid could not be found: check the host name."
     )
 
 
-def test_starttls_refused_by_a_server_without_it_fails_with_a_readable_reason(
+def test_starttls_refused_by_a_server_without_it_waits_with_a_readable_reason(
     smtp_server, company, invoice
 ):
     use_own_smtp(company, smtp_server.port_number, security="starttls")
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
-    assert email_deliver(email.pk) == "failed"
-    [recipient] = email.recipients.all()
-    assert reason_render(recipient.failure_reason).startswith(
+    assert email_deliver(email.pk) == "waiting"
+    assert session_failure(email).startswith(
         "Sending through your SMTP server failed: 127.0.0.1 does not offer STARTTLS on port"
     )
 
 
-def test_implicit_tls_against_a_plain_server_fails_with_a_readable_reason(
+def test_implicit_tls_against_a_plain_server_waits_with_a_readable_reason(
     smtp_server, company, invoice
 ):
     use_own_smtp(company, smtp_server.port_number, security="tls")
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
-    assert email_deliver(email.pk) == "failed"
-    [recipient] = email.recipients.all()
-    assert reason_render(recipient.failure_reason).startswith(
+    assert email_deliver(email.pk) == "waiting"
+    detail = session_failure(email)
+    assert detail.startswith(
         "Sending through your SMTP server failed: "
         f"The TLS handshake with 127.0.0.1:{smtp_server.port_number} failed"
     )
-    assert reason_render(recipient.failure_reason).endswith("check the port and security setting.")
+    assert detail.endswith("check the port and security setting.")
 
 
 @pytest.fixture
@@ -152,10 +161,10 @@ def test_smtp_config_never_shows_the_password():
 def test_an_unknown_host_is_shown_in_the_readers_language(company, invoice):
     use_own_smtp(company, 587, host="smtp.does-not-exist.invalid")
     email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
-    assert email_deliver(email.pk) == "failed"  # the worker speaks English
-    [recipient] = email.recipients.all()
+    assert email_deliver(email.pk) == "waiting"  # the worker speaks English
+    [breaker] = TransportBreaker.objects.all()  # what the banner and the timeline show
     with translation.override("nl"):
-        assert reason_render(recipient.failure_reason) == (
+        assert reason_render(breaker.reason) == (
             "Verzenden via uw SMTP-server is mislukt: "
             "De SMTP-server smtp.does-not-exist.invalid werd niet gevonden: controleer de servernaam."
         )

@@ -8,6 +8,7 @@ A problem with the whole hand-off (connection lost, login refused, provider down
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from enum import StrEnum
 from typing import Any
 
 # The code of a hand-off whose outcome is unknown: the whole message was sent, but the
@@ -15,13 +16,26 @@ from typing import Any
 AMBIGUOUS = "ambiguous"
 
 
+class WayDown(StrEnum):
+    """Why a whole way out failed, whatever the email: it says nothing about the recipients,
+    so the email waits instead of failing and the way's breaker counts it (porto.mail.breaker)."""
+
+    LOGIN = "login"  # the login or the API key was refused
+    UNREACHABLE = "unreachable"  # the server could not be reached, or refused the connection
+    TLS = "tls"  # the secure connection could not be made
+
+
 class TransportError(Exception):
     # ``message``: a stored reason (porto.mail.reasons), rendered only when shown.
-    def __init__(self, message: Any, *, permanent: bool, code: str = "") -> None:
+    # ``way_down``: set when the session itself failed (not this email): see WayDown.
+    def __init__(
+        self, message: Any, *, permanent: bool, code: str = "", way_down: WayDown | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.code = code
+        self.way_down = way_down
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,13 @@ from porto.mail.providers import PROVIDERS, policy_for
 from porto.mail.providers.base.provider import SendQuirks
 from porto.mail.reasons import reason_stored
 from porto.mail.sent_through import configured_provider
-from porto.mail.transports.base import Outbound, RecipientResult, Transport, TransportError
+from porto.mail.transports.base import (
+    Outbound,
+    RecipientResult,
+    Transport,
+    TransportError,
+    WayDown,
+)
 
 ACCEPTED = {"queued", "sent", "scheduled", "unknown"}  # the provider took it
 REFUSED = {"rejected", "invalid"}
@@ -167,15 +173,17 @@ def api_failure(error: AnymailAPIError, label: str) -> TransportError:
     code = str(error_part(body).get("code") or error_part(body).get("Code") or "")
     if status in CREDENTIAL_STATUSES or code in CREDENTIAL_CODES:
         return TransportError(
-            reason_stored("provider_credentials", provider=label, reason=code or f"HTTP {status}"),
+            reason_stored("provider_key_refused", provider=label, reason=code or f"HTTP {status}"),
             permanent=True,
             code=str(status or code),
+            way_down=WayDown.LOGIN,
         )
     if status is None or status == 429 or status >= 500 or code in BUSY_CODES:
         return TransportError(
             reason_stored("provider_busy", reason=str(code or status or first_line(error))),
             permanent=False,
             code=str(status or ""),
+            way_down=WayDown.UNREACHABLE,
         )
     return TransportError(
         reason_stored("provider_refused_email", code=status, reason=provider_message(error, body)),

@@ -18,7 +18,14 @@ from functools import cache
 from django.conf import settings
 
 from porto.lib.headers import envelope_address, message_needs_smtputf8, needs_smtputf8
-from porto.lib.smtp import SmtpConfig, SmtpFailure, default_ssl_context, reply_text, smtp_open
+from porto.lib.smtp import (
+    SmtpConfig,
+    SmtpFailure,
+    Step,
+    default_ssl_context,
+    reply_text,
+    smtp_open,
+)
 from porto.mail.compose import as_bytes
 from porto.mail.reasons import Refusal, failure_describe, reason_message, reason_stored
 from porto.mail.sources import email_settings_for
@@ -28,9 +35,12 @@ from porto.mail.transports.base import (
     RecipientResult,
     Transport,
     TransportError,
+    WayDown,
 )
 
 ACCEPTED_CODES = (250, 251)
+# A session that could not be opened: the server, not the email, is the problem.
+WAY_DOWN_AT = {Step.CONNECT: WayDown.UNREACHABLE, Step.TLS: WayDown.TLS, Step.LOGIN: WayDown.LOGIN}
 
 
 class SessionClosed(Exception):
@@ -86,6 +96,7 @@ class SmtpTransport(Transport):
                 reason_stored("smtp_session_failed", reason=_failure_reason(failure)),
                 permanent=failure.permanent,
                 code=str(failure.code or ""),
+                way_down=WAY_DOWN_AT.get(failure.step),
             ) from failure
 
     def send(self, outbound: Outbound) -> dict[str, RecipientResult]:
