@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -81,15 +82,21 @@ def _refreshed_timeline(request: HttpRequest, email: OutgoingEmail, notice: str)
     return render(request, TIMELINE_TEMPLATE, context, status=409 if notice else 200)
 
 
+def retry_now_and_wake(emails: QuerySet[OutgoingEmail]) -> int:
+    """Retry now for ``emails`` (already in the company's scope): how many were made due,
+    woken once the change is committed. The bulk page and the overview use it too."""
+    with transaction.atomic():
+        email_ids = emails_retry_now(emails, timezone.now())
+        wake_on_commit(email_ids)
+    return len(email_ids)
+
+
 @login_required
 @require_POST
 def email_retry_now(request: HttpRequest, pk: int) -> HttpResponse:
     """Retry now for one email waiting for a retry after a deferral (the timeline's button)."""
     email = _email_or_404(request, pk)
-    with transaction.atomic():
-        retried = emails_retry_now(OutgoingEmail.objects.filter(pk=email.pk), timezone.now())
-        wake_on_commit(retried)
-    if retried:
+    if retry_now_and_wake(OutgoingEmail.objects.filter(pk=email.pk)):
         messages.success(request, _("The email is being tried again now."))
     else:
         messages.info(request, _not_retried())

@@ -29,14 +29,13 @@ from porto.emailtexts.models import EmailText
 from porto.emailtexts.services import email_text_render
 from porto.mail.checks import removed_note
 from porto.mail.models import BulkJob, OutgoingEmail
-from porto.mail.operations import emails_retry_now
 from porto.mail.requests import SendRequest, recipient_language
 from porto.mail.send import uploads
 from porto.mail.send.defaults import SendDefaults, send_defaults
 from porto.mail.status import status_choices
 from porto.mail.tasks import wake_on_commit
 from porto.web import banners, selectors, services
-from porto.web.email_views import timeline_context
+from porto.web.email_views import retry_now_and_wake, timeline_context
 from porto.web.forms import SendForm
 
 PAGE_SIZE = 50
@@ -191,7 +190,8 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def deliver_on_commit(email_ids: list[int]) -> None:
-    """The pages' one wake-up of delivery: after the commit of the rows it wakes for."""
+    """The send pages' wake-up of delivery: after the commit of the rows it wakes for (Retry
+    now wakes through ``email_views.retry_now_and_wake``)."""
     wake_on_commit(email_ids)
 
 
@@ -405,15 +405,6 @@ def bulk_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
             "results": selectors.bulk_results(job) if done else [],
         }
     )
-
-
-def retry_now_and_wake(emails) -> int:
-    """Retry now for ``emails`` (already in the company's scope): how many were made due,
-    woken once the change is committed."""
-    with transaction.atomic():
-        email_ids = emails_retry_now(emails, timezone.now())
-        deliver_on_commit(email_ids)
-    return len(email_ids)
 
 
 def retry_now_message(request: HttpRequest, retried: int) -> None:
