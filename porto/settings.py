@@ -305,6 +305,9 @@ PORTO_MAIL_LEASE = float(os.environ.get("PORTO_MAIL_LEASE", "300"))
 # (the task may have died with a killed worker).
 PORTO_MAIL_WAKE_AGAIN_AFTER = float(os.environ.get("PORTO_MAIL_WAKE_AGAIN_AFTER", "600"))
 PORTO_MAIL_SWEEP_INTERVAL = float(os.environ.get("PORTO_MAIL_SWEEP_INTERVAL", "15"))
+# Finished task results of the database backend are kept this many days, then deleted by the
+# "task results" periodic job (which also marks tasks a killed worker left RUNNING as failed).
+PORTO_TASK_RESULTS_KEEP_DAYS = float(os.environ.get("PORTO_TASK_RESULTS_KEEP_DAYS", "7"))
 # Seconds to wait for an SMTP server's answer to a command (connect, EHLO, MAIL, RCPT, DATA)...
 PORTO_MAIL_SMTP_TIMEOUT = float(os.environ.get("PORTO_MAIL_SMTP_TIMEOUT", "20"))
 # ...and for its answer to the final "." of the content: 10 minutes, as RFC 5321 asks, since the

@@ -1,6 +1,7 @@
 """Reads for the pages: a document's emails, the overview with each document's latest email
-status (two queries per page, whatever its rows) and the bulk send's summary. The send pop-up's
-defaults are ``porto.mail.send.defaults.send_defaults``."""
+status (two queries per page, whatever its rows), the bulk send's summary and what the emails
+still in the outbox wait for. The send pop-up's defaults are
+``porto.mail.send.defaults.send_defaults``."""
 
 import datetime
 import re
@@ -11,12 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company
 from porto.documents import selectors as document_selectors
 from porto.documents.models import Document, DocumentKind
 from porto.mail.models import BulkJob, OutgoingEmail, Recipient
+from porto.mail.operations import OutboxWaiting, outbox_waiting
 from porto.mail.reasons import reason_render
 from porto.mail.requests import bulk_send
 from porto.mail.selectors import EMAIL_STATUSES, document_status_q
@@ -283,3 +287,108 @@ def bulk_results(job: BulkJob) -> list[dict]:
             }
         )
     return results
+
+
+# What the emails still in the outbox wait for: the bulk page, its progress JSON and the
+# overview's retry notice all read it here, in the reader's language.
+
+SHORT_REASON_CHARS = 120
+
+
+@dataclass(frozen=True)
+class WaitingLine:
+    key: str  # sending, retrying, stalled, rate, paused or queued
+    label: str
+    count: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class OutboxExplained:
+    total: int
+    lines: list[WaitingLine]
+    retry_now: int  # how many Retry now would make due
+
+    def as_json(self) -> dict:
+        return {
+            "total": self.total,
+            "lines": [line.__dict__ for line in self.lines],
+            "retry_now": self.retry_now,
+        }
+
+
+def outbox_explained(emails: QuerySet[OutgoingEmail], now: datetime.datetime) -> OutboxExplained:
+    """Every email of ``emails`` not finished, in one line per thing they wait for; the counts
+    add up to the total."""
+    waiting = outbox_waiting(emails, now)
+    lines = [
+        WaitingLine("sending", _("Being handed to the mail server now"), waiting.sending),
+        retrying_line(waiting, now),
+        stalled_line(waiting, now),
+        WaitingLine(
+            "rate",
+            _("Waiting for the sending limit"),
+            waiting.rate,
+            _("The last should go at about %(time)s.") % {"time": clock(waiting.rate_last_at, now)}
+            if waiting.rate_last_at
+            else "",
+        ),
+        WaitingLine(
+            "paused",
+            _("Sending paused"),
+            waiting.paused,
+            _("Sending is paused: see the message at the top of the page."),
+        ),
+        WaitingLine("queued", _("Queued, not started yet"), waiting.queued),
+    ]
+    shown = [line for line in lines if line.count]
+    return OutboxExplained(total=waiting.total, lines=shown, retry_now=waiting.retry_now)
+
+
+def retrying_line(waiting: OutboxWaiting, now: datetime.datetime) -> WaitingLine:
+    label = _("Waiting for a retry after a delivery problem")
+    if waiting.next_retry_at is None:
+        return WaitingLine("retrying", label, waiting.retrying)
+    if waiting.next_retry_at > now:
+        when = _("Next try at %(time)s.") % {"time": clock(waiting.next_retry_at, now)}
+    else:
+        when = _("Being tried again now.")
+    reason = Truncator(reason_render(waiting.last_reason)).chars(SHORT_REASON_CHARS)
+    last = " " + _("Last problem: %(reason)s") % {"reason": reason} if reason else ""
+    return WaitingLine("retrying", label, waiting.retrying, when + last)
+
+
+def stalled_line(waiting: OutboxWaiting, now: datetime.datetime) -> WaitingLine:
+    label = _("Held by a worker that stopped")
+    if waiting.resend_by is None:
+        return WaitingLine("stalled", label, waiting.stalled)
+    if waiting.resend_by > now:
+        detail = _("A worker stopped while sending these; they go out again by %(time)s.") % {
+            "time": clock(waiting.resend_by, now)
+        }
+    else:
+        detail = _("A worker stopped while sending these; they are queued again for another one.")
+    return WaitingLine("stalled", label, waiting.stalled, detail)
+
+
+def clock(moment: datetime.datetime, now: datetime.datetime) -> str:
+    """HH:MM in the reader's time zone; with the date when it is not today."""
+    local, today = timezone.localtime(moment), timezone.localtime(now).date()
+    time = formats.time_format(local, "H:i")
+    if local.date() == today:
+        return time
+    return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {time}"
+
+
+def bulk_outbox(job: BulkJob, now: datetime.datetime) -> OutboxExplained:
+    return outbox_explained(job.emails.all(), now)
+
+
+def company_retry_notice(company: Company, now: datetime.datetime) -> WaitingLine | None:
+    """The overview's notice after an outage: the company's emails waiting for a retry, when
+    Retry now can make some of them due."""
+    emails = OutgoingEmail.objects.filter(company=company)
+    waiting = outbox_waiting(emails.filter(state=OutgoingEmail.State.QUEUED), now)
+    if not waiting.retry_now:
+        return None
+    return retrying_line(waiting, now)

@@ -31,6 +31,8 @@ urlpatterns = [
     path("documents/bulk/send/", views.bulk_start, name="bulk_start"),
     path("documents/bulk/<int:pk>/", views.bulk_job, name="bulk_job"),
     path("documents/bulk/<int:pk>/progress/", views.bulk_job_progress, name="bulk_job_progress"),
+    path("documents/bulk/<int:pk>/retry-now/", views.bulk_job_retry_now, name="bulk_job_retry_now"),
+    path("emails/retry-now/", views.outbox_retry_now, name="outbox_retry_now"),
     # Clients (porto/web/client_views.py)
     path("clients/", client_views.client_list, name="clients"),
     path("clients/new/", client_views.client_new, name="client_new"),
@@ -47,6 +49,7 @@ urlpatterns = [
     path("company/numbering/", company_views.number_series, name="number_series"),
     path("emails/<int:pk>/update-status/", email_views.email_refresh, name="email_refresh"),
     path("emails/<int:pk>/proof.pdf", email_views.email_proof, name="email_proof"),
+    path("emails/<int:pk>/retry-now/", email_views.email_retry_now, name="email_retry_now"),
     path(
         "emails/documents/<int:pk>/timeline/",
         email_views.document_timeline,

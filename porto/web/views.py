@@ -35,7 +35,7 @@ from porto.mail.send.defaults import SendDefaults, send_defaults
 from porto.mail.status import status_choices
 from porto.mail.tasks import wake_on_commit
 from porto.web import banners, selectors, services
-from porto.web.email_views import timeline_context
+from porto.web.email_views import retry_now_and_wake, timeline_context
 from porto.web.forms import SendForm
 
 PAGE_SIZE = 50
@@ -125,6 +125,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     filters = overview_filters(request.GET)
     now = timezone.now()  # one clock for the filter and the badges
     documents = selectors.document_overview(company, filters, now)
+    retry_notice = selectors.company_retry_notice(company, now)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     badges = selectors.latest_badges(rows, now)
@@ -142,6 +143,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "clients": Client.objects.filter(company=company).order_by("name"),
             "ubl_kinds": sorted(UBL_KINDS),
             "back": quote(request.get_full_path(), safe="/"),  # once, not once per row
+            "retry_notice": retry_notice,
         },
     )
 
@@ -188,7 +190,8 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def deliver_on_commit(email_ids: list[int]) -> None:
-    """The pages' one wake-up of delivery: after the commit of the rows it wakes for."""
+    """The send pages' wake-up of delivery: after the commit of the rows it wakes for (Retry
+    now wakes through ``email_views.retry_now_and_wake``)."""
     wake_on_commit(email_ids)
 
 
@@ -373,21 +376,67 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
+def _bulk_job(request: HttpRequest, pk: int) -> BulkJob:
+    return access.company_object_or_404(request, BulkJob.objects.all(), pk=pk)
+
+
 @login_required
 def bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = access.company_object_or_404(request, BulkJob.objects.all(), pk=pk)
-    return render(request, "web/bulk_job.html", {"job": job, "counts": job.counts()})
+    job = _bulk_job(request, pk)
+    context = {
+        "job": job,
+        "counts": job.counts(),
+        "outbox": selectors.bulk_outbox(job, timezone.now()),
+    }
+    return render(request, "web/bulk_job.html", context)
 
 
 @login_required
 @require_GET
 def bulk_job_progress(request: HttpRequest, pk: int) -> JsonResponse:
-    job = access.company_object_or_404(request, BulkJob.objects.all(), pk=pk)
+    job = _bulk_job(request, pk)
     counts = job.counts()
     done = counts["queued"] == 0
     return JsonResponse(
-        {"counts": counts, "done": done, "results": selectors.bulk_results(job) if done else []}
+        {
+            "counts": counts,
+            "done": done,
+            "outbox": selectors.bulk_outbox(job, timezone.now()).as_json(),
+            "results": selectors.bulk_results(job) if done else [],
+        }
     )
+
+
+def retry_now_message(request: HttpRequest, retried: int) -> None:
+    if retried:
+        messages.success(request, _("Emails tried again now: %(count)s.") % {"count": retried})
+    else:
+        messages.info(request, nothing_to_retry())
+
+
+def nothing_to_retry() -> str:
+    return _(
+        "Nothing to retry now: no email waits for a retry, or it was tried less than a minute "
+        "ago. Emails waiting for the sending limit or a pause are never retried early."
+    )
+
+
+@login_required
+@require_POST
+def bulk_job_retry_now(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _bulk_job(request, pk)
+    retry_now_message(request, retry_now_and_wake(job.emails.all()))
+    return redirect("bulk_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def outbox_retry_now(request: HttpRequest) -> HttpResponse:
+    """Retry all deferred now: every email of the company waiting for a retry (after an
+    outage), from the overview's notice."""
+    company = access.current_company(request)
+    retry_now_message(request, retry_now_and_wake(OutgoingEmail.objects.filter(company=company)))
+    return redirect("documents")
 
 
 @login_required

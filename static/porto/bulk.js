@@ -1,6 +1,7 @@
 // Bulk send progress: polls the job's counts until nothing is left in the outbox, then lists
-// every document's result. A screen reader hears the start and the end once each, not the
-// counts every second.
+// every document's result. While emails wait, it shows what each group waits for (the
+// server's sentences, in the reader's language) and offers Retry now when some wait for a
+// retry. A screen reader hears the start and the end once each, not the counts every second.
 (function () {
   "use strict";
   var root = document.getElementById("bulk-job");
@@ -17,8 +18,26 @@
       .replace("%(failed)s", c.failed).replace("%(skipped)s", c.skipped);
   }
   var labels = { sent: root.dataset.labelSent, failed: root.dataset.labelFailed, skipped: root.dataset.labelSkipped };
+  function showOutbox(outbox) {
+    var section = document.getElementById("bulk-outbox");
+    var list = document.getElementById("bulk-waiting");
+    if (!section || !outbox) return;
+    list.textContent = "";
+    outbox.lines.forEach(function (line) {
+      var li = document.createElement("li");
+      li.dataset.waiting = line.key;
+      var label = document.createElement("strong");
+      label.textContent = line.label;
+      li.appendChild(label);
+      li.appendChild(document.createTextNode(": " + line.count + (line.detail ? " — " + line.detail : "")));
+      list.appendChild(li);
+    });
+    section.hidden = outbox.total === 0;
+    document.getElementById("bulk-retry-now").hidden = outbox.retry_now === 0;
+  }
   function show(data) {
     var c = data.counts;
+    showOutbox(data.outbox);
     Object.keys(c).forEach(function (key) {
       var span = root.querySelector('[data-count="' + key + '"]');
       if (span) span.textContent = c[key];

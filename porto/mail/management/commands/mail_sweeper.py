@@ -4,9 +4,11 @@ any number of machines. `make run` starts one beside the task worker.
 
 The mail app's jobs are registered here: wake outbox emails whose retry is due or whose worker
 died (lease expired), project provider webhooks whose task was lost (every
-PORTO_MAIL_SWEEP_INTERVAL seconds), and queue Update status for recipients whose next poll time
-has come, IMAP bounce scans included (every PORTO_REFRESH_POLL_INTERVAL seconds). Other apps
-register theirs when they load (outbound webhook retries, the purge of API idempotency keys).
+PORTO_MAIL_SWEEP_INTERVAL seconds), queue Update status for recipients whose next poll time
+has come, IMAP bounce scans included (every PORTO_REFRESH_POLL_INTERVAL seconds), and clean the
+task results (tasks a killed worker left RUNNING marked failed, old results deleted; every
+minute). Other apps register theirs when they load (outbound webhook retries, the purge of
+API idempotency keys).
 
 It never stops on bad data: each stored row is projected under ``porto.mail.guard`` (a failing
 row is marked failed), and a job that fails as a whole is logged and runs again next period."""
@@ -16,13 +18,16 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils import timezone
 
 from porto.mail.feedback.tasks import refresh_poll_enqueue
 from porto.mail.feedback.webhooks import webhooks_sweep
+from porto.mail.operations import task_results_clean
 from porto.mail.periodic import job_register, round_run
 from porto.mail.tasks import outbox_sweep
 
 LONGEST_TICK = 1.0  # seconds between two looks at the schedule
+TASK_RESULTS_EVERY = 60.0  # seconds between two cleanups of the task results
 
 
 def sweep_interval() -> float:
@@ -35,6 +40,7 @@ job_register("provider webhooks", sweep_interval, lambda: webhooks_sweep())
 job_register(
     "refresh poll", lambda: settings.PORTO_REFRESH_POLL_INTERVAL, lambda: refresh_poll_enqueue()
 )
+job_register("task results", lambda: TASK_RESULTS_EVERY, lambda: task_results_clean(timezone.now()))
 
 
 class Command(BaseCommand):
