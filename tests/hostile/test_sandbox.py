@@ -165,7 +165,8 @@ def test_the_sandbox_refuses_at_smtp_or_stores_and_shows_each_entry_harmlessly(
         assert "Bcc: all@evil.example" in message.subject.replace("\r\n", "").replace("\t", "")
     elif check == "plain names":
         assert_plain_names(pages, mail)
-    elif check == "stored as received":
+    elif check == "stored as received":  # and shown: the list and the page agree
+        assert message.attachment_count == len(pages["view"].attachments)
         assert text_of(pages["message"]).count("<h1>") == 1
     else:
         assert check == "NUL shown as U+FFFD"
