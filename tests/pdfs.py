@@ -99,3 +99,14 @@ def pdf_with_embedded_file() -> bytes:
 
 def plain_pdf() -> bytes:
     return _written(_one_page())
+
+
+def pdf_encrypted(user_password: str, *, script: bool = False) -> bytes:
+    """A PDF encrypted with AES-256. With an empty ``user_password`` it opens without one (only
+    editing and printing are restricted, as accounting software often does); ``script`` adds a
+    document-level script."""
+    writer = _one_page()
+    if script:
+        writer.root_object[NameObject("/OpenAction")] = _action("/JavaScript", JS="app.alert(1);")
+    writer.encrypt(user_password=user_password, owner_password="eigenaar", algorithm="AES-256")
+    return _written(writer)

@@ -193,7 +193,7 @@ def clean_filename(filename: str, size: int = 0) -> str:
             code="attachment_name",
         ) from None
     name = decoded.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not name:
+    if not name.strip("."):  # "." and ".." name a folder, not a file
         raise ValidationError(
             _("A file of %(size)s has no name: give it a name and attach it again.")
             % {"size": human_size(size)},
@@ -379,6 +379,12 @@ def _checked_pdf(name: str, content: bytes) -> CheckedFile:
             message = _(
                 "%(name)s is cut off: its end is missing, so it cannot be opened. Download or "
                 "export it again and attach the new file."
+            )
+        elif error.encrypted:
+            message = _(
+                "%(name)s opens only with a password, so Porto cannot check it and your client "
+                "could not read it without the password. Save it without a password and attach "
+                "it again."
             )
         else:
             message = _(

@@ -1,7 +1,9 @@
 """Reading a received message as a mail client would. Pure functions over the raw bytes.
 
 Received mail can be malformed in every way; nothing here raises for a bad header, charset
-or part: the fallback is the raw text, or nothing.
+or part: the fallback is the raw text, or nothing. A MIME tree nested deeper than
+``MAX_MIME_DEPTH`` (the stdlib reads and walks it by recursion, and would fail) is read for its
+headers only: its parts stay in the original message, which downloads as received.
 """
 
 import base64
@@ -18,6 +20,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 COMPANY_HEADER = "X-Porto-Company"
 EMAIL_HEADER = "X-Porto-Email"
+# Real mail nests a few levels (mixed > related > alternative); a deeper tree is an attack.
+MAX_MIME_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,31 @@ class Summary:
 
 
 def parse(raw: bytes) -> EmailMessage:
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except RecursionError:  # nested past what the stdlib's recursive parser can read
+        return headers_only(raw)
+    assert isinstance(message, EmailMessage)
+    return headers_only(raw) if mime_depth(message) > MAX_MIME_DEPTH else message
+
+
+def headers_only(raw: bytes) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
     assert isinstance(message, EmailMessage)
     return message
+
+
+def mime_depth(message: Message) -> int:
+    """How deep the parts of ``message`` nest, counted without recursion."""
+    deepest = 0
+    stack = [(message, 1)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if part.is_multipart() and depth <= MAX_MIME_DEPTH:
+            children = part.get_payload()
+            stack.extend((child, depth + 1) for child in children if isinstance(child, Message))
+    return deepest
 
 
 def header(message: Message, name: str) -> str:
@@ -77,15 +103,21 @@ def header_value(message: Message, name: str, raw: str) -> str:
 def summarize(raw: bytes) -> Summary:
     message = parse(raw)
     return Summary(
-        subject=header(message, "Subject"),
-        from_header=header(message, "From"),
-        to_header=header(message, "To"),
+        subject=storable(header(message, "Subject")),
+        from_header=storable(header(message, "From")),
+        to_header=storable(header(message, "To")),
         date=parse_date(header(message, "Date")),
-        message_id="".join(header(message, "Message-ID").split()),
+        message_id=storable("".join(header(message, "Message-ID").split())),
         company_id=positive_int(header(message, COMPANY_HEADER)),
         email_id=positive_int(header(message, EMAIL_HEADER)),
         attachment_count=len(attachments(message)),
     )
+
+
+def storable(text: str) -> str:
+    """``text`` with each NUL shown as U+FFFD: PostgreSQL cannot store a NUL in a text column
+    (the message's raw bytes keep it)."""
+    return text.replace("\x00", "\ufffd")
 
 
 def parse_date(value: str) -> datetime.datetime | None:
@@ -130,8 +162,8 @@ def attachments(message: EmailMessage) -> list[Attachment]:
     shown = {id(p) for p in (body_part(message, "plain"), body_part(message, "html")) if p}
     found: list[Attachment] = []
     for part in message.walk():
-        if part.is_multipart() or id(part) in shown:
-            continue
+        if part.get_content_maintype() == "multipart" or id(part) in shown:
+            continue  # a container, or one read for its headers only (``headers_only``)
         found.append(attachment_of(part, index=len(found)))
     return found
 

@@ -30,8 +30,8 @@ def sandbox_message_receive(
         message = SandboxMessage.objects.create(
             company_id=matched_company_id(summary),
             porto_email_id=summary.email_id,
-            envelope_from=envelope_from,
-            envelope_recipients=list(recipients),
+            envelope_from=parsing.storable(envelope_from),
+            envelope_recipients=[parsing.storable(address) for address in recipients],
             raw=raw,
             size=len(raw),
             subject=summary.subject,

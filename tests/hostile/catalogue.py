@@ -12,17 +12,35 @@ that walks ``cases(path)``:
   verifies (e.g. ``"escaped"``: the HTML part holds the text escaped, never as markup);
 - ``Accepted()``: ordinary text that only looks like code, stored exactly as typed.
 
+An upload's value is a tuple of ``File``s (name as the browser sends it, bytes or a builder);
+a message to the sandbox mail server is a ``Mail`` (its raw bytes, and what the inbox shows).
+
 To add a case: append an entry here with its uses; the path's test picks it up. To add a
 path: add its name to ``PATHS`` and write ``test_<path>.py`` over ``cases(path)``.
 ``tests/hostile/test_catalogue.py`` checks that every use names a known path, and prints the
 count per path and outcome (``docs/reliability.md`` quotes it).
 """
 
+import base64
+import io
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 
 from porto.lib.text import MAX_BODY_CHARS
+from porto.mail.send.limits import MAX_UPLOAD_BYTES
+from tests.pdfs import (
+    pdf_encrypted,
+    pdf_of_size,
+    pdf_with_embedded_file,
+    pdf_with_javascript,
+    pdf_with_launch,
+    pdf_with_open_action_script,
+    plain_pdf,
+)
 
 PATHS = {
     "rules": "porto.lib.text and porto.lib.identifiers: the character rules every form uses",
@@ -36,6 +54,8 @@ PATHS = {
     "webhook": "provider webhooks, the real ingestion view",
     "command": "management commands: validate_ubl, send_document",
     "search": "the overview's search (and a bulk send of its results)",
+    "upload": "attached files: the send pop-up's upload and the API's multipart send",
+    "sandbox": "the sandbox mail server over real SMTP, then its inbox pages",
 }
 
 
@@ -43,6 +63,9 @@ PATHS = {
 class Refused:
     fragment: str
     code: str = ""  # the stable error code where the path has one (API, webhooks)
+    # The words of each further message, in order, when one input earns several (an upload
+    # of several bad files: one message per file).
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,32 @@ class Hostile:
 
     def built(self) -> object:
         return self.value() if callable(self.value) else self.value
+
+
+@dataclass(frozen=True)
+class File:
+    """One file of an upload: its name as the browser sends it, its bytes (or a builder), and
+    the name the recipient reads when Porto changes it (folders dropped, encoded word read)."""
+
+    name: str
+    content: bytes | Callable[[], bytes]
+    reads_as: str = ""
+
+    def built(self) -> bytes:
+        return self.content() if callable(self.content) else self.content
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message as a client hands it to the sandbox mail server (without the company header,
+    which the test adds), and the text the inbox must show for it, escaped."""
+
+    raw: bytes | Callable[[], bytes]
+    shows: str = ""
+    attachment_names: tuple[str, ...] = ()  # as the inbox lists them
+
+    def built(self) -> bytes:
+        return self.raw() if callable(self.raw) else self.raw
 
 
 def control(field: str, char: str) -> str:
@@ -110,6 +159,36 @@ LOCAL_TOO_LONG = "the part before the @ has 65 characters, and mail servers acce
 # (RFC 5321: 254 in a path). Every label of the domain is 63 characters.
 ADDRESS_320 = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + "." + "c" * 55 + ".example"
 XXE_CANARY = "porto-xxe-canary-4f1c"
+NO_FILE_NAME = "has no name: give it a name and attach it again."
+FILE_NAME_DIRECTION = (
+    "The file name invoicefdp.exe holds an invisible character that changes the reading "
+    "direction (U+202E), so it reads otherwise than it is: rename the file and attach it again."
+)
+EVIL_EXE = "evil.exe cannot be attached: .exe files can run programs or scripts."
+PDF_CUT_OFF = (
+    "scan.pdf is cut off: its end is missing, so it cannot be opened. Download or export it "
+    "again and attach the new file."
+)
+PDF_PASSWORD = (
+    "salaris.pdf opens only with a password, so Porto cannot check it and your client could "
+    "not read it without the password. Save it without a password and attach it again."
+)
+PLAN_TOO_LARGE = "plan.pdf is 7.00 MB; an attachment can be at most 5 MB."
+UPLOAD_TOO_LARGE = (
+    "The files you attached add up to more than 26 MB, more than an email can carry: attach "
+    "fewer or smaller files, or send them in separate emails."
+)
+SCRIPT_MARK = "<script>alert('porto')</script>"
+# What a script of an HTML body does if it runs: a mark a real browser can read on the page.
+RAN = "document.body.dataset.ran='%s'"
+HANDLER_MARK = "<img src=x onerror=alert(1)>"
+# (name in the message, name the inbox shows): folders, controls and direction marks dropped.
+ATTACHMENT_NAMES = [
+    ("../../.ssh/authorized_keys", "authorized_keys"),
+    ("..\\..\\Windows\\evil.exe", "evil.exe"),
+    ("invoice\u202efdp.exe", "invoicefdp.exe"),
+]
+SANDBOX_TEST_LIMIT = 256 * 1024  # the size limit of the sandbox server the tests start
 
 
 def _recipients(count: int) -> list[str]:
@@ -750,11 +829,498 @@ CATALOGUE: list[Hostile] = [
         "2026-00042'\nDROP",
         (Use("command", "send_document number", Refused("No document has the number")),),
     ),
-    # --- Attachments -------------------------------------------------------------------------
-    # File names (path traversal, control characters, double extensions) and PDF content
-    # (JavaScript, launch actions, encrypted files) are filled from the cases of
-    # tests/mail/test_attachment_*.py.
+    # --- Attachments: file names -------------------------------------------------------------
+    *[
+        Hostile(
+            f"file-name-{kind}",
+            f"a file name with {what}: the recipient reads the file's own name",
+            (File(name, plain_pdf, reads_as="offerte.pdf"),),
+            (
+                Use("upload", "attachments", Neutralised("folders dropped")),
+                Use("upload", "api", Neutralised("folders dropped")),
+            ),
+        )
+        for kind, what, name in [
+            ("slashes", "parent folders (../)", "../../etc/offerte.pdf"),
+            ("backslashes", "Windows folders", "C:\\Users\\jan\\Documents\\offerte.pdf"),
+            ("absolute", "an absolute path", "/home/jan/offerte.pdf"),
+        ]
+    ],
+    Hostile(
+        "file-name-dots",
+        "a file name that is only “..”: a folder, not a name",
+        (File("..", plain_pdf),),
+        (Use("upload", "attachments", Refused(NO_FILE_NAME, "attachment_name_invalid")),),
+    ),
+    Hostile(
+        "file-name-empty",
+        "a file with an empty name (a script's upload, not a browser's)",
+        (File("", b"x" * 2048),),
+        (
+            Use("upload", "attachments", Refused("A file of 2 KB has no name: give it a name")),
+            Use("upload", "api", Refused(NO_FILE_NAME, "attachment_name_invalid")),
+        ),
+    ),
+    Hostile(
+        "file-name-300-characters",
+        "a file name of 300 characters",
+        (File("a" * 296 + ".pdf", plain_pdf),),
+        (
+            Use(
+                "upload",
+                "attachments",
+                Refused("has 300 characters; rename the file to at most 200"),
+            ),
+        ),
+    ),
+    Hostile(
+        "file-name-direction-override",
+        "U+202E in a file name: “invoice\u202efdp.exe” shows as invoiceexe.pdf",
+        (File("invoice\u202efdp.exe", plain_pdf),),
+        (
+            Use("upload", "attachments", Refused(FILE_NAME_DIRECTION)),
+            Use("upload", "api", Refused(FILE_NAME_DIRECTION, "attachment_name_invalid")),
+        ),
+    ),
+    Hostile(
+        "file-name-control",
+        "a BEL character in a file name",
+        (File("offer\x07te.pdf", plain_pdf),),
+        (
+            Use(
+                "upload",
+                "attachments",
+                Refused(
+                    "The file name offerte.pdf holds an invisible control character (U+0007): "
+                    "rename the file and attach it again."
+                ),
+            ),
+        ),
+    ),
+    Hostile(
+        "file-name-encoded-word-program",
+        "an encoded word (base64) that reads evil.exe",
+        (File("=?utf-8?b?ZXZpbC5leGU=?=", plain_pdf),),
+        (
+            Use("upload", "attachments", Refused(EVIL_EXE)),
+            Use("upload", "api", Refused(EVIL_EXE, "attachment_type_refused")),
+        ),
+    ),
+    Hostile(
+        "file-name-encoded-word-before-pdf",
+        "an encoded word (Q) hiding .exe before the .pdf",
+        (File("=?utf-8?q?evil.exe?=.pdf", plain_pdf),),
+        (
+            Use(
+                "upload",
+                "attachments",
+                Refused("evil.exe.pdf cannot be attached: .exe files can run programs or scripts."),
+            ),
+        ),
+    ),
+    Hostile(
+        "file-name-encoded-line-break",
+        "an encoded word hiding CR LF and a header in a file name",
+        (File("=?utf-8?q?a=0D=0ABcc:_x@y.example?=.pdf", plain_pdf),),
+        (Use("upload", "attachments", Refused("holds an invisible control character (U+000D)")),),
+    ),
+    Hostile(
+        "file-name-encoded-word-broken",
+        "an encoded word that cannot be decoded",
+        (File("=?utf-8?b?ZXZpbC5le?=.pdf", plain_pdf),),
+        (Use("upload", "attachments", Refused("(“=?…?=”) that cannot be read: rename the file")),),
+    ),
+    Hostile(
+        "file-name-encoded-word-plain",
+        "an encoded word of plain text in a file name: sent as the name it reads",
+        (File("=?utf-8?q?offerte_caf=C3=A9?=.pdf", plain_pdf, reads_as="offerte café.pdf"),),
+        (Use("upload", "attachments", Neutralised("encoded word read")),),
+    ),
+    Hostile(
+        "file-name-program-before-last-extension",
+        "a program's extension hidden before the last one",
+        (File("factuur.pdf.exe.pdf", plain_pdf),),
+        (
+            Use(
+                "upload",
+                "attachments",
+                Refused(
+                    "factuur.pdf.exe.pdf cannot be attached: .exe files can run programs or "
+                    "scripts."
+                ),
+            ),
+        ),
+    ),
+    # --- Attachments: contents ----------------------------------------------------------------
+    Hostile(
+        "file-zip-renamed-pdf",
+        "a ZIP archive holding a program, renamed .pdf",
+        (File("invoice.pdf", lambda: _zip_with_program()),),
+        (
+            Use("upload", "attachments", Refused("invoice.pdf is a ZIP archive")),
+            Use(
+                "upload", "api", Refused("invoice.pdf is a ZIP archive", "attachment_type_refused")
+            ),
+        ),
+    ),
+    Hostile(
+        "file-program-renamed-pdf",
+        "a Windows program renamed .pdf",
+        (File("invoice.pdf", b"MZ\x90\x00" + b"\x00" * 60),),
+        (Use("upload", "attachments", Refused("invoice.pdf is a Windows program")),),
+    ),
+    Hostile(
+        "file-html-renamed-pdf",
+        "an HTML page with a script, renamed .pdf",
+        (File("invoice.pdf", b"<html><script>alert(1)</script></html>"),),
+        (Use("upload", "attachments", Refused("invoice.pdf is an HTML page")),),
+    ),
+    Hostile(
+        "file-pdf-truncated",
+        "a PDF cut off in the middle (an interrupted download)",
+        (File("scan.pdf", lambda: plain_pdf()[:300]),),
+        (
+            Use("upload", "attachments", Refused(PDF_CUT_OFF)),
+            Use("upload", "api", Refused(PDF_CUT_OFF, "attachment_damaged")),
+        ),
+    ),
+    Hostile(
+        "file-pdf-header-on-garbage",
+        "a PDF header and end marker around bytes that are no PDF",
+        (File("offer.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"),),
+        (Use("upload", "attachments", Refused("offer.pdf starts like a PDF but cannot be read")),),
+    ),
+    *[
+        Hostile(
+            f"file-pdf-{kind}",
+            f"a PDF with {what}: sent without it, and the sender told",
+            (File("form.pdf", make),),
+            (
+                Use("upload", "attachments", Neutralised("active content removed")),
+                Use("upload", "api", Neutralised("active content removed")),
+            ),
+        )
+        for kind, what, make in [
+            ("javascript", "a document-level /JavaScript", pdf_with_javascript),
+            (
+                "open-action-script",
+                "an /OpenAction running JavaScript",
+                pdf_with_open_action_script,
+            ),
+            ("launch", "/OpenAction /Launch and a /Launch link", pdf_with_launch),
+            ("embedded-file", "a program in /EmbeddedFiles", pdf_with_embedded_file),
+        ]
+    ],
+    Hostile(
+        "file-pdf-password",
+        "a PDF that opens only with a password: nothing in it can be checked",
+        (File("salaris.pdf", lambda: pdf_encrypted("geheim")),),
+        (
+            Use("upload", "attachments", Refused(PDF_PASSWORD)),
+            Use("upload", "api", Refused(PDF_PASSWORD, "attachment_damaged")),
+        ),
+    ),
+    Hostile(
+        "file-pdf-owner-password-only",
+        "a PDF protected only against editing (it opens without a password)",
+        (File("voorwaarden.pdf", lambda: pdf_encrypted("")),),
+        (Use("upload", "attachments", Accepted()),),
+    ),
+    Hostile(
+        "file-pdf-owner-password-with-script",
+        "a PDF protected against editing that runs a script on opening",
+        (File("form.pdf", lambda: pdf_encrypted("", script=True)),),
+        (Use("upload", "attachments", Neutralised("active content removed")),),
+    ),
+    Hostile(
+        "file-pdf-plain",
+        "an ordinary PDF: sent byte for byte",
+        (File("terms.pdf", plain_pdf),),
+        (Use("upload", "attachments", Accepted()), Use("upload", "api", Accepted())),
+    ),
+    Hostile(
+        "file-over-5-mb",
+        "one file of 7 MB: kept up to the limit, then counted, never held whole",
+        (File("plan.pdf", lambda: pdf_of_size(7 * 1024 * 1024)),),
+        (
+            Use("upload", "attachments", Refused(PLAN_TOO_LARGE)),
+            Use("upload", "api", Refused(PLAN_TOO_LARGE, "attachment_too_large")),
+        ),
+    ),
+    Hostile(
+        "upload-over-the-request-limit",
+        "a real upload 1 MB over what any email can carry: refused before it is read",
+        (File("plan.pdf", lambda: pdf_of_size(MAX_UPLOAD_BYTES + 1024 * 1024)),),
+        (
+            Use("upload", "attachments", Refused(UPLOAD_TOO_LARGE)),
+            Use(
+                "upload",
+                "api",
+                Refused("this endpoint accepts at most", "payload_too_large"),
+            ),
+        ),
+    ),
+    Hostile(
+        "file-empty-next-to-a-good-one",
+        "an empty file next to a good one: the empty one is named, nothing is sent",
+        (File("empty.pdf", b""), File("terms.pdf", plain_pdf)),
+        (
+            Use("upload", "attachments", Refused("empty.pdf is empty: choose the file again.")),
+            Use("upload", "api", Refused("empty.pdf is empty", "attachment_empty")),
+        ),
+    ),
+    Hostile(
+        "file-empty-next-to-bad-ones",
+        "an empty file does not hide the other files' problems: one message per file",
+        (
+            File("empty.pdf", b""),
+            File("setup.exe", b"MZ\x90\x00"),
+            File("scan.pdf", lambda: plain_pdf()[:200]),
+            File("terms.pdf", plain_pdf),
+        ),
+        (
+            Use(
+                "upload",
+                "attachments",
+                Refused(
+                    "empty.pdf is empty: choose the file again.",
+                    also=("setup.exe cannot be attached", "scan.pdf is cut off"),
+                ),
+            ),
+        ),
+    ),
+    Hostile(
+        "files-with-bad-names-together",
+        "a nameless file, an empty one and a name with a direction override in one upload",
+        (
+            File("", b"x" * 2048),
+            File("empty.pdf", b""),
+            File("a\u202egpj.exe", plain_pdf),
+            File("fine.pdf", plain_pdf),
+        ),
+        (
+            Use(
+                "upload",
+                "attachments",
+                Refused(
+                    "A file of 2 KB has no name",
+                    also=("empty.pdf is empty: choose the file again.", "(U+202E)"),
+                ),
+            ),
+        ),
+    ),
+    # --- The sandbox mail server: what a client hands it ---------------------------------------
+    Hostile(
+        "mail-subject-encoded-script",
+        "a subject whose encoded word reads as a script element",
+        Mail(
+            lambda: _mail(f"Subject: {_b64_word(SCRIPT_MARK)} Factuur"),
+            shows=SCRIPT_MARK,
+        ),
+        (Use("sandbox", "subject", Neutralised("escaped")),),
+    ),
+    Hostile(
+        "mail-subject-encoded-line-break",
+        "a subject whose encoded word reads as CR LF and a Bcc header",
+        Mail(lambda: _mail("Subject: =?utf-8?q?Factuur=0D=0ABcc:_all@evil.example?=")),
+        (Use("sandbox", "subject", Neutralised("no header added")),),
+    ),
+    Hostile(
+        "mail-subject-folded",
+        "a folded subject line that continues with what looks like a header",
+        Mail(lambda: _mail("Subject: Factuur 2026-00042\r\n\tBcc: all@evil.example")),
+        (Use("sandbox", "subject", Neutralised("no header added")),),
+    ),
+    Hostile(
+        "mail-from-encoded-handler",
+        "a sender name whose encoded word reads as an image with an event handler",
+        Mail(
+            lambda: _mail(f"From: {_b64_word(HANDLER_MARK)} <billing@evil.example>"),
+            shows=f'"{HANDLER_MARK}" <billing@evil.example>',  # a name with <> is quoted
+        ),
+        (Use("sandbox", "from", Neutralised("escaped")),),
+    ),
+    Hostile(
+        "mail-text-with-markup",
+        "a plain-text body holding a script element",
+        Mail(lambda: _mail(body=f"Beste klant,\r\n{SCRIPT_MARK}\r\n"), shows=SCRIPT_MARK),
+        (Use("sandbox", "text", Neutralised("escaped")),),
+    ),
+    *[
+        Hostile(
+            f"mail-html-{kind}",
+            f"an HTML body with {what}",
+            Mail(lambda html=html: _mail_with_html(html)),
+            (Use("sandbox", "html", Neutralised("sandboxed")),),
+        )
+        for kind, what, html in [
+            ("script", "a script element", f"<p>Factuur</p><script>{RAN % 'script'}</script>"),
+            ("onerror", "an onerror handler", f'<img src="x" onerror="{RAN % "onerror"}">'),
+            (
+                "javascript-link",
+                "a javascript: link",
+                f'<a href="javascript:void({RAN % "link"})">Betalen</a>',
+            ),
+            (
+                "iframe",
+                "an iframe whose document runs a script on the message",
+                f'<iframe srcdoc="<script>parent.{RAN % "iframe"}</script>"></iframe>',
+            ),
+            (
+                "css-expression",
+                "a CSS expression() (old Internet Explorer ran it)",
+                f'<p style="width:expression({RAN % "css"})">Factuur</p>',
+            ),
+            (
+                "form",
+                "a form posting elsewhere",
+                '<form action="https://evil.example/"><input name="p"></form>',
+            ),
+        ]
+    ],
+    Hostile(
+        "mail-attachment-path-names",
+        "attachments named with parent folders, Windows folders and a direction override",
+        Mail(
+            lambda: _mail_with_attachments([given for given, _shown in ATTACHMENT_NAMES]),
+            attachment_names=tuple(shown for _given, shown in ATTACHMENT_NAMES),
+        ),
+        (Use("sandbox", "attachment names", Neutralised("plain names")),),
+    ),
+    Hostile(
+        "mail-attachment-encoded-word-name",
+        "an attachment whose name is an encoded word reading evil.exe",
+        Mail(
+            lambda: _mail_with_attachments(["=?utf-8?b?ZXZpbC5leGU=?="]),
+            attachment_names=("evil.exe",),
+        ),
+        (Use("sandbox", "attachment names", Neutralised("plain names")),),
+    ),
+    Hostile(
+        "mail-mime-unclosed",
+        "a multipart message whose boundary is never closed, with a broken RFC 2231 name",
+        Mail(
+            b"Content-Type: multipart/mixed; boundary=never-closed\r\n\r\n--never-closed\r\n"
+            b"Content-Type: application/pdf; name*=utf-8''%ZZbad\r\n\r\n\x00\x01\r\n"
+        ),
+        (Use("sandbox", "mime", Neutralised("stored as received")),),
+    ),
+    Hostile(
+        "mail-mime-nested-deep",
+        "a MIME tree nested 2,000 levels deep (the stdlib parses it by recursion)",
+        Mail(lambda: _nested_mime(2000)),
+        (Use("sandbox", "mime", Neutralised("stored as received")),),
+    ),
+    Hostile(
+        "mail-mime-bad-charset-and-base64",
+        "an unknown charset, a broken transfer encoding and a date that is no date",
+        Mail(
+            b"Subject: =?x-unknown?Q?broken?=\r\nDate: yesterday-ish\r\nFrom: <<<\r\n"
+            b"Content-Type: text/html; charset=x-no-such-charset\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n%%% not base64 \xff\xfe\r\n"
+        ),
+        (Use("sandbox", "mime", Neutralised("stored as received")),),
+    ),
+    Hostile(
+        "mail-nul-bytes",
+        "NUL bytes in a header, in an encoded word and in the body (PostgreSQL stores no NUL "
+        "in text)",
+        Mail(
+            lambda: _mail(
+                "Subject: Factuur\x00 2026\r\nFrom: =?utf-8?q?Acme=00BV?= <billing@acme.example>",
+                body="Beste\x00klant\r\n",
+            ),
+            shows="Factuur\ufffd 2026",
+        ),
+        (Use("sandbox", "header bytes", Neutralised("NUL shown as U+FFFD")),),
+    ),
+    Hostile(
+        "mail-line-too-long",
+        "a header line of 5,000 characters (RFC 5321 allows 1,000 per line)",
+        Mail(lambda: _mail("Subject: " + "x" * 5000)),
+        (Use("sandbox", "line length", Refused("500 Line too long (see RFC5321 4.5.3.1.6)")),),
+    ),
+    Hostile(
+        "mail-over-the-size-limit",
+        "a message over the server's size limit, its size announced (SIZE)",
+        Mail(lambda: _mail(body=("x" * 78 + "\r\n") * (SANDBOX_TEST_LIMIT // 80 + 16))),
+        (
+            Use(
+                "sandbox",
+                "size",
+                Refused("552 Error: message size exceeds fixed maximum message size"),
+            ),
+            Use("sandbox", "size unannounced", Refused("552 Error: Too much mail data")),
+        ),
+    ),
 ]
+
+
+def _zip_with_program() -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("invoice.exe", b"MZ\x90\x00" + b"\x00" * 60)
+    return archive.getvalue()
+
+
+def _b64_word(text: str) -> str:
+    return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
+
+
+DEFAULT_HEADERS = {
+    "From": "Acme BV <billing@acme.example>",
+    "To": "boekhouding@klant.example",
+    "Subject": "Factuur 2026-00042",
+}
+
+
+def _mail(headers: str = "", body: str = "Beste klant\r\n") -> bytes:
+    """A message as an SMTP client hands it over: ``headers`` (CR LF between them), then a
+    From, To and Subject where ``headers`` has none."""
+    lines = headers.split("\r\n") if headers else []
+    given = {line.split(":", 1)[0].lower() for line in lines if line[:1].strip()}
+    head = [f"{k}: {v}" for k, v in DEFAULT_HEADERS.items() if k.lower() not in given] + lines
+    return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+
+
+def _mail_with_html(html: str) -> bytes:
+    parts = (
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nBeste klant\r\n--b\r\n"
+        f"Content-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b--\r\n"
+    )
+    return _mail(
+        "Subject: Factuur\r\nContent-Type: multipart/alternative; boundary=b", "--b\r\n" + parts
+    )
+
+
+def _mail_with_attachments(names: list[str]) -> bytes:
+    attached = "".join(
+        "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+        f"{_filename_parameter(name)}\r\n\r\nMZ\r\n"
+        for name in names
+    )
+    body = "--b\r\nContent-Type: text/plain\r\n\r\nBijlagen\r\n" + attached + "--b--\r\n"
+    return _mail("Subject: Bijlagen\r\nContent-Type: multipart/mixed; boundary=b", body)
+
+
+def _filename_parameter(name: str) -> str:
+    """``filename="..."`` for a plain ASCII name (where a mail client reads encoded words), the
+    RFC 2231 form for any other."""
+    if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name:
+        return f'filename="{name}"'
+    return f"filename*=utf-8''{quote(name, safe='')}"
+
+
+def _nested_mime(depth: int) -> bytes:
+    opening = "".join(
+        f"--b{level}\r\nContent-Type: multipart/mixed; boundary=b{level + 1}\r\n\r\n"
+        for level in range(depth - 1)
+    )
+    closing = "".join(f"--b{level}--\r\n" for level in reversed(range(depth)))
+    leaf = f"--b{depth - 1}\r\nContent-Type: text/plain\r\n\r\nBeste klant\r\n"
+    return _mail(
+        "Subject: Diep\r\nContent-Type: multipart/mixed; boundary=b0", opening + leaf + closing
+    )
 
 
 # Every character the text rules name, one entry each, tried on the rules themselves.

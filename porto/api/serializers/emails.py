@@ -93,10 +93,16 @@ class RecipientOutput(serializers.ModelSerializer):
 
 class AttachmentOutput(serializers.ModelSerializer):
     size = serializers.IntegerField(source="blob.size")
+    removed_content = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What Porto removed from this PDF before sending it: javascript, launch, "
+        "embedded_files, form_actions. Empty when it goes out as attached.",
+    )
 
     class Meta:
         model = Attachment
-        fields = ["filename", "content_type", "size", "is_document_file"]
+        fields = ["filename", "content_type", "size", "is_document_file", "removed_content"]
 
 
 class TrackingOutput(serializers.Serializer):

@@ -6,7 +6,10 @@ annotations) and form actions that send data away. A supplier's PDF form often h
 scripts for harmless reasons (totals, date pickers), so a person who attaches it wants it
 sent, not refused: Porto removes the active content, keeps the pages, and says what it
 removed (``CleanPdf.removed``). A file that does not parse to the end (truncated, damaged, or
-something else wearing a ``.pdf`` name) is refused: the client could not open it either.
+something else wearing a ``.pdf`` name) is refused: the client could not open it either. So is
+a file that asks for a password to open: Porto cannot look inside it, and the client would
+need the password. (A file protected only against printing or editing opens without one: it
+is read, and cleaned, like any other.)
 
 Pure: bytes in, bytes and findings out; reads no row.
 """
@@ -16,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PasswordType, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
@@ -63,11 +66,13 @@ ANNOTATIONS = {
 
 
 class PdfUnreadable(Exception):
-    """The file is not a whole PDF; ``truncated`` when its end is missing."""
+    """The file is not a whole PDF (``truncated`` when its end is missing), or it opens only
+    with a password (``encrypted``)."""
 
-    def __init__(self, truncated: bool) -> None:
-        super().__init__("truncated" if truncated else "unreadable")
+    def __init__(self, truncated: bool, encrypted: bool = False) -> None:
+        super().__init__("truncated" if truncated else "encrypted" if encrypted else "unreadable")
         self.truncated = truncated
+        self.encrypted = encrypted
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,8 @@ def _read(content: bytes) -> PdfReader:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings repeat what we refuse
     try:
         reader = PdfReader(io.BytesIO(content))
-        if reader.is_encrypted:
-            reader.decrypt("")
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise PdfUnreadable(truncated=False, encrypted=True)
         for page in reader.pages:
             page.get_contents()
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
