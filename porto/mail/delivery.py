@@ -126,7 +126,9 @@ def emails_claim(email_ids: list[int], token: str, now: datetime.datetime) -> li
 
 def emails_claim_next(count: int, token: str, now: datetime.datetime) -> list[OutgoingEmail]:
     """Take up to ``count`` due emails, in turns across companies (``fair_next_ids``), in one
-    transaction; the same lease and conditional UPDATE as ``emails_claim``.
+    transaction; the same lease and conditional UPDATE as ``emails_claim``. They come back in
+    their turns, and are handed off in that order: a small company's invoice goes first in
+    its batch, not after a bulk send's 24.
 
     Nothing is left without a task to claim it: every wake-up enqueues one task per
     ``count`` emails it woke (``porto.mail.tasks.wake``), and a task takes fewer than
@@ -139,7 +141,10 @@ def emails_claim_next(count: int, token: str, now: datetime.datetime) -> list[Ou
     with transaction.atomic():
         ids = fair_next_ids(count, now)
         claimed = claim_update(OutgoingEmail.objects.filter(pk__in=ids), token, now)
-    return claimed_read(ids, token) if claimed else []
+    if not claimed:
+        return []
+    turn = {pk: position for position, pk in enumerate(ids)}
+    return sorted(claimed_read(ids, token), key=lambda email: turn[email.pk])  # in turns
 
 
 def fair_turns(now: datetime.datetime) -> QuerySet:

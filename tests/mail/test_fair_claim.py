@@ -42,7 +42,7 @@ def claim(count: int) -> list[int]:
     return [e.pk for e in emails_claim_next(count, secrets.token_hex(16), timezone.now())]
 
 
-def test_the_task_woken_for_a_large_bulk_send_serves_the_other_companys_invoice_first(
+def test_the_task_woken_for_a_large_bulk_send_hands_the_other_companys_invoice_off_second(
     db,
     smtp_server,
 ):
@@ -54,6 +54,9 @@ def test_the_task_woken_for_a_large_bulk_send_serves_the_other_companys_invoice_
     assert set(outcomes.values()) == {"sent"}
     assert companies_of(int(pk) for pk in outcomes) == {"Groothandel BV": 24, "Bakkerij Peeters": 1}
     assert len(smtp_server.received) == WAKE_BATCH
+    # Handed off in turns: the bulk's longest-due email, then the invoice, then the bulk's rest.
+    handed_off = [message.message_id for message in smtp_server.received]
+    assert handed_off[1] == OutgoingEmail.objects.get(pk=small).message_id_header
     assert OutgoingEmail.objects.filter(state=State.QUEUED).count() == 2000 - 24
 
 
