@@ -127,8 +127,8 @@ def emails_claim(email_ids: list[int], token: str, now: datetime.datetime) -> li
 def emails_claim_next(count: int, token: str, now: datetime.datetime) -> list[OutgoingEmail]:
     """Take up to ``count`` due emails, in turns across companies (``fair_next_ids``), in one
     transaction; the same lease and conditional UPDATE as ``emails_claim``. They come back in
-    their turns, and are handed off in that order: a small company's invoice goes first in
-    its batch, not after a bulk send's 24.
+    their turns, and are handed off in that order: a small company's invoice goes in its
+    turn, at the front of its batch, not after a bulk send's 24.
 
     Nothing is left without a task to claim it: every wake-up enqueues one task per
     ``count`` emails it woke (``porto.mail.tasks.wake``), and a task takes fewer than
@@ -170,6 +170,7 @@ def fair_next_ids(count: int, now: datetime.datetime) -> list[int]:
     turns are a derived table joined to the rows that are locked."""
     quote = connection.ops.quote_name
     table = quote(OutgoingEmail._meta.db_table)
+    pk = quote("id")
     turns_sql, turns_params = fair_turns(now).query.sql_with_params()
     due = OutgoingEmail.objects.filter(claimable(now)).query
     where_sql, where_params = due.get_compiler(connection=connection).compile(due.where)
@@ -178,11 +179,11 @@ def fair_next_ids(count: int, now: datetime.datetime) -> list[int]:
         lock = f" FOR UPDATE OF {table} SKIP LOCKED"
     # Quoted names and the ORM's own SQL; every value is a parameter.
     sql = (
-        f"SELECT {table}.{quote('id')} FROM {table}"  # noqa: S608
-        f" INNER JOIN ({turns_sql}) turns ON turns.{quote('pk')} = {table}.{quote('id')}"
+        f"SELECT {table}.{pk} FROM {table}"  # noqa: S608
+        f" INNER JOIN ({turns_sql}) turns ON turns.{quote('pk')} = {table}.{pk}"
         f" WHERE {where_sql}"
-        f" ORDER BY turns.{quote('turn')}, {table}.{quote('next_attempt_at')},"
-        f" {table}.{quote('id')} LIMIT %s{lock}"
+        f" ORDER BY turns.{quote('turn')}, {table}.{quote('next_attempt_at')}, {table}.{pk}"
+        f" LIMIT %s{lock}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*turns_params, *where_params, count])
