@@ -28,8 +28,8 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Prefetch, Q, prefetch_related_objects
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,15 +121,93 @@ def emails_claim(email_ids: list[int], token: str, now: datetime.datetime) -> li
                     due.select_for_update(skip_locked=True).order_by().values_list("pk", flat=True)
                 )
             )
-        claimed = due.update(
-            state=State.SENDING,
-            lease_token=token,
-            lease_until=now + lease_length(),
-            attempts=F("attempts") + 1,
-            first_attempt_at=Coalesce("first_attempt_at", now),
-        )
+        claimed = claim_update(due, token, now)
+    return claimed_read(email_ids, token) if claimed else []
+
+
+# Fair sharing: the task's path does not claim the emails it was woken for but the next due
+# ones, taken in turns across companies, so one company's bulk send cannot starve another's
+# single invoice (docs/deploy.md, "Fair sharing").
+
+
+def emails_claim_next(count: int, token: str, now: datetime.datetime) -> list[OutgoingEmail]:
+    """Take up to ``count`` due emails, in turns across companies (``fair_next_ids``), in one
+    transaction; the same lease and conditional UPDATE as ``emails_claim``. They come back in
+    their turns, and are handed off in that order: a small company's invoice goes in its
+    turn, at the front of its batch, not after a bulk send's 24.
+
+    Nothing is left without a task to claim it: every wake-up enqueues one task per
+    ``count`` emails it woke (``porto.mail.tasks.wake``), and a task takes fewer than
+    ``count`` only when no more due emails were free at its claim: the ones it passed over
+    were locked by claims that take them. Tasks are interchangeable, so a task that serves
+    another wake-up's emails leaves its own emails to that wake-up's task; an email given
+    back (a retry, the gate) gets a wake-up of its own, and the sweeper wakes the rest."""
+    if count <= 0:
+        return []
+    with transaction.atomic():
+        ids = fair_next_ids(count, now)
+        claimed = claim_update(OutgoingEmail.objects.filter(pk__in=ids), token, now)
     if not claimed:
         return []
+    turn = {pk: position for position, pk in enumerate(ids)}
+    return sorted(claimed_read(ids, token), key=lambda email: turn[email.pk])  # in turns
+
+
+def fair_turns(now: datetime.datetime) -> QuerySet:
+    """Every claimable email with its turn: 1 for each company's longest-due email, 2 for its
+    next one, and so on."""
+    turn = Window(
+        RowNumber(),
+        partition_by=[F("company_id")],
+        order_by=[F("next_attempt_at").asc(), F("pk").asc()],
+    )
+    due = OutgoingEmail.objects.filter(claimable(now)).order_by()
+    return due.annotate(turn=turn).values("pk", "turn")
+
+
+def fair_next_ids(count: int, now: datetime.datetime) -> list[int]:
+    """The ids of the next ``count`` claimable emails by turn (then longest due), locked.
+
+    One statement, so that on PostgreSQL the rows are locked in that order with SKIP LOCKED
+    until ``count`` are held: a row another claim holds is passed over for the next one, and
+    a row another claim took meanwhile fails the claimable check again (PostgreSQL rechecks
+    the WHERE of a locked row) instead of taking a place. SQLite's IMMEDIATE transaction
+    holds the write lock. ``FOR UPDATE`` may not stand beside a window function, so the
+    turns are a derived table joined to the rows that are locked."""
+    quote = connection.ops.quote_name
+    table = quote(OutgoingEmail._meta.db_table)
+    pk = quote("id")
+    turns_sql, turns_params = fair_turns(now).query.sql_with_params()
+    due = OutgoingEmail.objects.filter(claimable(now)).query
+    where_sql, where_params = due.get_compiler(connection=connection).compile(due.where)
+    lock = ""
+    if connection.features.has_select_for_update_skip_locked:
+        lock = f" FOR UPDATE OF {table} SKIP LOCKED"
+    # Quoted names and the ORM's own SQL; every value is a parameter.
+    sql = (
+        f"SELECT {table}.{pk} FROM {table}"  # noqa: S608
+        f" INNER JOIN ({turns_sql}) turns ON turns.{quote('pk')} = {table}.{pk}"
+        f" WHERE {where_sql}"
+        f" ORDER BY turns.{quote('turn')}, {table}.{quote('next_attempt_at')}, {table}.{pk}"
+        f" LIMIT %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*turns_params, *where_params, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def claim_update(due: QuerySet, token: str, now: datetime.datetime) -> int:
+    """The claim: the due rows (locked by the caller) move to ``sending`` with the lease."""
+    return due.update(
+        state=State.SENDING,
+        lease_token=token,
+        lease_until=now + lease_length(),
+        attempts=F("attempts") + 1,
+        first_attempt_at=Coalesce("first_attempt_at", now),
+    )
+
+
+def claimed_read(email_ids: list[int], token: str) -> list[OutgoingEmail]:
     return list(
         OutgoingEmail.objects.filter(pk__in=email_ids, lease_token=token)
         .select_related("company", "document__company", "document__client")
@@ -173,28 +251,49 @@ def emails_deliver(
     token = secrets.token_hex(16)
     emails = emails_claim(email_ids, token, now)
     outcomes = dict.fromkeys(email_ids, "not-due")
+    held = Claim(token, now, fixed_clock, now + lease_length(), [], transport or transports)
+    return outcomes | batch_deliver(emails, held, transport, transports)
+
+
+def emails_deliver_next(
+    count: int,
+    *,
+    now: datetime.datetime | None = None,
+    transport: Transport | None = None,
+    transports: Transports | None = None,
+) -> dict[int, str]:
+    """The worker's task: deliver up to ``count`` due emails, whichever they are, taken in
+    turns across companies (``emails_claim_next``); per email claimed what happened. Otherwise
+    the same as ``emails_deliver``."""
+    fixed_clock = now is not None
+    now = now or timezone.now()
+    token = secrets.token_hex(16)
+    emails = emails_claim_next(count, token, now)
+    held = Claim(token, now, fixed_clock, now + lease_length(), [], transport or transports)
+    return batch_deliver(emails, held, transport, transports)
+
+
+def batch_deliver(
+    emails: list[OutgoingEmail],
+    held: Claim,
+    transport: Transport | None,
+    transports: Transports | None,
+) -> dict[int, str]:
+    """Deliver a claimed batch; if its own bookkeeping raises, each email on its own."""
     if not emails:
-        return outcomes
-    held = Claim(
-        token,
-        now,
-        fixed_clock,
-        now + lease_length(),
-        [e.pk for e in emails],
-        transport or transports,
-    )
+        return {}
+    held.email_ids = [e.pk for e in emails]
     try:
-        return outcomes | deliver_claimed(emails, held)
+        return deliver_claimed(emails, held)
     except Exception as error:  # a bug or poison data: a few attempts, then a plain failure
         if len(emails) == 1:
             logger.exception("Delivery of email %s failed unexpectedly", emails[0].pk)
-            return outcomes | {emails[0].pk: stop_unexpected(emails[0], token, now, error)}
+            return {emails[0].pk: stop_unexpected(emails[0], held.token, held.now, error)}
         logger.exception("Delivery of a batch failed; delivering its emails one by one")
-        claim_release(emails, token)
-        alone = {
+        claim_release(emails, held.token)
+        return {
             e.pk: email_deliver(e.pk, transport=transport, transports=transports) for e in emails
         }
-        return outcomes | alone
 
 
 def claim_release(emails: list[OutgoingEmail], token: str) -> None:

@@ -99,9 +99,10 @@ def round_run(now: datetime.datetime | None = None, *, force: bool = False) -> d
     """Run every job whose period has come and whose claim this scheduler won (``force``:
     every job, now, claims ignored — for an operator's ``--once``). What each job did, by
     name."""
-    now = now or timezone.now()
     done = {}
     for job in jobs():
-        if force or job_claim(job, now):
-            done[job.name] = job_run(job, now)
+        # Each claim reads the clock: the jobs before it may have taken longer than a period.
+        moment = now or timezone.now()
+        if force or job_claim(job, moment):
+            done[job.name] = job_run(job, moment)
     return done

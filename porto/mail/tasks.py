@@ -17,7 +17,7 @@ from porto.mail.breaker import breaker_settings_saved
 from porto.mail.delivery import (
     email_deliver,
     email_mark_failed,
-    emails_deliver,
+    emails_deliver_next,
     outbox_due,
     retry_wake_plan,
     waiting_until,
@@ -30,14 +30,21 @@ from porto.mail.transports import Transports
 logger = logging.getLogger(__name__)
 
 WAKE_BATCH = 25  # emails per task: few enqueues for a bulk send, still spread over workers
+# Each task claims as many emails as it was woken for, the fairest due ones: see
+# ``delivery.emails_claim_next`` for why no email is left without a task.
 
 
 @task()
 def deliver_emails(email_ids: list[int]) -> dict[str, str]:
+    """Deliver as many emails as this wake-up woke, but the next due ones of the whole outbox,
+    taken in turns across companies (``delivery.emails_claim_next``): a small company's
+    invoice woken after a large bulk send is served by the next task that runs, not after the
+    bulk's. Per email claimed, what happened; if even the claim fails, the woken emails are
+    delivered one by one."""
     with Transports() as transports:  # one connection per server for the whole batch
         outcomes = run_guarded(
             f"emails {email_ids}",
-            partial(emails_deliver, email_ids, transports=transports),
+            partial(emails_deliver_next, len(email_ids), transports=transports),
             lambda reason: None,  # the batch could not even be claimed: one at a time
             savepoint=False,  # the outbox commits "handing off" before the network call
         )

@@ -102,6 +102,29 @@ def test_a_shortened_period_realigns_instead_of_waiting_out_the_old_one(db, only
     assert periodic.round_run(at(61)) == {"poll": 1}
 
 
+def test_a_slow_job_does_not_make_the_next_claim_of_its_round_run_a_job_twice(
+    db, only_jobs, monkeypatch
+):
+    """A round runs its jobs one after the other: a job that takes longer than a period must
+    not leave the next job's claim with the round's old clock (it would take a row another
+    scheduler already moved to the next period for a shortened period, and run it again)."""
+    add, runs = only_jobs
+    clock = {"now": at(0)}
+    monkeypatch.setattr(periodic.timezone, "now", lambda: clock["now"])
+
+    def slow():
+        clock["now"] = at(15.5)  # meanwhile, another scheduler's round in the next period
+        assert periodic.round_run() == {"sweep": 1}
+        clock["now"] = at(16)
+        return 1
+
+    periodic.job_register("slow", lambda: 3600, slow)
+    add("sweep", every=15)
+    assert periodic.round_run() == {"slow": 1}  # this scheduler's round, started at 0 s
+    assert len(runs["sweep"]) == 1
+    assert periodic.round_run() == {}
+
+
 def test_once_runs_every_registered_job_now_whatever_its_schedule(db, only_jobs):
     add, runs = only_jobs
     add("sweep", every=15)

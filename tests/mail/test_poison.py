@@ -116,10 +116,14 @@ def test_the_worker_delivers_the_rest_of_a_batch_when_one_email_raises(
     real_claim = delivery.emails_claim
 
     def claim_breaking_the_first(email_ids, token, now):
-        if first.pk in email_ids:  # the batch's claim, then the first email's own
+        if first.pk in email_ids:  # the first email's own claim
             raise RuntimeError("poison row")
         return real_claim(email_ids, token, now)
 
+    def batch_claim_breaking(count, token, now):
+        raise RuntimeError("poison row")  # the task's batch claim (it would take the first)
+
+    monkeypatch.setattr(delivery, "emails_claim_next", batch_claim_breaking)
     monkeypatch.setattr(delivery, "emails_claim", claim_breaking_the_first)
     outcomes = deliver_emails.call([first.pk, second.pk])
     assert outcomes == {str(first.pk): "error", str(second.pk): "sent"}
