@@ -10,6 +10,7 @@ from functools import partial
 from django.db import transaction
 from django_tasks import task
 
+from porto.lib.deferred import whole_second_after
 from porto.mail.delivery import (
     email_deliver,
     email_mark_failed,
@@ -104,7 +105,7 @@ def wake_waiting(email_ids: list[int]) -> None:
 def _enqueue_later(email_ids: int | list[int], when: datetime.datetime) -> None:
     ids = email_ids if isinstance(email_ids, list) else [email_ids]
     try:
-        deliver_emails.using(run_after=when).enqueue(ids)
+        deliver_emails.using(run_after=whole_second_after(when)).enqueue(ids)
     except Exception:
         logger.exception("Could not schedule the delivery of emails %s", ids)
 

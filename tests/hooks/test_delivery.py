@@ -22,6 +22,7 @@ from porto.hooks.services import (
     retry_delay,
 )
 from porto.hooks.tasks import deliver_webhook
+from porto.lib.deferred import whole_second_after
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.tasks import deliver_emails
 from porto.sandbox.models import SandboxMessage
@@ -160,7 +161,7 @@ def test_the_task_delivers_and_plans_its_retry(receiver, invoice):
     assert deliver_webhook.call(message.pk) == "retry"
     message.refresh_from_db()
     [planned] = DBTaskResult.objects.filter(task_path=DELIVER_TASK)
-    assert planned.run_after == message.next_attempt_at
+    assert planned.run_after == whole_second_after(message.next_attempt_at)
 
 
 @pytest.mark.django_db(transaction=True)

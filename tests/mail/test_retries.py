@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from porto.emailsettings.selectors import email_settings_for
+from porto.lib.deferred import whole_second_after
 from porto.mail.delivery import claim, email_deliver, retry_delay
 from porto.mail.models import DeliveryAttempt, OutgoingEmail
 from porto.mail.reasons import reason_render
@@ -251,7 +252,7 @@ def test_a_retry_is_scheduled_as_a_deferred_task(
         assert deliver_emails.call([email.pk]) == {str(email.pk): "retry"}
     email.refresh_from_db()
     [task] = DBTaskResult.objects.all()
-    assert task.run_after == email.next_attempt_at
+    assert task.run_after == whole_second_after(email.next_attempt_at)
     assert task.args_kwargs["args"] == [[email.pk]]
     # Planned: the sweeper leaves it alone unless the planned wake-up gets lost.
     assert outbox_sweep(email.next_attempt_at) == 0
