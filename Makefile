@@ -94,7 +94,6 @@ RQ_SUITE := \
 	tests/mail/test_poison.py \
 	tests/mail/test_copies.py \
 	tests/mail/test_periodic_jobs.py \
-	tests/mail/test_sandbox_end_to_end.py \
 	tests/mail/test_webhook_views.py \
 	tests/mail/test_webhook_bodies.py \
 	tests/mail/test_projection_batches.py \
