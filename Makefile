@@ -100,7 +100,9 @@ RQ_SUITE := \
 	tests/mail/test_pixel_view.py \
 	tests/mail/test_pixel_tracking.py \
 	tests/mail/test_refresh.py \
-	tests/mail/test_provider_events.py
+	tests/mail/test_provider_events.py \
+	tests/hooks/test_delivery.py \
+	tests/hooks/test_emit.py
 
 test-rq:
 	@echo "== RQ pass: the sending and tracking suites on PostgreSQL, tasks through RQ on Redis ($(RQ_TEST_REDIS_URL))"

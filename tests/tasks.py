@@ -28,9 +28,21 @@ def on_rq() -> bool:
     return type(task_backends["default"]).__module__.startswith("django_tasks_rq")
 
 
-def enqueued_tasks() -> list[TaskResult]:
-    """Every task enqueued during this test, whatever became of it, oldest first."""
-    return rq_task_results() if on_rq() else db_task_results()
+def enqueued_tasks(task_path: str = "") -> list[TaskResult]:
+    """Every task enqueued during this test (of ``task_path`` if given), whatever became of it,
+    oldest first."""
+    results = rq_task_results() if on_rq() else db_task_results()
+    return [r for r in results if task_path in ("", r.task.module_path)]
+
+
+def enqueued_tasks_forget() -> None:
+    """Forget what was enqueued so far: the test looks only at what comes next."""
+    if on_rq():
+        rq_redis_flush()
+    else:
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.all().delete()
 
 
 def run_queued_tasks() -> int:
