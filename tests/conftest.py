@@ -9,6 +9,8 @@ from hypothesis import settings as hypothesis_settings
 from porto.sandbox.smtp_server import SandboxServer
 from tests import browser_support
 from tests.factories import make_client, make_company, make_user
+from tests.services import require_redis
+from tests.tasks import pass_backend, rq_redis_flush
 
 # The official e-invoicing rules (validator, einvoice_dir) for every test folder.
 pytest_plugins = ["tests.einvoice_rules"]
@@ -25,6 +27,15 @@ def _default_language_afterwards():
     test starts in the default language, whatever ran before it."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_task_queue():
+    """On the RQ pass every test starts with an empty Redis database, as on the database
+    backend, where the task rows go with the test's transaction."""
+    if pass_backend() == "rq":
+        require_redis()
+        rq_redis_flush()
 
 
 @pytest.fixture(autouse=True)
@@ -115,10 +126,25 @@ def uses_database(item) -> bool:
     return bool(fixtures & DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
 
 
+def other_backend_only(item) -> bool:
+    """Marked ``task_backend("rq", reason=...)`` (or "db"): the test is about that backend
+    itself and runs only in the passes that use it."""
+    marker = item.get_closest_marker("task_backend")
+    if marker is None:
+        return False
+    if not marker.kwargs.get("reason"):
+        raise pytest.UsageError(f"{item.nodeid}: task_backend(...) needs a reason=")
+    return marker.args[0] != pass_backend()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "page" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+    elsewhere = [item for item in items if other_backend_only(item)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if not other_backend_only(item)]
     if on_postgres_pass():
         # The PostgreSQL pass repeats only what depends on the database engine: a test that
         # never touches the database gives the same answer on both passes.

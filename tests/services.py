@@ -1,4 +1,5 @@
-"""Is a backing service reachable? `python -m tests.services postgres URL` exits 0 if so.
+"""Is a backing service reachable? `python -m tests.services postgres URL` exits 0 if so;
+`python -m tests.services flush-redis URL` empties a test Redis database (never database 0).
 
 Tests that need PostgreSQL or Redis use ``require_*``: with CI=true a missing service is a
 failure, elsewhere a skip with the reason."""
@@ -38,6 +39,25 @@ def require_redis() -> None:
     require("Redis", REDIS_URL, 6379)
 
 
+def redis_flush(url: str) -> None:
+    """Empty the Redis database of ``url``, which must be a test's own: database 0 is where a
+    deployment keeps its queues by default, so it is refused."""
+    import redis
+
+    if urlparse(url).path.strip("/") in ("", "0"):
+        raise ValueError(
+            f"{url} is Redis database 0, which the tests never empty: "
+            "give them a database of their own, e.g. redis://127.0.0.1:6379/12."
+        )
+    redis.Redis.from_url(url).flushdb()
+
+
 if __name__ == "__main__":
-    name, url = sys.argv[1], sys.argv[2]
-    sys.exit(0 if reachable(url, {"postgres": 5432, "redis": 6379}[name]) else 1)
+    command, url = sys.argv[1], sys.argv[2]
+    if command == "flush-redis":
+        try:
+            redis_flush(url)
+        except ValueError as refused:
+            sys.exit(str(refused))
+        sys.exit(0)
+    sys.exit(0 if reachable(url, {"postgres": 5432, "redis": 6379}[command]) else 1)

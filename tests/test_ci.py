@@ -13,6 +13,7 @@ from tests import services
 
 ROOT = Path(__file__).resolve().parents[1]
 NOWHERE = "postgres://nobody@127.0.0.1:1/nothing"
+NO_REDIS = "redis://127.0.0.1:1/12"
 
 pytestmark = [
     pytest.mark.processes,
@@ -25,11 +26,15 @@ pytestmark = [
 
 
 def make_test_postgres(ci: str | None) -> subprocess.CompletedProcess:
+    return make_pass("test-postgres", f"POSTGRES_TEST_URL={NOWHERE}", ci)
+
+
+def make_pass(target: str, variable: str, ci: str | None) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key not in {"CI", "MAKEFLAGS"}}
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
-        ["make", "-s", "test-postgres", f"POSTGRES_TEST_URL={NOWHERE}"],
+        ["make", "-s", target, variable],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -48,6 +53,24 @@ def test_outside_ci_the_postgresql_pass_is_skipped_with_the_reason():
     result = make_test_postgres(None)
     assert result.returncode == 0
     assert f"SKIPPED the PostgreSQL pass: no server at {NOWHERE}" in result.stdout
+
+
+def test_ci_fails_when_the_rq_pass_has_no_redis():
+    result = make_pass("test-rq", f"RQ_TEST_REDIS_URL={NO_REDIS}", "true")
+    assert result.returncode != 0
+    assert f"Redis at {NO_REDIS} is unreachable: CI needs it." in result.stderr
+
+
+def test_outside_ci_the_rq_pass_without_redis_is_skipped_with_the_reason():
+    result = make_pass("test-rq", f"RQ_TEST_REDIS_URL={NO_REDIS}", None)
+    assert result.returncode == 0
+    assert f"SKIPPED the RQ pass: no Redis at {NO_REDIS}" in result.stdout
+
+
+def test_the_tests_refuse_to_empty_redis_database_0():
+    for url in ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379"):
+        with pytest.raises(ValueError, match="database 0, which the tests never empty"):
+            services.redis_flush(url)
 
 
 def test_require_fails_in_ci_and_skips_elsewhere(monkeypatch):

@@ -22,6 +22,7 @@ from porto.hooks.services import (
     messages_emit_for_document,
     messages_emit_for_email,
 )
+from porto.lib.deferred import whole_second_after
 from porto.mail.periodic import job_register
 from porto.mail.status_store import email_status_stored, emails_status_stored
 
@@ -54,7 +55,7 @@ def wake_later(message_id: int, when: datetime.datetime) -> None:
     if not deliver_webhook.get_backend().supports_defer:
         return
     try:
-        deliver_webhook.using(run_after=when).enqueue(message_id)
+        deliver_webhook.using(run_after=whole_second_after(when)).enqueue(message_id)
     except Exception:
         logger.exception("Could not schedule the retry of webhook message %s", message_id)
 

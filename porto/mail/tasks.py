@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from django_tasks import task
 
 from porto.emailsettings.models import EmailSettings
+from porto.lib.deferred import whole_second_after
 from porto.mail.breaker import breaker_settings_saved
 from porto.mail.delivery import (
     email_deliver,
@@ -123,7 +124,7 @@ def on_email_settings_saved(sender, instance: EmailSettings, created: bool, **kw
 def _enqueue_later(email_ids: int | list[int], when: datetime.datetime) -> None:
     ids = email_ids if isinstance(email_ids, list) else [email_ids]
     try:
-        deliver_emails.using(run_after=when).enqueue(ids)
+        deliver_emails.using(run_after=whole_second_after(when)).enqueue(ids)
     except Exception:
         logger.exception("Could not schedule the delivery of emails %s", ids)
 

@@ -23,8 +23,8 @@ from tests.mail.tracking_helpers import (
     payload,
     post_webhook,
     provider_credentials,
-    run_queued_tasks,
 )
+from tests.tasks import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from porto.hooks.models import WebhookAttempt, WebhookMessage
 from porto.hooks.services import (
@@ -22,9 +21,11 @@ from porto.hooks.services import (
     retry_delay,
 )
 from porto.hooks.tasks import deliver_webhook
+from porto.lib.deferred import whole_second_after
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.tasks import deliver_emails
 from porto.sandbox.models import SandboxMessage
+from tests.tasks import enqueued_tasks, enqueued_tasks_forget
 
 DELIVER_TASK = "porto.hooks.tasks.deliver_webhook"
 
@@ -134,33 +135,33 @@ def test_the_mail_sweeper_wakes_a_message_whose_retry_is_due(receiver, invoice):
     message = the_message()
     message_deliver(message.pk, now=message.created_at)
     message.refresh_from_db()
-    DBTaskResult.objects.all().delete()
+    enqueued_tasks_forget()
     WebhookMessage.objects.filter(pk=message.pk).update(
         next_attempt_at=timezone.now() - SWEEP_GRACE - datetime.timedelta(seconds=5)
     )
     call_command("mail_sweeper", "--once", verbosity=0)
-    [woken] = DBTaskResult.objects.filter(task_path=DELIVER_TASK)
-    assert woken.args_kwargs["args"] == [message.pk]
+    [woken] = enqueued_tasks(DELIVER_TASK)
+    assert woken.args == [message.pk]
 
 
 def test_the_sweeper_leaves_a_message_just_due_to_its_own_task(receiver, invoice):
     message = the_message()
-    DBTaskResult.objects.all().delete()
+    enqueued_tasks_forget()
     WebhookMessage.objects.filter(pk=message.pk).update(
         next_attempt_at=timezone.now() - SWEEP_GRACE + datetime.timedelta(seconds=30)
     )
     call_command("mail_sweeper", "--once", verbosity=0)
-    assert not DBTaskResult.objects.filter(task_path=DELIVER_TASK).exists()
+    assert enqueued_tasks(DELIVER_TASK) == []
 
 
 def test_the_task_delivers_and_plans_its_retry(receiver, invoice):
     receiver.answers = [500]
     message = the_message()
-    DBTaskResult.objects.all().delete()
+    enqueued_tasks_forget()
     assert deliver_webhook.call(message.pk) == "retry"
     message.refresh_from_db()
-    [planned] = DBTaskResult.objects.filter(task_path=DELIVER_TASK)
-    assert planned.run_after == message.next_attempt_at
+    [planned] = enqueued_tasks(DELIVER_TASK)
+    assert planned.task.run_after == whole_second_after(message.next_attempt_at)
 
 
 @pytest.mark.django_db(transaction=True)

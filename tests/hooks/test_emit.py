@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from porto.documents.services import document_finalize
 from porto.hooks import tasks as hook_tasks
@@ -22,6 +21,7 @@ from porto.mail.reasons import MAILBOX_MISSING, reason_stored
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Event, EventType
 from tests.factories import make_document
+from tests.tasks import enqueued_tasks, enqueued_tasks_forget
 
 START = timezone.now().replace(microsecond=0) + datetime.timedelta(minutes=1)
 ADDRESS = "compta@cafe-elysee.example"
@@ -159,13 +159,13 @@ def test_a_finalized_document_is_one_message_woken_on_commit(
     endpoint, company, client_fr, django_capture_on_commit_callbacks
 ):
     draft = make_document(company, client_fr, lines=[("1", "10", "S", "21")])
-    DBTaskResult.objects.all().delete()
+    enqueued_tasks_forget()
     with django_capture_on_commit_callbacks(execute=True):
         document_finalize(draft)
     [message] = WebhookMessage.objects.filter(event_type="document.finalized")
     assert message.dedupe_key == f"document.finalized:{draft.pk}"
-    [woken] = DBTaskResult.objects.filter(task_path="porto.hooks.tasks.deliver_webhook")
-    assert woken.args_kwargs["args"] == [message.pk]
+    [woken] = enqueued_tasks("porto.hooks.tasks.deliver_webhook")
+    assert woken.args == [message.pk]
 
 
 def test_a_refused_finalization_emits_nothing(endpoint, company, client_fr):

@@ -2,11 +2,11 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django_tasks_db.models import DBTaskResult
 
 from porto.documents.models import DocumentKind
 from porto.mail.models import OutgoingEmail
 from tests.factories import make_client, make_finalized
+from tests.tasks import enqueued_tasks
 
 
 def test_the_command_queues_the_document(invoice, capsys):
@@ -27,8 +27,8 @@ def test_the_command_wakes_delivery_once_after_the_commit(
         call_command("send_document", invoice.number, "--to", "compta@cafe-elysee.example")
     email = OutgoingEmail.objects.get()
     assert len(callbacks) == 1
-    [task] = DBTaskResult.objects.all()
-    assert task.args_kwargs["args"] == [[email.pk]]
+    [task] = enqueued_tasks()
+    assert task.args == [[email.pk]]
 
 
 def test_the_command_lists_every_problem(company):

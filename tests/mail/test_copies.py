@@ -20,9 +20,9 @@ from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.mail.transports.base import Outbound, RecipientResult
 from porto.mail.transports.sandbox import SandboxTransport
+from tests.tasks import run_queued_tasks
 
 from .smtpd import Received
-from .tracking_helpers import run_queued_tasks
 
 TO = "compta@cafe-elysee.example"
 CC = "direction@cafe-elysee.example"

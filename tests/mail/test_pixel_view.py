@@ -17,8 +17,9 @@ from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.sandbox import selectors as sandbox_selectors
 from porto.sandbox.models import SandboxMessage
+from tests.tasks import run_queued_tasks
 
-from .tracking_helpers import email_with, run_queued_tasks
+from .tracking_helpers import email_with
 
 THUNDERBIRD = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.4.0"
 APPLE_PROXY = "Mozilla/5.0"

@@ -15,8 +15,9 @@ from porto.mail.models import InboundWebhook, OutgoingEmail
 from porto.mail.reasons import reason_render
 from porto.mail.requests import SendRequest, email_send
 from porto.mail.tasks import deliver_emails, process_webhook, wake_on_commit
+from tests.tasks import run_queued_tasks
 
-from .tracking_helpers import payload, run_queued_tasks
+from .tracking_helpers import payload
 
 ON_POSTGRES = connection.vendor == "postgresql"
 

@@ -12,7 +12,6 @@ import random
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django_tasks_db.models import DBTaskResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,8 +23,9 @@ from porto.mail.feedback.webhooks import (
 )
 from porto.mail.models import DeliveryEvent, InboundWebhook, OutgoingEmail, Recipient
 from porto.mail.status import Status
+from tests.tasks import enqueued_tasks, run_queued_tasks
 
-from .tracking_helpers import email_with, make_live, payload, post_webhook, run_queued_tasks
+from .tracking_helpers import email_with, make_live, payload, post_webhook
 
 AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 TIME_FIELD = {"Delivery": "DeliveredAt", "Bounce": "BouncedAt", "Open": "ReceivedAt"}
@@ -283,7 +283,7 @@ def live_postmark(settings, monkeypatch):
 
 
 def projection_tasks() -> int:
-    return DBTaskResult.objects.filter(task_path__endswith="process_webhook").count()
+    return sum(task.task.module_path.endswith("process_webhook") for task in enqueued_tasks())
 
 
 def test_a_burst_of_webhook_requests_wakes_one_task_which_projects_them_all(

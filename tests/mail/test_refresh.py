@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_tasks_db.models import DBTaskResult
 
 from porto.mail.feedback.refresh.services import (
     email_refresh,
@@ -29,6 +28,7 @@ from porto.mail.status import Status
 from porto.sandbox.services import sandbox_message_receive
 from tests.factories import make_email, make_user
 from tests.mail.refresh_fakes import FakeSession, answer
+from tests.tasks import enqueued_tasks
 
 SENT = datetime.datetime(2026, 11, 20, 14, 14, 3, tzinfo=datetime.UTC)
 LATER = SENT + datetime.timedelta(days=2)
@@ -410,7 +410,7 @@ def test_the_update_status_button_queues_one_refresh_after_the_claim_commits(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("email_refresh", args=[email.pk]))
     assert response.status_code == 302
-    [queued] = DBTaskResult.objects.all()
-    assert queued.task_path == "porto.mail.feedback.tasks.refresh_email"
-    assert queued.args_kwargs["args"] == [email.pk]
+    [queued] = enqueued_tasks()
+    assert queued.task.module_path == "porto.mail.feedback.tasks.refresh_email"
+    assert queued.args == [email.pk]
     assert OutgoingEmail.objects.get(pk=email.pk).refresh_started_at is not None

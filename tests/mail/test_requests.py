@@ -4,7 +4,6 @@ problem with nothing written."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django_tasks_db.models import DBTaskResult
 
 from porto.clients.models import ClientEmail
 from porto.documents.models import DocumentKind
@@ -15,6 +14,7 @@ from porto.mail.tasks import wake_on_commit
 from tests.factories import make_document, make_finalized
 from tests.mail.conftest import small_pdf
 from tests.pdfs import pdf_of_size
+from tests.tasks import enqueued_tasks
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -43,7 +43,7 @@ def test_a_valid_request_writes_rows_and_attachments_and_enqueues_nothing(
     assert [a.filename for a in email.attachments.all()][1:] == ["photo.png"]
     assert email.attachments.count() == 2
     assert callbacks == []
-    assert DBTaskResult.objects.count() == 0  # the caller wakes delivery, not the service
+    assert enqueued_tasks() == []  # the caller wakes delivery, not the service
 
 
 def test_the_caller_wakes_delivery_with_the_rows_in_one_transaction(
@@ -52,9 +52,9 @@ def test_the_caller_wakes_delivery_with_the_rows_in_one_transaction(
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         email = email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
         wake_on_commit([email.pk])
-    [task] = DBTaskResult.objects.all()
-    assert task.task_path == "porto.mail.tasks.deliver_emails"
-    assert task.args_kwargs["args"] == [[email.pk]]
+    [task] = enqueued_tasks()
+    assert task.task.module_path == "porto.mail.tasks.deliver_emails"
+    assert task.args == [[email.pk]]
 
 
 def test_nothing_is_queued_when_the_transaction_fails(invoice, monkeypatch):
@@ -65,7 +65,7 @@ def test_nothing_is_queued_when_the_transaction_fails(invoice, monkeypatch):
     with pytest.raises(RuntimeError):
         email_send(SendRequest(document=invoice, to=["compta@cafe-elysee.example"]))
     assert OutgoingEmail.objects.count() == Recipient.objects.count() == 0
-    assert DBTaskResult.objects.count() == 0
+    assert enqueued_tasks() == []
 
 
 def test_every_problem_is_listed_at_once(invoice):

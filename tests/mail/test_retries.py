@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from porto.emailsettings.selectors import email_settings_for
+from porto.lib.deferred import whole_second_after
 from porto.mail.delivery import claim, email_deliver, retry_delay
 from porto.mail.models import DeliveryAttempt, OutgoingEmail
 from porto.mail.reasons import reason_render
@@ -18,6 +18,7 @@ from porto.mail.status import Status
 from porto.mail.tasks import deliver_emails, outbox_sweep
 from porto.mail.transports.sandbox import SandboxTransport
 from tests.mail.smtpd import Rules, SmtpTestServer
+from tests.tasks import enqueued_tasks
 
 State = OutgoingEmail.State
 
@@ -255,9 +256,9 @@ def test_a_retry_is_scheduled_as_a_deferred_task(
     with django_capture_on_commit_callbacks(execute=True):
         assert deliver_emails.call([email.pk]) == {str(email.pk): "retry"}
     email.refresh_from_db()
-    [task] = DBTaskResult.objects.all()
-    assert task.run_after == email.next_attempt_at
-    assert task.args_kwargs["args"] == [[email.pk]]
+    [task] = enqueued_tasks()
+    assert task.task.run_after == whole_second_after(email.next_attempt_at)
+    assert task.args == [[email.pk]]
     # Planned: the sweeper leaves it alone unless the planned wake-up gets lost.
     assert outbox_sweep(email.next_attempt_at) == 0
     lost = email.next_attempt_at + datetime.timedelta(
@@ -382,5 +383,5 @@ def test_the_sweeper_command_wakes_a_crashed_workers_email(settings, invoice):
     # claimed ten minutes ago by a worker that died: its lease ran out nine minutes ago
     assert claim(email.pk, "crashed-worker", now - datetime.timedelta(minutes=10)) is not None
     call_command("mail_sweeper", "--once", verbosity=0)
-    [task] = DBTaskResult.objects.all()
-    assert task.args_kwargs["args"] == [[email.pk]]
+    [task] = enqueued_tasks()
+    assert task.args == [[email.pk]]

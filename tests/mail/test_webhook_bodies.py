@@ -19,6 +19,7 @@ from porto.mail.feedback.webhook_body import (
 from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
 from porto.mail.providers import PROVIDERS as REGISTRY
 from porto.mail.status import Status
+from tests.tasks import run_queued_tasks
 
 from .tracking_helpers import (
     PAYLOADS,
@@ -29,7 +30,6 @@ from .tracking_helpers import (
     payload,
     post_webhook,
     provider_credentials,
-    run_queued_tasks,
 )
 
 pytestmark = pytest.mark.django_db

@@ -11,6 +11,7 @@ from porto.mail.models import DeliveryEvent, InboundWebhook, Recipient
 from porto.mail.reasons import reason_render
 from porto.mail.status import Status
 from tests.mail.conftest import ok_from_postmark
+from tests.tasks import run_queued_tasks
 
 from .tracking_helpers import (
     TOPIC,
@@ -22,7 +23,6 @@ from .tracking_helpers import (
     payload,
     post_webhook,
     provider_credentials,
-    run_queued_tasks,
 )
 
 pytestmark = pytest.mark.django_db

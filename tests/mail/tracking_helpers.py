@@ -178,26 +178,6 @@ def email_with(company, addresses: list[str], provider_message_id: str = "", **f
     return email
 
 
-def run_queued_tasks() -> int:
-    """Run what the database worker would run (the queued task rows), in this process.
-
-    ``db_worker`` itself closes the connection between tasks, which would end the test's
-    transaction on PostgreSQL; this runs the same stored tasks with their stored arguments."""
-    from django_tasks_db.models import DBTaskResult
-
-    ran = 0
-    for _ in range(100):
-        rows = list(DBTaskResult.objects.ready())
-        if not rows:
-            return ran
-        for row in rows:
-            row.claim("test-worker")
-            arguments = row.args_kwargs
-            row.set_successful(row.task.call(*arguments["args"], **arguments["kwargs"]))
-            ran += 1
-    raise AssertionError("Tasks keep enqueuing tasks")
-
-
 @contextmanager
 def provider_credentials(settings, monkeypatch) -> Iterator:
     """Every provider's webhook credentials configured; SNS's signing certificate served from

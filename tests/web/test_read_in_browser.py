@@ -15,7 +15,7 @@ from porto.mail.requests import SendRequest, email_send
 from porto.mail.status import Status
 from porto.sandbox.models import SandboxMessage
 from tests.browser_support import log_in
-from tests.mail.tracking_helpers import run_queued_tasks
+from tests.tasks import run_queued_tasks
 from tests.web.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
