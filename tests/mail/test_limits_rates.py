@@ -144,7 +144,7 @@ def backlog_sends(rate: Rate, emails: int) -> tuple[list[float], int]:
         if again.granted_due:
             sent.append(slot)
         else:
-            slots.append(again.start)
+            slots.append(again.retry_at if again.retry else again.start)
     return sent, asked
 
 

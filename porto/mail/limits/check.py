@@ -81,17 +81,24 @@ def key_take(
         return {email.pk: Wait(now + STORE_RETRY, RATE) for email in emails}
     waits: dict[int, Wait] = {}
     for lane, (due, fresh) in lanes.items():
-        waits |= lane_waits(answers[lane], due, fresh)
+        waits |= lane_waits(answers[lane], limit.rate.refill, due, fresh)
     return waits
 
 
 def lane_waits(
-    answer: LaneAnswer, due: list[OutgoingEmail], fresh: list[OutgoingEmail]
+    answer: LaneAnswer, refill: float, due: list[OutgoingEmail], fresh: list[OutgoingEmail]
 ) -> dict[int, Wait]:
-    waiting = due[answer.granted_due :] + fresh[answer.granted_fresh :]
-    return {
+    """The lane's emails that wait: the due ones whose turn it was try again when the bucket
+    has a token; the others wait in the lane's line."""
+    retrying = due[answer.granted_due : answer.granted_due + answer.retry]
+    behind = due[answer.granted_due + answer.retry :] + fresh[answer.granted_fresh :]
+    waits = {
+        email.pk: Wait(slot_moment(answer.retry_at + number / refill), RATE)
+        for number, email in enumerate(retrying)
+    }
+    return waits | {
         email.pk: Wait(slot_moment(answer.start + number * answer.spacing), RATE)
-        for number, email in enumerate(waiting)
+        for number, email in enumerate(behind)
     }
 
 

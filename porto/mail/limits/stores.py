@@ -84,8 +84,8 @@ class RedisStore:
         except (redis.RedisError, OSError) as error:
             raise StoreUnavailable(str(error)) from error
         return {
-            ask.lane: LaneAnswer(int(due), int(fresh), float(start), float(spacing))
-            for ask, (due, fresh, start, spacing) in zip(asks, raw, strict=True)
+            ask.lane: LaneAnswer(int(due), int(fresh), int(retry), *map(float, moments))
+            for ask, (due, fresh, retry, *moments) in zip(asks, raw, strict=True)
         }
 
 
