@@ -9,8 +9,9 @@ moment its next email may go (``turn``). One ``bucket_take`` serves a whole batc
    (lanes) / refill seconds, its turn. Alone, a lane may use the whole rate and the burst.
 3. Emails whose slot has come (``due``) take tokens first, then new emails (``fresh``) of
    lanes without a line; a new email of a lane that has a line queues behind it.
-4. An email that got no token although it was its lane's turn tries again at the moment the
-   bucket next has one; every other email that must wait is put at the end of its lane's line,
+4. With other lanes waiting, an email that got no token although it was its lane's turn tries
+   again at the moment the bucket next has one; every other email that must wait (also one
+   that a late worker finds due together with others) is put at the end of its lane's line,
    slots spaced (lanes) / refill apart, so together the lanes arrive at the rate the bucket
    refills (no stampede) and each gets its turn (fairness): a company's single invoice does not
    wait behind another company's 5,000 emails. A lane alone before others came may hold slots
@@ -77,7 +78,7 @@ def bucket_take(
     for ask in asks:
         allowed = ask.due if lines == 1 else min(ask.due, 1 if turn_of(lanes, ask.lane, now) else 0)
         granted_due[ask.lane] = min(allowed, math.floor(tokens + spare))
-        retry[ask.lane] = allowed - granted_due[ask.lane]
+        retry[ask.lane] = 0 if lines == 1 else allowed - granted_due[ask.lane]
         tokens -= granted_due[ask.lane]
     granted_fresh: dict[str, int] = {}
     for ask in asks:

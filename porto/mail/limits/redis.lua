@@ -51,7 +51,7 @@ for i = 1, count do
     if turn_of(lanes[i]) then allowed = math.min(due[i], 1) else allowed = math.min(due[i], 0) end
   end
   granted_due[i] = math.min(allowed, math.floor(tokens + spare))
-  retry[i] = allowed - granted_due[i]
+  if lines == 1 then retry[i] = 0 else retry[i] = allowed - granted_due[i] end
   tokens = tokens - granted_due[i]
 end
 for i = 1, count do
