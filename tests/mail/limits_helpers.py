@@ -4,11 +4,10 @@ CI=true a missing Redis fails the test."""
 
 import uuid
 
-import pytest
-
 from porto.mail.limits.stores import DatabaseStore, RedisStore
 from tests.services import REDIS_URL, require_redis
 
+STORES = ["db", "redis"]
 LIMITS_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/12"
 
 
@@ -25,9 +24,9 @@ def redis_store_new() -> TestRedisStore:
     return TestRedisStore(LIMITS_REDIS_URL, prefix=f"test:limits:{uuid.uuid4().hex}:")
 
 
-@pytest.fixture(params=["db", "redis"])
-def store(request):
-    """Each test twice: once with the database store, once with Redis."""
+def both_stores(request):
+    """Each test twice: once with the database store, once with Redis. A test module makes
+    it its fixture: ``store = pytest.fixture(params=STORES)(both_stores)``."""
     if request.param == "db":
         request.getfixturevalue("db")
         yield DatabaseStore()

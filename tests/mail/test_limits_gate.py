@@ -4,6 +4,7 @@ bulk send goes at the configured rate, each waiting email is woken once at its o
 not starved), and a batch no limit applies to costs no statement."""
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 import pytest
@@ -17,8 +18,9 @@ from porto.mail.limits.rates import per_minute
 from porto.mail.limits.stores import RedisStore
 from porto.mail.models import OutgoingEmail
 from tests.factories import make_company
-from tests.mail.limits_helpers import store  # noqa: F401  (the fixture)
+from tests.mail.limits_helpers import STORES, both_stores
 
+store = pytest.fixture(params=STORES)(both_stores)
 pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -207,7 +209,7 @@ def test_waits_are_spread_one_slot_apart(store, provider_at_60_a_minute):
     waits = limits_check([email_new(n, 1, T0) for n in range(1, 11)], T0, store=lambda: store)
     moments = sorted(wait.until for wait in waits.values())
     assert len(moments) == 4 and len(set(moments)) == 4
-    gaps = {round((b - a).total_seconds(), 4) for a, b in zip(moments, moments[1:], strict=False)}
+    gaps = {round((b - a).total_seconds(), 4) for a, b in itertools.pairwise(moments)}
     assert gaps == {round(60 / 54, 4)}
 
 

@@ -13,8 +13,9 @@ from porto.mail.limits.bucket import LaneAsk, bucket_new, bucket_take
 from porto.mail.limits.rates import Rate, per_minute
 from porto.mail.limits.stores import DatabaseStore
 from porto.mail.models import SendingLimit
-from tests.mail.limits_helpers import redis_store_new, store  # noqa: F401  (the fixture)
+from tests.mail.limits_helpers import STORES, both_stores, redis_store_new
 
+store = pytest.fixture(params=STORES)(both_stores)
 pytestmark = pytest.mark.django_db  # the database store's tests also run on PostgreSQL
 
 # A day of a busy key: several lanes, some due, some fresh, at uneven moments.
