@@ -61,9 +61,7 @@ def deliver_until_done(email_ids: list[int], deadline: float = 120) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_bulk_send_through_an_own_server_goes_out_at_its_rate(
-    own_server, company, monkeypatch
-):
+def test_a_bulk_send_through_an_own_server_goes_out_at_its_rate(own_server, company, monkeypatch):
     # A short test rate: 20 every 4 seconds (a burst of 2, then 4.5 a second), not per minute.
     monkeypatch.setattr(keys, "per_minute", lambda count: Rate(count, 4.0))
     own_smtp(company, own_server, per_minute=20)
@@ -97,8 +95,7 @@ def test_a_waiting_email_stays_held_with_its_slot_until_it_goes(own_server, invo
     T0 = timezone.now() + dt.timedelta(hours=1)
     own_smtp(company, own_server, per_minute=10)  # a burst of 1, then one every 60/9 s
     first, second, third = (
-        email_send(SendRequest(document=invoice, to=[f"klant{n}@klant.example"]))
-        for n in range(3)
+        email_send(SendRequest(document=invoice, to=[f"klant{n}@klant.example"])) for n in range(3)
     )
     outcomes = emails_deliver([first.pk, second.pk, third.pk], now=T0)
     assert outcomes == {first.pk: "sent", second.pk: "waiting", third.pk: "waiting"}
@@ -116,9 +113,7 @@ def test_a_waiting_email_stays_held_with_its_slot_until_it_goes(own_server, invo
         microseconds=2
     )
 
-    assert emails_deliver([second.pk], now=slot - dt.timedelta(seconds=1)) == {
-        second.pk: "not-due"
-    }
+    assert emails_deliver([second.pk], now=slot - dt.timedelta(seconds=1)) == {second.pk: "not-due"}
     unchanged = OutgoingEmail.objects.get(pk=second.pk)
     assert (unchanged.held, unchanged.next_attempt_at) == (RATE, second.next_attempt_at)
 
