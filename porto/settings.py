@@ -327,6 +327,14 @@ PORTO_MAIL_BREAKER_PAUSE_MAX = float(os.environ.get("PORTO_MAIL_BREAKER_PAUSE_MA
 PORTO_MAIL_SMTP_IN_TRANSIT_DAYS = int(os.environ.get("PORTO_MAIL_SMTP_IN_TRANSIT_DAYS", "3"))
 # The provider's data can be asked for this long after sending (retention minus a margin).
 PORTO_MAIL_REFRESH_WINDOW_DAYS = int(os.environ.get("PORTO_MAIL_REFRESH_WINDOW_DAYS", "25"))
+# Sending limits (porto.mail.limits, docs/limits.md): emails over a limit wait, never fail.
+# The platform's provider accounts: "postmark=50/s,brevo=400/min" (a count per s, min or h);
+# empty: no limit. Each company: emails a minute (0: no limit). Own SMTP servers: each
+# company's "emails per minute" setting. The buckets live in Redis with the RQ backend, else
+# in the database; PORTO_MAIL_LIMITS_STORE ("db" or "redis") chooses otherwise.
+PORTO_MAIL_PROVIDER_RATES = os.environ.get("PORTO_MAIL_PROVIDER_RATES", "")
+PORTO_MAIL_COMPANY_PER_MINUTE = os.environ.get("PORTO_MAIL_COMPANY_PER_MINUTE", "0")
+PORTO_MAIL_LIMITS_STORE = os.environ.get("PORTO_MAIL_LIMITS_STORE", "")
 # django-anymail for PORTO_MAIL_TRANSPORT=provider, e.g.
 # PORTO_ANYMAIL_BACKEND=anymail.backends.postmark.EmailBackend ANYMAIL_POSTMARK_SERVER_TOKEN=...
 PORTO_ANYMAIL_BACKEND = os.environ.get(

@@ -52,8 +52,22 @@ class SendingOptionsForm(SettingsForm):
         return identifiers.clean_sender_name(self.cleaned_data.get("sender_name", ""))
 
 
+PER_MINUTE = EmailSettings._meta.get_field("smtp_per_minute")
+PER_MINUTE_RANGE = _("Give a whole number of emails a minute, from 1 to 10,000.")
+
+
 class SendingMethodForm(SettingsForm):
     """The sending method and the mailbox credentials: for owners only."""
+
+    smtp_per_minute = forms.IntegerField(
+        label=PER_MINUTE.verbose_name,
+        help_text=PER_MINUTE.help_text,
+        min_value=1,
+        max_value=10_000,
+        required=False,  # empty: the default, 30
+        initial=PER_MINUTE.default,
+        error_messages={code: PER_MINUTE_RANGE for code in ("invalid", "min_value", "max_value")},
+    )
 
     smtp_password = forms.CharField(
         label=_("SMTP password"),
@@ -80,6 +94,7 @@ class SendingMethodForm(SettingsForm):
             "smtp_username",
             "smtp_password",
             "smtp_from_address",
+            "smtp_per_minute",
             "imap_host",
             "imap_port",
             "imap_security",
@@ -95,6 +110,10 @@ class SendingMethodForm(SettingsForm):
             self.initial.pop(name, None)
             if getattr(self.instance, name):
                 self.fields[name].widget.attrs["placeholder"] = "••••••••"
+
+    def clean_smtp_per_minute(self) -> int:
+        value = self.cleaned_data.get("smtp_per_minute")
+        return PER_MINUTE.default if value is None else value
 
     def changes(self) -> dict:
         """An empty password field keeps the stored password."""

@@ -28,7 +28,18 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -315,8 +326,9 @@ def deliver_claimed(emails: list[OutgoingEmail], held: Claim) -> dict[int, str]:
         "recipients",
         Prefetch("attachments", Attachment.objects.select_related("blob"), to_attr="loaded"),
     )
-    sending, waits = gate_batch([email for email in ready if pending_of(email)], held.clock())
-    outcomes |= emails_wait(waits, held.token)
+    gated_at = held.clock()
+    sending, waits = gate_batch([email for email in ready if pending_of(email)], gated_at)
+    outcomes |= emails_wait(waits, held.token, gated_at)
     attempts = begin_hand_offs(sending, held)
     hand_offs: list[HandOff] = []
     for email in sending:
@@ -329,9 +341,12 @@ def deliver_claimed(emails: list[OutgoingEmail], held: Claim) -> dict[int, str]:
     return outcomes | settle_batch(settling, held)
 
 
-def emails_wait(waits: dict[int, Wait], token: str) -> dict[int, str]:
+def emails_wait(
+    waits: dict[int, Wait], token: str, now: datetime.datetime | None = None
+) -> dict[int, str]:
     """Give the emails the gate held back to the outbox, due when they may go, untried: the
     claim's attempt is taken back, so waiting never brings an email closer to giving up."""
+    now = now or timezone.now()
     groups: dict[Wait, list[int]] = {}
     for email_id, wait in waits.items():
         groups.setdefault(wait, []).append(email_id)
@@ -344,8 +359,19 @@ def emails_wait(waits: dict[int, Wait], token: str) -> dict[int, str]:
             lease_token="",
             lease_until=None,
             attempts=F("attempts") - (0 if wait.tried else 1),
+            first_attempt_at=first_attempt_after_wait(wait.until - now),
         )
     return dict.fromkeys(waits, "waiting")
+
+
+def first_attempt_after_wait(wait: datetime.timedelta) -> Case:
+    """PORTO_MAIL_RETRY_FOR counts from the first real attempt, waits left out: an email
+    never tried has none yet (the claim set it), a retried one has it moved by the wait."""
+    return Case(
+        When(attempts=1, then=Value(None, output_field=DateTimeField())),
+        default=F("first_attempt_at") + Value(max(wait, datetime.timedelta(0))),
+        output_field=DateTimeField(),
+    )
 
 
 def pending_of(email: OutgoingEmail) -> list[Recipient]:

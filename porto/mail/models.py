@@ -466,3 +466,16 @@ class TransportBreaker(models.Model):
     @property
     def is_open(self) -> bool:
         return self.opened_at is not None
+
+
+class SendingLimit(models.Model):
+    """One key's token bucket and lines for the database store of the sending limits
+    (porto.mail.limits.stores): the embedded default; with RQ the buckets live in Redis."""
+
+    key = models.CharField(max_length=255, unique=True)  # "smtp:host:port:user", …
+    tokens = models.FloatField()
+    updated = models.FloatField()  # epoch seconds
+    lanes = models.JSONField(default=dict, blank=True)  # lane → its next free slot
+
+    def __str__(self) -> str:
+        return self.key

@@ -73,6 +73,7 @@ def own_smtp(count: int, name: str, port: int) -> dict:
         smtp_port=port,
         smtp_security="none",
         smtp_from_address=f"office@{company.slug}.example",
+        smtp_per_minute=10_000,  # a sink, not a mailbox: the 30 a minute default would pace it
     )
     return seed_for(company, count)
 
