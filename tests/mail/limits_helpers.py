@@ -8,7 +8,7 @@ from porto.mail.limits.stores import DatabaseStore, RedisStore
 from tests.services import REDIS_URL, require_redis
 
 STORES = ["db", "redis"]
-LIMITS_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"
+LIMITS_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/14"
 
 
 class TestRedisStore(RedisStore):
