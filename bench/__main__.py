@@ -3,7 +3,9 @@ bench/results/latest.json.
 
 Each module runs in its own process (``--module``, internal) with the production settings:
 PORTO_DEBUG=0, a secret key and a Fernet key generated for the run, and a fresh temporary var
-directory (its SQLite database and media), so no module measures another's leftovers. The
+directory (its SQLite database, given as DATABASE_URL, its media and its collected static
+files), so no module measures another's leftovers. The servers are asked over plain HTTP on
+loopback, as behind a proxy that ends TLS (PORTO_SSL_REDIRECT=0). The
 parent gathers every module's results, judges each keyed figure against its target
 (``bench/latest.py``), prints the table and writes the file. A module that crashes is recorded
 as such; its keys stay "not measured" and the exit status is 1.
@@ -44,8 +46,13 @@ def production_environment(workdir: Path) -> dict[str, str]:
     from cryptography.fernet import Fernet
 
     env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
     return env | {
+        # Production needs a DATABASE_URL: the run's own SQLite file (a module that measures
+        # PostgreSQL creates its own database there).
+        "DATABASE_URL": f"sqlite:///{workdir / 'porto.sqlite3'}",
+        # The servers are asked over plain HTTP on loopback, as behind a proxy that ends TLS:
+        # no redirect to https (every other production setting stays).
+        "PORTO_SSL_REDIRECT": "0",
         "DJANGO_SETTINGS_MODULE": "porto.settings",
         "PORTO_DEBUG": "0",
         "PORTO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -84,6 +91,8 @@ def module_main(name: str, out: Path, runs: int | None) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    # Production serves collected, content-hashed static files (the pages name them).
+    call_command("collectstatic", interactive=False, verbosity=0)
     module = importlib.import_module(f"bench.{name}")
     print(f"{name} ...", flush=True)
     results = module.run() if runs is None else module.run(runs=runs)

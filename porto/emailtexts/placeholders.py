@@ -10,6 +10,7 @@ they are sent as written.
 """
 
 import difflib
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ Segment = str | Placeholder
 
 def parse(text: str) -> list[Segment]:
     """The text as literal strings and placeholders; ValidationError listing every problem."""
+    return list(_parsed(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> tuple[Segment, ...]:
+    """``parse``, kept per text: a bulk send renders the same few texts for every document.
+    A text with a problem is not kept (the error is raised again, in the reader's language)."""
     segments: list[Segment] = []
     errors: list[ValidationError] = []
     literal: list[str] = []
@@ -92,7 +100,7 @@ def parse(text: str) -> list[Segment]:
     if errors:
         raise ValidationError(errors)
     segments.append("".join(literal))
-    return [s for s in segments if s != ""]
+    return tuple(s for s in segments if s != "")
 
 
 def _is_foreign_expression(text: str, brace: int, content: str) -> bool:

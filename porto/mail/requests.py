@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from porto.accounts.models import Company
-from porto.clients.models import ClientEmail
+from porto.clients.models import Client, ClientEmail
 from porto.documents.models import Document
 from porto.emailsettings.models import EmailSettings
 from porto.emailtexts.models import EmailText
@@ -191,13 +191,18 @@ def _bulk_documents(
     company: Company, document_ids: list[int], *, with_lines: bool
 ) -> dict[int, Document]:
     """The documents with what the checks read; their lines only when the UBL rules are
-    checked (a format with UBL): reading every line of a thousand documents takes time."""
-    query = (
-        Document.objects.filter(company=company, pk__in=document_ids)
-        .select_related("company", "client")
-        .prefetch_related("client__emails", *(["lines"] if with_lines else []))
-    )
-    return {d.pk: d for d in query}
+    checked (a format with UBL): reading every line of a thousand documents takes time. The
+    company and each client (with its addresses) are built once and shared by their
+    documents, not once per document: a month-end send has many documents per client."""
+    query = Document.objects.filter(company=company, pk__in=document_ids)
+    documents = list(query.prefetch_related(*(["lines"] if with_lines else [])))
+    client_ids = {d.client_id for d in documents if d.client_id is not None}
+    clients = Client.objects.filter(pk__in=client_ids).prefetch_related("emails").in_bulk()
+    for document in documents:
+        document.company = company
+        if document.client_id is not None:
+            document.client = clients[document.client_id]
+    return {d.pk: d for d in documents}
 
 
 def _bulk_plan(document: Document, email_settings, identity: Identity, texts: dict):

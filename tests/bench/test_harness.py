@@ -159,11 +159,21 @@ def test_each_module_runs_with_production_settings_and_fresh_secrets(tmp_path, m
     first = harness.production_environment(tmp_path / "a")
     second = harness.production_environment(tmp_path / "b")
     assert (first["PORTO_DEBUG"], first["PORTO_VAR_DIR"]) == ("0", str(tmp_path / "a"))
-    assert "DATABASE_URL" not in first
+    assert first["PORTO_SSL_REDIRECT"] == "0"  # servers asked over HTTP on loopback
     assert first["PORTO_SECRET_KEY"] != second["PORTO_SECRET_KEY"]
     assert len(first["PORTO_SECRET_KEY"]) >= 50
     token = Fernet(first["PORTO_FERNET_KEYS"].encode()).encrypt(b"smtp password")
     assert Fernet(first["PORTO_FERNET_KEYS"].encode()).decrypt(token) == b"smtp password"
+
+
+def test_each_module_gets_its_own_sqlite_file_as_database_url_not_the_callers(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", "postgres://elsewhere/db")
+    first = harness.production_environment(tmp_path / "a")
+    second = harness.production_environment(tmp_path / "b")
+    assert first["DATABASE_URL"] == f"sqlite:///{tmp_path / 'a' / 'porto.sqlite3'}"
+    assert second["DATABASE_URL"] == f"sqlite:///{tmp_path / 'b' / 'porto.sqlite3'}"
 
 
 def test_list_prints_every_key_with_its_target():
