@@ -93,6 +93,7 @@ RQ_SUITE := \
 	tests/mail/test_pipeline_batches.py \
 	tests/mail/test_poison.py \
 	tests/mail/test_copies.py \
+	tests/mail/test_breaker.py \
 	tests/mail/test_periodic_jobs.py \
 	tests/mail/test_webhook_views.py \
 	tests/mail/test_webhook_bodies.py \

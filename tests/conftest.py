@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
@@ -49,6 +50,18 @@ def _fast_password_hashing(settings):
 
 
 # The factory leaves the slug empty and full_clean() refuses that; the fixtures give one.
+@pytest.fixture
+def postgresql_only():
+    """For tests that need PostgreSQL itself (row locks, SKIP LOCKED, several connections):
+    skipped with the reason on SQLite, failed under CI=true (the PostgreSQL pass runs them)."""
+    if connection.vendor == "postgresql":
+        return
+    message = "This test needs PostgreSQL (DATABASE_URL): `make test-postgres` runs it."
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture
 def company(db):
     return make_company("Acme BV", slug="acme-bv")

@@ -359,7 +359,11 @@ def emails_wait(
             lease_token="",
             lease_until=None,
             attempts=F("attempts") - (0 if wait.tried else 1),
-            first_attempt_at=first_attempt_after_wait(wait.until - now),
+            # A tried email (its session failed: the breaker) keeps its window until the
+            # way resumes; an untried one leaves the wait out of it.
+            first_attempt_at=(
+                F("first_attempt_at") if wait.tried else first_attempt_after_wait(wait.until - now)
+            ),
         )
     return dict.fromkeys(waits, "waiting")
 

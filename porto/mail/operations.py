@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -168,19 +169,28 @@ def retry_now_candidates(
     return emails.filter(deferred_q(now)).exclude(Exists(tried_lately))
 
 
-def emails_retry_now(emails: QuerySet[OutgoingEmail], now: datetime.datetime) -> list[int]:
+def emails_retry_now(
+    emails: QuerySet[OutgoingEmail], now: datetime.datetime | None = None
+) -> list[int]:
     """Make the deferred emails among ``emails`` due now, counted as woken now (the sweeper
     wakes them again only if the caller's wake-up gets lost); their ids, for the caller to
-    wake. The rows are locked first, so two clicks at once make each email due once.
+    wake. The queued rows are locked first and the clock is read after the lock, so a click
+    that waited for another one sees its emails due already: two clicks at once make each
+    email due once. ``now`` fixes the clock (tests).
 
     A retry is an attempt like any other: it counts towards giving up, and an address that
     already has its answer (accepted, or refused for good) is never sent to again."""
     with transaction.atomic():
-        candidates = retry_now_candidates(emails, now).select_for_update().order_by("pk")
-        ids = list(candidates.values_list("pk", flat=True))
-        OutgoingEmail.objects.filter(deferred_q(now), pk__in=ids).update(
-            next_attempt_at=now, woken_at=now
+        locked = list(
+            emails.filter(state=State.QUEUED, held=Held.NO)
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
+        now = now or timezone.now()
+        candidates = retry_now_candidates(OutgoingEmail.objects.filter(pk__in=locked), now)
+        ids = list(candidates.order_by("pk").values_list("pk", flat=True))
+        OutgoingEmail.objects.filter(pk__in=ids).update(next_attempt_at=now, woken_at=now)
     return ids
 
 

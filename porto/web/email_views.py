@@ -86,7 +86,7 @@ def retry_now_and_wake(emails: QuerySet[OutgoingEmail]) -> int:
     """Retry now for ``emails`` (already in the company's scope): how many were made due,
     woken once the change is committed. The bulk page and the overview use it too."""
     with transaction.atomic():
-        email_ids = emails_retry_now(emails, timezone.now())
+        email_ids = emails_retry_now(emails)
         wake_on_commit(email_ids)
     return len(email_ids)
 

@@ -2,28 +2,21 @@
 wait for the first to commit, then replay its answer. One client, one answer."""
 
 import json
-import os
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client as HttpClient
 
 from porto.clients.models import Client
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgresql_only"),
+    pytest.mark.django_db(transaction=True),
+]
 
 THREADS = 6
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    message = "This test needs PostgreSQL (DATABASE_URL): `make test-postgres` runs it."
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def test_duplicates_sent_at_once_create_one_client_and_all_get_its_answer(token):

@@ -1,13 +1,12 @@
 """Concurrent finalization on PostgreSQL: every thread has its own connection, all start at
 once, and the numbers still come out 1..N with no gap and no duplicate."""
 
-import os
 import threading
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from porto.documents.models import (
     Document,
@@ -19,19 +18,13 @@ from porto.documents.models import (
 from porto.documents.services import document_finalize
 from tests.factories import make_client, make_document
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgresql_only"),
+    pytest.mark.django_db(transaction=True),
+]
 
 THREADS = 8
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    message = "This test needs PostgreSQL (DATABASE_URL): `make test-postgres` runs it."
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def run_together(jobs: list[Callable[[], object]]) -> list[object]:

@@ -24,7 +24,7 @@ from porto.mail.timeline import document_timeline
 from tests.factories import make_company, make_finalized_in_bulk, make_user
 from tests.mail.conftest import prestore_pdf
 from tests.mail.smtpd import Rules, SmtpTestServer, free_port
-from tests.mail.tracking_helpers import run_queued_tasks
+from tests.tasks import run_queued_tasks
 
 State = OutgoingEmail.State
 PAUSED = OutgoingEmail.Held.PAUSED
@@ -41,6 +41,9 @@ def login_server():
     server.stop()
 
 
+FAST = 10_000  # emails per minute: the most the settings allow
+
+
 def use_own_server(company, port: int, password: str = RIGHT) -> None:
     settings = email_settings_for(company)
     settings.method = "smtp"
@@ -50,6 +53,7 @@ def use_own_server(company, port: int, password: str = RIGHT) -> None:
     settings.smtp_username = USER
     settings.smtp_password = password
     settings.smtp_from_address = "facturen@acme.example"
+    settings.smtp_per_minute = FAST  # these tests are about the breaker, not the sending limit
     settings.save()
 
 
@@ -83,6 +87,7 @@ def method_form(port: int, password: str) -> dict:
         "smtp_username": USER,
         "smtp_password": password,
         "smtp_from_address": "facturen@acme.example",
+        "smtp_per_minute": str(FAST),
         "imap_host": "",
         "imap_port": "993",
         "imap_security": "tls",

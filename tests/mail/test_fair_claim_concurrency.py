@@ -2,14 +2,13 @@
 twice, and as many tasks as the wake-ups enqueued claim every email, each task its full count:
 none is left without a task to claim it."""
 
-import os
 import queue
 import secrets
 import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from porto.mail.delivery import emails_claim_next
@@ -17,20 +16,14 @@ from porto.mail.models import OutgoingEmail
 from porto.mail.tasks import WAKE_BATCH
 from tests.mail.test_fair_claim import queued_bulk
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgresql_only"),
+    pytest.mark.django_db(transaction=True),
+]
 
 WORKERS = 6
 BULK_SENDS = {"Groothandel BV": 950, "Drukkerij NV": 40, "Bakkerij Peeters": 10}
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    message = "This test needs PostgreSQL (DATABASE_URL): `make test-postgres` runs it."
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def run_tasks_at_once(tasks: int) -> list[list[int]]:

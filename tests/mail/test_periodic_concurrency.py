@@ -1,30 +1,23 @@
 """Several schedulers at once on PostgreSQL: each periodic job still runs once per period."""
 
 import datetime
-import os
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from porto.mail import periodic
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgresql_only"),
+    pytest.mark.django_db(transaction=True),
+]
 
 SCHEDULERS = 4
 PERIODS = 10
 LOOKS_PER_PERIOD = 5
 T0 = datetime.datetime(2026, 12, 1, 9, 0, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    message = "This test needs PostgreSQL (DATABASE_URL): `make test-postgres` runs it."
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def test_four_schedulers_racing_run_each_job_exactly_once_per_period(monkeypatch):

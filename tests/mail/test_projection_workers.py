@@ -2,12 +2,11 @@
 (``SELECT … FOR UPDATE SKIP LOCKED``), every stored request is projected exactly once and
 every event recorded once, whatever batch it fell in."""
 
-import os
 import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from porto.mail.feedback.webhooks import webhooks_project
 from porto.mail.models import DeliveryEvent, InboundWebhook, OutgoingEmail
@@ -16,20 +15,14 @@ from porto.mail.status import Status
 from .test_projection_batches import postmark, stored
 from .tracking_helpers import email_with
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgresql_only"),
+    pytest.mark.django_db(transaction=True),
+]
 
 WORKERS = 4
 EMAILS = 120
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    message = "This test needs PostgreSQL (DATABASE_URL): `make test-postgres` runs it."
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def run_together(jobs: list[Callable[[], object]]) -> list[object]:

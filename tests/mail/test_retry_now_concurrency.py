@@ -2,30 +2,23 @@
 are locked, so each deferred email is made due by exactly one of the clicks."""
 
 import datetime
-import os
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from porto.mail.models import OutgoingEmail
 from porto.mail.operations import emails_retry_now
 from tests.factories import make_email, make_finalized
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgresql_only"),
+    pytest.mark.django_db(transaction=True),
+]
 
 CLICKS = 6
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    message = "This test needs PostgreSQL (DATABASE_URL): `make test-postgres` runs it."
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def test_clicks_at_once_make_each_deferred_email_due_once(company, client_fr):
@@ -47,9 +40,7 @@ def test_clicks_at_once_make_each_deferred_email_due_once(company, client_fr):
     def click(index: int) -> None:
         try:
             barrier.wait(timeout=30)
-            retried[index] = emails_retry_now(
-                OutgoingEmail.objects.filter(company=company), timezone.now()
-            )
+            retried[index] = emails_retry_now(OutgoingEmail.objects.filter(company=company))
         except Exception as error:
             retried[index] = error
         finally:
