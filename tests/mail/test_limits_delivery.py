@@ -91,10 +91,11 @@ def test_a_bulk_send_through_an_own_server_goes_out_at_its_rate(own_server, comp
     busiest = max(sum(1 for t in arrivals if start <= t < start + 4.0) for start in arrivals)
     print(f"own server at 20 per 4 s: busiest 4 s {busiest}, claims {claims} for 100 emails")
     assert busiest <= 20, busiest  # never more than the rate in any 4 seconds, at the server
-    # Each waiting email is claimed once more, at its slot: never woken again and again. On the
-    # real clock a busy machine can wake a few a moment early (claimed a third time); the exact
-    # bound, 2 x 100 - burst, is proved on a fake clock in test_limits_gate.
-    assert claims <= 2 * 100 + 10, claims
+    # Never woken again and again: on the real clock a wake-up that comes late finds several
+    # slots due at once and some of those emails wait once more, so at most three claims per
+    # email here; the exact bound, 2 x 100 - burst, is proved on a fake clock in
+    # test_limits_gate.
+    assert claims <= 3 * 100, claims
 
 
 def test_a_waiting_email_stays_held_with_its_slot_until_it_goes(own_server, invoice, company):
