@@ -49,7 +49,6 @@ def _fast_password_hashing(settings):
     ]
 
 
-# The factory leaves the slug empty and full_clean() refuses that; the fixtures give one.
 @pytest.fixture
 def postgresql_only():
     """For tests that need PostgreSQL itself (row locks, SKIP LOCKED, several connections):
@@ -62,6 +61,7 @@ def postgresql_only():
     pytest.skip(message)
 
 
+# The factory leaves the slug empty and full_clean() refuses that; the fixtures give one.
 @pytest.fixture
 def company(db):
     return make_company("Acme BV", slug="acme-bv")
