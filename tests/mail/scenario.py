@@ -61,11 +61,13 @@ def seed_for(company, count: int, documents=None) -> dict:
     return {"job": job.pk, "queued": job.counts()["queued"]}
 
 
-def own_smtp(count: int, name: str, port: int) -> dict:
-    """A bulk send of ``count`` documents through the company's own SMTP server (a sink)."""
+def company_with_own_smtp(name: str, count: int, port: int, per_minute: int = 10_000):
+    """A company with ``count`` documents sending through its own SMTP server at ``port``;
+    by default at the most the settings allow (a sink, not a mailbox: the 30 a minute
+    default would pace it)."""
     from porto.emailsettings.models import EmailSettings, Method
 
-    company, _ = documents_new(0, name)
+    company, _ = documents_new(count, name)
     EmailSettings.objects.create(
         company=company,
         method=Method.SMTP,
@@ -73,9 +75,14 @@ def own_smtp(count: int, name: str, port: int) -> dict:
         smtp_port=port,
         smtp_security="none",
         smtp_from_address=f"office@{company.slug}.example",
-        smtp_per_minute=10_000,  # a sink, not a mailbox: the 30 a minute default would pace it
+        smtp_per_minute=per_minute,
     )
-    return seed_for(company, count)
+    return company
+
+
+def own_smtp(count: int, name: str, port: int) -> dict:
+    """A bulk send of ``count`` documents through the company's own SMTP server (a sink)."""
+    return seed_for(company_with_own_smtp(name, 0, port), count)
 
 
 def tracked(count: int) -> dict:

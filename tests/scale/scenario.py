@@ -15,25 +15,9 @@ LARGE = "Groothandel Janssens BV"
 SMALL = "Bakkerij Peeters"
 
 
-def company_with_own_smtp(name: str, count: int, port: int, per_minute: int):
-    from porto.emailsettings.models import EmailSettings, Method
-    from tests.mail.scenario import documents_new
-
-    company, _ = documents_new(count, name)
-    EmailSettings.objects.create(
-        company=company,
-        method=Method.SMTP,
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_security="none",
-        smtp_from_address=f"office@{company.slug}.example",
-        smtp_per_minute=per_minute,
-    )
-    return company
-
-
 def prepare(large_count: int, large_port: int, large_per_minute: int, small_port: int) -> dict:
     from porto.emailsettings.models import EmailSettings
+    from tests.mail.scenario import company_with_own_smtp
 
     large = company_with_own_smtp(LARGE, large_count, large_port, large_per_minute)
     default_rate = EmailSettings._meta.get_field("smtp_per_minute").get_default()
