@@ -4,6 +4,7 @@ Each ``clean_*`` function returns the normalised value or raises ``ValidationErr
 message that says what is wrong and how to fix it.
 """
 
+import functools
 import re
 import string
 
@@ -205,7 +206,7 @@ def clean_email_address(value: str) -> str:
     if must_fail:
         address = address[: -len(_MUST_FAIL_TLD)] + _STAND_IN_TLD
     try:
-        normalized = str(validate_email(address, check_deliverability=False).normalized)
+        normalized = _validated(address)
     except EmailNotValidError as error:
         raise ValidationError(
             _("%(value)s is not a valid email address: %(reason)s")
@@ -225,6 +226,14 @@ def clean_email_address(value: str) -> str:
             code="email",
         )
     return normalized
+
+
+@functools.lru_cache(maxsize=4096)
+def _validated(address: str) -> str:
+    """email-validator's normalised form of ``address``, kept per address: a bulk send checks
+    its clients' few addresses once per document. A refused address is not kept: its error
+    is raised again each time."""
+    return str(validate_email(address, check_deliverability=False).normalized)
 
 
 def clean_sender_name(value: str) -> str:

@@ -85,7 +85,11 @@ class _DangerFinder(HTMLParser):
 
 
 def clean_html_body(html: str) -> str:
-    """Refuse scripts and other active content; sanitise what is left with nh3."""
+    """Refuse scripts and other active content; sanitise what is left with nh3. Plain
+    paragraphs (what Porto writes from a text) come out as nh3 writes them without being
+    parsed again: see ``_plain_paragraphs``."""
+    if _plain_paragraphs(html):
+        return _as_nh3_writes(html)
     finder = _DangerFinder()
     finder.feed(html)
     finder.close()
@@ -99,6 +103,32 @@ def clean_html_body(html: str) -> str:
             code="html_unsafe",
         )
     return nh3.clean(html, link_rel="noopener noreferrer")
+
+
+# Paragraphs of plain text, as ``placeholders.render_html`` and Django's ``linebreaks`` write
+# them: ``<p>``, text, ``<br>`` and a line feed between lines, ``</p>``, a line feed between
+# paragraphs; the text escaped by ``html.escape``, so it holds no ``<`` nor ``>``, and ``&``
+# only as one of five entities. nh3 (html5ever) parses such a body into the same paragraphs
+# and writes it back unchanged except for three characters; nothing in it can be active.
+# A character the parser would change or drop (CR, NUL and the other controls but tab and
+# line feed) or could not take (a lone surrogate) sends the body through nh3.
+_PLAIN_TEXT_REFUSED = re.compile(
+    r"[<>\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]|&(?!(?:amp|lt|gt|quot|#x27);)"
+)
+_PLAIN_BREAKS = re.compile(r"<br>\n|</p>\n<p>")
+_AS_NH3_WRITES = (("&quot;", '"'), ("&#x27;", "'"), ("\xa0", "&nbsp;"))
+
+
+def _plain_paragraphs(html: str) -> bool:
+    if not (html.startswith("<p>") and html.endswith("</p>")):
+        return False
+    return not any(_PLAIN_TEXT_REFUSED.search(t) for t in _PLAIN_BREAKS.split(html[3:-4]))
+
+
+def _as_nh3_writes(html: str) -> str:
+    for written, rewritten in _AS_NH3_WRITES:
+        html = html.replace(written, rewritten)
+    return html
 
 
 # Attachments

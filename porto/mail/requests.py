@@ -17,6 +17,7 @@ from porto.documents.models import Document
 from porto.emailsettings.models import EmailSettings
 from porto.emailtexts.models import EmailText
 from porto.lib.headers import address_key
+from porto.lib.rows import rows_insert
 from porto.mail import checks, sources
 from porto.mail.attachments import store_attachments
 from porto.mail.models import (
@@ -233,10 +234,9 @@ def _write_bulk(company, created_by, planned, skipped, requested, email_settings
         for email in emails:
             email.bulk_job = job
             email.created_by = created_by
-        OutgoingEmail.objects.bulk_create(emails, batch_size=500)
-        Recipient.objects.bulk_create(
-            [row for email, recipients in planned for row in _recipient_rows(email, recipients)],
-            batch_size=500,
+        rows_insert(emails)  # as bulk_create, with each column's values prepared once
+        rows_insert(
+            [row for email, recipients in planned for row in _recipient_rows(email, recipients)]
         )
         document_status_store(email.document_id for email in emails)  # each one's latest
     return job

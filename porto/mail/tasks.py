@@ -72,12 +72,28 @@ def deliver_guarded(email_id: int, transports: Transports) -> str:
 
 
 def wake(email_ids: list[int]) -> None:
-    for start in range(0, len(email_ids), WAKE_BATCH):
-        chunk = email_ids[start : start + WAKE_BATCH]
-        try:
-            deliver_emails.enqueue(chunk)
-        except Exception:  # the sweeper wakes them later; never lose the request for this
-            logger.exception("Could not enqueue delivery of emails %s", chunk)
+    """One task per ``WAKE_BATCH`` emails, all enqueued in one transaction: the database
+    backend's tasks are one commit, not one each (a bulk send of 1,000 emails has 40). If
+    that fails, each is enqueued on its own, as many as can be; a task enqueued twice (RQ
+    keeps what it took before the failure) finds its emails claimed already."""
+    chunks = [
+        email_ids[start : start + WAKE_BATCH] for start in range(0, len(email_ids), WAKE_BATCH)
+    ]
+    try:
+        with transaction.atomic():
+            for chunk in chunks:
+                deliver_emails.enqueue(chunk)
+    except Exception:
+        logger.warning("Could not enqueue delivery of emails in one go: one by one", exc_info=True)
+        for chunk in chunks:
+            _wake_chunk(chunk)
+
+
+def _wake_chunk(chunk: list[int]) -> None:
+    try:
+        deliver_emails.enqueue(chunk)
+    except Exception:  # the sweeper wakes them later; never lose the request for this
+        logger.exception("Could not enqueue delivery of emails %s", chunk)
 
 
 def wake_on_commit(email_ids: list[int]) -> None:
