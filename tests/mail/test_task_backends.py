@@ -14,8 +14,8 @@ from django_tasks import TaskResultStatus
 from porto.hooks.tasks import wake_later
 from porto.mail.models import OutgoingEmail
 from porto.mail.requests import SendRequest, email_send
-from porto.mail.tasks import deliver_emails, record_pixel_open, wake_on_commit
-from tests.tasks import enqueued_tasks, run_queued_tasks
+from porto.mail.tasks import deliver_emails, record_pixel_open, wake, wake_on_commit
+from tests.tasks import enqueued_tasks, on_rq, run_queued_tasks
 
 TO = "compta@cafe-elysee.example"
 ON_RQ = pytest.mark.task_backend("rq", reason="proves that the RQ pass queues in Redis")
@@ -105,3 +105,49 @@ def test_on_the_database_passes_a_wake_up_is_a_task_row_that_the_helper_runs(
     email.refresh_from_db()
     assert email.state == OutgoingEmail.State.SENT
     assert [message.rcpt_tos for message in smtp_server.received] == [[TO]]
+
+
+class EnqueueSpy:
+    """The task backend's enqueue, each call's transaction noted; ``fail_at``: the enqueue
+    (counted from 1) that raises, once."""
+
+    def __init__(self, monkeypatch, fail_at: int = 0) -> None:
+        self.transactions: list[object] = []
+        self.fail_at = fail_at
+        backend = deliver_emails.get_backend()
+        self.enqueue = backend.enqueue
+        monkeypatch.setattr(backend, "enqueue", self.spy)
+
+    def spy(self, task, args, kwargs):
+        blocks = transaction.get_connection().atomic_blocks
+        self.transactions.append(blocks[0] if blocks else None)
+        if len(self.transactions) == self.fail_at:
+            raise ConnectionError("the queue went away")
+        return self.enqueue(task, args, kwargs)
+
+
+def chunks_enqueued() -> list[list[int]]:
+    return [task.args[0] for task in enqueued_tasks("porto.mail.tasks.deliver_emails")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_wake_up_enqueues_all_its_tasks_in_one_transaction(monkeypatch):
+    """40 tasks for 1,000 emails: one commit on the database backend, not one each."""
+    spy = EnqueueSpy(monkeypatch)
+    wake(list(range(1, 1001)))
+    assert len(spy.transactions) == 40
+    assert spy.transactions[0] is not None
+    assert set(map(id, spy.transactions)) == {id(spy.transactions[0])}
+    assert chunks_enqueued() == [list(range(n, n + 25)) for n in range(1, 1001, 25)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_one_transaction_fails_each_task_is_enqueued_on_its_own(monkeypatch, caplog):
+    spy = EnqueueSpy(monkeypatch, fail_at=2)
+    wake(list(range(1, 76)))
+    expected = [list(range(n, n + 25)) for n in (1, 26, 51)]
+    # The database rolled the first task back; RQ keeps it, and runs it twice harmlessly.
+    again = [expected[0]] if on_rq() else []
+    assert chunks_enqueued() == again + expected
+    assert spy.transactions[2:] == [None, None, None]  # one by one, each committed alone
+    assert "one by one" in caplog.text
