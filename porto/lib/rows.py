@@ -12,14 +12,21 @@ each column's values once per distinct value where the preparation is a plain co
 compiler prepares every field of every object on its own, a fifth of a 1,000-email bulk send.
 Every other value is prepared by its field as the ORM does (``get_db_prep_save``), and
 ``pre_save`` runs where a field defines one (``auto_now``), so the stored columns are the same.
+
+``new_row`` builds a new instance as ``model(**values)`` does, but passes the values in field
+order, as the ORM builds the rows it reads: ``__init__`` then skips its work per keyword and
+the related-object descriptors (a third of building 1,000 emails).
 """
 
+import functools
 import uuid
 from collections.abc import Sequence
+from typing import TypeVar
 
 from django.db import connections, models, router, transaction
 
 BATCH = 500
+M = TypeVar("M", bound=models.Model)
 
 
 def rows_update(model: type[models.Model], rows: Sequence[models.Model], fields: list[str]) -> None:
@@ -32,6 +39,38 @@ def rows_update(model: type[models.Model], rows: Sequence[models.Model], fields:
             unique_fields=["pk"],
             update_fields=fields,
         )
+
+
+def new_row(model: type[M], values: dict[str, object]) -> M:
+    """A new, unsaved ``model`` holding ``values`` (by field name or ``attname``; a related
+    object stands for its id, and must be stored), its other fields at their defaults (a
+    callable default is called for each row): the values ``model(**values)`` would hold,
+    without the related objects kept on the instance."""
+    if not values.keys() <= _names(model):
+        raise TypeError(f"{model.__name__} has no field {sorted(values.keys() - _names(model))}")
+    args = []
+    for field in model._meta.concrete_fields:
+        if field.attname in values:
+            args.append(values[field.attname])
+        elif field.name in values:
+            args.append(_related_id(field, values[field.name]))
+        else:
+            args.append(field.get_default())
+    return model(*args)
+
+
+@functools.cache
+def _names(model: type[models.Model]) -> frozenset[str]:
+    fields = model._meta.concrete_fields
+    return frozenset(f.attname for f in fields) | frozenset(f.name for f in fields)
+
+
+def _related_id(field, related):
+    if related is None:
+        return None
+    if related.pk is None:
+        raise ValueError(f"{field.name} {related!r} is not saved yet")
+    return related.pk
 
 
 # Fields whose prepared value depends only on the value (and the connection): a value met

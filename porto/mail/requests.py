@@ -17,7 +17,7 @@ from porto.documents.models import Document
 from porto.emailsettings.models import EmailSettings
 from porto.emailtexts.models import EmailText
 from porto.lib.headers import address_key
-from porto.lib.rows import rows_insert
+from porto.lib.rows import new_row, rows_insert
 from porto.mail import checks, sources
 from porto.mail.attachments import store_attachments
 from porto.mail.models import (
@@ -87,38 +87,48 @@ def _write_email(request: SendRequest, draft: Draft, identity: Identity) -> Outg
     return email
 
 
-def _email_row(
-    document: Document, draft: Draft, identity: Identity, *, created_by=None, bulk_job=None
-) -> OutgoingEmail:
+def _email_row(document: Document, draft: Draft, identity: Identity, *, created_by=None):
+    return OutgoingEmail(**_email_values(document, draft, identity, created_by=created_by))
+
+
+def _email_values(document: Document, draft: Draft, identity: Identity, *, created_by=None):
     public_id = uuid.uuid4()
     now = timezone.now()
-    return OutgoingEmail(
-        public_id=public_id,
-        company=document.company,
-        document=document,
-        bulk_job=bulk_job,
-        created_by=created_by,
-        created_at=now,
-        transport=identity.transport,
-        from_name=identity.from_name,
-        from_address=identity.from_address,
-        reply_to=identity.reply_to,
-        subject=draft.subject,
-        body_text=draft.body_text,
-        body_html=draft.body_html,
-        language=draft.language,
-        file_format=draft.file_format,
-        email_text=draft.email_text,
-        track_opens=identity.track_opens,
-        message_id=new_message_id(public_id, identity.message_id_domain),
-        next_attempt_at=now,
-        woken_at=now,
-    )
+    return {
+        "public_id": public_id,
+        "company": document.company,
+        "document": document,
+        "created_by": created_by,
+        "created_at": now,
+        "transport": identity.transport,
+        "from_name": identity.from_name,
+        "from_address": identity.from_address,
+        "reply_to": identity.reply_to,
+        "subject": draft.subject,
+        "body_text": draft.body_text,
+        "body_html": draft.body_html,
+        "language": draft.language,
+        "file_format": draft.file_format,
+        "email_text": draft.email_text,
+        "track_opens": identity.track_opens,
+        "message_id": new_message_id(public_id, identity.message_id_domain),
+        "next_attempt_at": now,
+        "woken_at": now,
+    }
 
 
 def _recipient_rows(email: OutgoingEmail, recipients) -> list[Recipient]:
     return [
-        Recipient(email=email, kind=kind, position=i, name=mailbox.name, address=mailbox.address)
+        new_row(
+            Recipient,
+            {
+                "email_id": email.pk,
+                "kind": kind,
+                "position": i,
+                "name": mailbox.name,
+                "address": mailbox.address,
+            },
+        )
         for i, (kind, mailbox) in enumerate(recipients)
     ]
 
@@ -220,9 +230,8 @@ def _bulk_plan(document: Document, email_settings, identity: Identity, texts: di
     if by_field:
         raise ValidationError(by_field)
     add_copy_to_self(draft, email_settings)
-    email = _email_row(document, draft, identity)
-    email.files_pending = True
-    return email, draft.recipients
+    values = _email_values(document, draft, identity) | {"files_pending": True}
+    return new_row(OutgoingEmail, values), draft.recipients
 
 
 def _write_bulk(company, created_by, planned, skipped, requested, email_settings) -> BulkJob:
@@ -232,8 +241,8 @@ def _write_bulk(company, created_by, planned, skipped, requested, email_settings
         )
         emails = [email for email, _r in planned]
         for email in emails:
-            email.bulk_job = job
-            email.created_by = created_by
+            email.bulk_job_id = job.pk
+            email.created_by_id = created_by.pk if created_by is not None else None
         rows_insert(emails)  # as bulk_create, with each column's values prepared once
         rows_insert(
             [row for email, recipients in planned for row in _recipient_rows(email, recipients)]

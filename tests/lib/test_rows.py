@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from porto.api.models import IdempotencyKey
 from porto.clients.models import Client
-from porto.lib.rows import rows_insert
+from porto.lib.rows import new_row, rows_insert
 from porto.mail.models import OutgoingEmail, Recipient
 from tests.factories import make_client, make_finalized
 
@@ -179,3 +179,53 @@ def test_rows_with_an_id_or_an_unsaved_related_object_are_refused(company):
         rows_insert([email])
     assert OutgoingEmail.objects.count() == 1
     assert Recipient.objects.count() == 0
+
+
+def email_values(document, **more) -> dict:
+    return {
+        "public_id": uuid.UUID(int=7),
+        "company": document.company,
+        "document": document,
+        "created_by": None,
+        "created_at": MOMENT,
+        "transport": "sandbox",
+        "from_name": "Acme BV",
+        "from_address": "acme@send.porto.example",
+        "subject": "Factuur 2026-00001",
+        "body_text": "Beste klant",
+        "language": "nl",
+        "file_format": "pdf",
+        "email_text": None,
+        "message_id": "7@send.porto.example",
+        "next_attempt_at": MOMENT,
+    } | more
+
+
+def test_a_new_row_holds_what_the_model_built_from_keywords_holds(company):
+    document = make_finalized(company, make_client(company))
+    values = email_values(document, files_pending=True, bulk_job_id=None)
+    built, expected = new_row(OutgoingEmail, values), OutgoingEmail(**values)
+    assert [getattr(built, f.attname) for f in OutgoingEmail._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in OutgoingEmail._meta.concrete_fields
+    ]
+    assert built._state.adding and built.pk is None
+
+
+def test_a_new_row_draws_a_callable_default_for_each_row(company):
+    document = make_finalized(company, make_client(company))
+    [email] = emails(document, 1)
+    rows_insert([email])
+    keys = {
+        new_row(Recipient, {"email_id": email.pk, "address": "a@b.example"}).pixel_key
+        for _ in range(3)
+    }
+    assert len(keys) == 3
+
+
+def test_a_new_row_refuses_an_unknown_field_and_an_unsaved_related_object(company):
+    document = make_finalized(company, make_client(company))
+    with pytest.raises(TypeError, match="no field"):
+        new_row(OutgoingEmail, email_values(document, colour="red"))
+    [email] = emails(document, 1)
+    with pytest.raises(ValueError, match="not saved yet"):
+        new_row(Recipient, {"email": email, "address": "a@b.example"})
