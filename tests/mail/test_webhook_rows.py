@@ -3,9 +3,10 @@ the row stored is the one ``InboundWebhook.objects.create`` stored, and the wake
 answers as the queryset it replaces. Run on SQLite and in the PostgreSQL pass."""
 
 import datetime as dt
+import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
@@ -48,7 +49,8 @@ def test_the_raw_insert_returns_the_saved_row_with_its_new_id():
     assert (second.processed_at, second.events_recorded, second.error) == (None, 0, "")
 
 
-def test_the_raw_insert_is_one_statement():
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_raw_insert_is_one_statement():
     with CaptureQueriesContext(connection) as queries:
         inbound_webhook_insert("postmark", HEADERS, BODY, "postmark:sha256:one")
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
@@ -59,6 +61,33 @@ def test_a_delivery_key_already_stored_raises_integrity_error_and_stores_nothing
     with pytest.raises(IntegrityError), transaction.atomic():
         inbound_webhook_insert("postmark", {}, b"{ }", "mailgun:token:abc")
     assert InboundWebhook.objects.filter(delivery_key="mailgun:token:abc").count() == 1
+
+
+def test_a_known_key_inside_a_transaction_leaves_that_transaction_usable():
+    # The test runs inside a transaction: the INSERT runs in a savepoint (on PostgreSQL a
+    # failed statement outside one would abort the whole transaction).
+    assert connection.in_atomic_block
+    inbound_webhook_insert("postmark", {}, b"{}", "resend:svix:msg_1")
+    with pytest.raises(IntegrityError):
+        inbound_webhook_insert("postmark", {}, b"{ }", "resend:svix:msg_1")
+    assert InboundWebhook.objects.filter(delivery_key="resend:svix:msg_1").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_row_is_committed_when_the_insert_returns():
+    webhook = inbound_webhook_insert("postmark", HEADERS, BODY, "postmark:sha256:committed")
+    seen: list[bytes] = []
+
+    def another_connection() -> None:
+        try:
+            seen.append(bytes(InboundWebhook.objects.get(pk=webhook.pk).body))
+        finally:
+            connections.close_all()
+
+    reader = threading.Thread(target=another_connection)
+    reader.start()
+    reader.join()
+    assert seen == [BODY]
 
 
 def received(at: dt.datetime, *, processed: bool = False) -> int:

@@ -13,9 +13,13 @@ the database took to run it: about 0.25 ms and 0.2 ms of each request's 1.7 ms. 
   and lookups do, so the row is the one ``InboundWebhook.objects.create`` stored
   (``tests/mail/test_webhook_rows.py`` compares them, and the question's answers with the
   queryset's, on both databases);
-- the statements run through Django's connection and cursor: the same transaction, the same
-  error translation (a delivery key already stored raises ``IntegrityError``), the same
-  query logging.
+- the statements run through Django's connection and cursor: the same error translation (a
+  delivery key already stored raises ``IntegrityError``), the same query logging;
+- the INSERT is one statement, committed on its own (autocommit) when no transaction is open,
+  as in the web request: no BEGIN and COMMIT around it (about 0.15 ms through
+  ``transaction.atomic``, and on SQLite the write lock taken at BEGIN IMMEDIATE rather than for
+  the statement alone). Inside a caller's transaction it runs in a savepoint, so that a known
+  key leaves that transaction usable.
 
 No ``pre_save``/``post_save`` signal is sent for the row: nothing in Porto listens to this
 model's saves.
@@ -25,7 +29,8 @@ import datetime
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 
 from porto.mail.models import InboundWebhook
@@ -79,11 +84,20 @@ def inbound_webhook_insert(
     using: str = DEFAULT_DB_ALIAS,
 ) -> InboundWebhook:
     """Store one received request as ``InboundWebhook.objects.create`` would, and return the
-    saved row. ``IntegrityError`` when its delivery key is already stored."""
+    saved row: committed when this returns, unless a transaction is open (see above).
+    ``IntegrityError`` when its delivery key is already stored: nothing is stored."""
     webhook = InboundWebhook(
         provider=provider, headers=headers, body=body, delivery_key=delivery_key
     )
     connection = connections[using]
+    if connection.in_atomic_block:
+        with transaction.atomic(using=using):
+            return _insert(webhook, connection)
+    return _insert(webhook, connection)
+
+
+def _insert(webhook: InboundWebhook, connection: BaseDatabaseWrapper) -> InboundWebhook:
+    using = connection.alias
     if connection.vendor not in _RAW_VENDORS:
         webhook.save(using=using, force_insert=True)
         return webhook

@@ -110,8 +110,7 @@ def webhook_receive(provider: str, request: HttpRequest) -> Received:
     key = delivery_key(provider, request)
     events = webhook_classify(provider, request)
     try:
-        with transaction.atomic():
-            webhook = inbound_webhook_insert(provider, kept_headers(request), request.body, key)
+        webhook = inbound_webhook_insert(provider, kept_headers(request), request.body, key)
     except IntegrityError:  # the key is known: a provider's retry, or a replay
         return _already_received(InboundWebhook.objects.get(delivery_key=key), request)
     return Received(webhook=webhook, events=len(events))
