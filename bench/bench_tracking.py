@@ -6,8 +6,12 @@ through the same server, middleware and processes). In each run, concurrent clie
 each on its own kept-alive connection) send ``REQUESTS`` requests of each kind, one kind after
 the other: the bare view, Postmark webhook posts (basic auth, each about its own email), and
 loads of a genuine pixel. Figures: requests per second of each kind divided by the bare view's
-in the same run (``webhook.ratio_to_bare``, ``pixel.ratio_to_bare``). The database is the
-benchmark's SQLite file (WAL), written by every server process.
+in the same run. The server runs twice: on a fresh PostgreSQL database at
+PORTO_BENCH_POSTGRES_URL's server (``bench/postgres.py``; a real deployment's database), giving
+``webhook.ratio_to_bare`` and ``pixel.ratio_to_bare``, and on the benchmark's SQLite file (WAL),
+giving ``webhook_sqlite.ratio_to_bare`` and ``pixel_sqlite.ratio_to_bare`` (reported). When no
+PostgreSQL server answers, the PostgreSQL keys stay "not measured" (never measured on SQLite
+instead).
 
 **Projection.** Stored webhook requests in Postmark's documented shapes (deliveries, opens,
 soft and hard bounces about their own emails), one wake-up task, and one database worker
@@ -17,6 +21,7 @@ per load) are held back meanwhile and not measured."""
 
 import base64
 import http.client
+import json
 import os
 import socket
 import statistics
@@ -29,6 +34,7 @@ from pathlib import Path
 from bench import Result
 
 REQUESTS = 2000  # of each kind, per run
+ENDPOINT_RUNS = 5  # at most, per database (the module's time: see run())
 CLIENTS = 8  # concurrent client threads
 PROJECTED_PER_RUN = 2000  # stored webhook requests per projection run
 # gunicorn imports Django and the app first: on a busy shared machine that takes long.
@@ -188,7 +194,8 @@ def summary(name: str, values: list[float], unit: str, **notes) -> Result:
     )
 
 
-def endpoints(company, runs: int) -> list[Result]:
+def endpoint_rates(company, runs: int) -> dict[str, list[float]]:
+    """Requests per second of each kind, per run, on a server on this process's database."""
     from bench.tracking_data import emails_sent
 
     port = free_port()
@@ -208,17 +215,80 @@ def endpoints(company, runs: int) -> list[Result]:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    setup = {"server": "gunicorn " + " ".join(GUNICORN), "clients": CLIENTS, "requests": REQUESTS}
+    return rates
+
+
+def endpoint_results(rates: dict[str, list[float]], database: str, keys: str = "") -> list[Result]:
+    """The results of one database's runs; ``keys`` is the figures' suffix ("" for the
+    production database, PostgreSQL; "_sqlite")."""
+    setup = {
+        "server": "gunicorn " + " ".join(GUNICORN),
+        "clients": CLIENTS,
+        "requests": REQUESTS,
+        "database": database,
+    }
     webhook = [w / b for w, b in zip(rates["webhook"], rates["bare"], strict=True)]
     pixel_ratio = [p / b for p, b in zip(rates["pixel"], rates["bare"], strict=True)]
     results = [
-        summary("bare_204_view", rates["bare"], "per_s", **setup),
-        summary("webhook_postmark", rates["webhook"], "per_s", ratio=round(median(webhook), 3)),
-        summary("pixel", rates["pixel"], "per_s", ratio=round(median(pixel_ratio), 3)),
+        summary(f"bare_204_view_{database}", rates["bare"], "per_s", **setup),
+        summary(
+            f"webhook_postmark_{database}",
+            rates["webhook"],
+            "per_s",
+            ratio=round(median(webhook), 3),
+        ),
+        summary(f"pixel_{database}", rates["pixel"], "per_s", ratio=round(median(pixel_ratio), 3)),
     ]
-    results[1].figures["webhook.ratio_to_bare"] = [round(r, 3) for r in webhook]
-    results[2].figures["pixel.ratio_to_bare"] = [round(r, 3) for r in pixel_ratio]
+    results[1].figures[f"webhook{keys}.ratio_to_bare"] = [round(r, 3) for r in webhook]
+    results[2].figures[f"pixel{keys}.ratio_to_bare"] = [round(r, 3) for r in pixel_ratio]
     return results
+
+
+def endpoints_postgres(runs: int) -> list[Result]:
+    """The endpoints with the server on a fresh PostgreSQL database (a child process: this
+    one's Django is on SQLite). No server at PORTO_BENCH_POSTGRES_URL: the keys stay "not
+    measured", said in the result's notes."""
+    from bench import postgres
+
+    if not postgres.reachable():
+        why = f"not measured: no PostgreSQL server answers at {postgres.ADMIN_URL}"
+        return [Result("endpoints_postgresql", 0, 0, 0, 0, 0, notes={"postgresql": why})]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_tracking", "postgres", str(runs)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"The PostgreSQL run failed:\n{done.stderr[-3000:]}")
+    return endpoint_results(json.loads(done.stdout.strip().splitlines()[-1]), "postgresql")
+
+
+def postgres_child(runs: int) -> None:
+    """In a child process: Django on a fresh PostgreSQL database, the endpoints' rates on a
+    server using it, printed as JSON; the database dropped again."""
+    import tempfile
+
+    from bench import postgres
+
+    with postgres.fresh_database() as url, tempfile.TemporaryDirectory() as workdir:
+        os.environ["DATABASE_URL"] = url  # this process's and the server's
+        os.environ["PORTO_VAR_DIR"] = workdir
+        os.environ["PORTO_MEDIA_ROOT"] = str(Path(workdir) / "media")
+        import django
+        from django.core.management import call_command
+        from django.db import connections
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        try:
+            from bench.tracking_data import bench_company
+
+            rates = endpoint_rates(bench_company(), runs)
+        finally:
+            connections.close_all()
+    print(json.dumps(rates))
 
 
 def median(values: list[float]) -> float:
@@ -280,5 +350,11 @@ def run(runs: int = 20) -> list[Result]:
     from bench.tracking_data import bench_company
 
     company = bench_company()
-    rounds = max(3, min(runs, 7))  # each run sends 3 x REQUESTS requests
-    return endpoints(company, rounds) + projection(company, rounds)
+    rounds = max(3, min(runs, ENDPOINT_RUNS))  # each run sends 3 x REQUESTS requests
+    on_sqlite = endpoint_results(endpoint_rates(company, rounds), "sqlite", "_sqlite")
+    return endpoints_postgres(rounds) + on_sqlite + projection(company, max(3, min(runs, 7)))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "postgres":
+        postgres_child(int(sys.argv[2]))

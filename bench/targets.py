@@ -78,7 +78,7 @@ TARGETS = [
     ),
     Target(
         "webhook.ratio_to_bare",
-        "webhook posts on the production server vs a bare view on the same server",
+        "webhook posts on the production server (PostgreSQL) vs a bare view on the same server",
         at_least=0.5,
         unit="ratio",
     ),

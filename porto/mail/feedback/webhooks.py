@@ -41,6 +41,7 @@ from porto.mail.feedback.classify import (
 )
 from porto.mail.feedback.webhook_body import parseable_body
 from porto.mail.feedback.webhook_gate import delivery_key
+from porto.mail.feedback.webhook_rows import inbound_webhook_insert, inbound_webhook_waiting_before
 from porto.mail.guard import run_guarded
 from porto.mail.models import DeliveryEvent, InboundWebhook
 from porto.mail.providers.amazon_ses.auth import SNS_CERT_HOST
@@ -109,13 +110,7 @@ def webhook_receive(provider: str, request: HttpRequest) -> Received:
     key = delivery_key(provider, request)
     events = webhook_classify(provider, request)
     try:
-        with transaction.atomic():
-            webhook = InboundWebhook.objects.create(
-                provider=provider,
-                headers=kept_headers(request),
-                body=request.body,
-                delivery_key=key,
-            )
+        webhook = inbound_webhook_insert(provider, kept_headers(request), request.body, key)
     except IntegrityError:  # the key is known: a provider's retry, or a replay
         return _already_received(InboundWebhook.objects.get(delivery_key=key), request)
     return Received(webhook=webhook, events=len(events))
@@ -167,7 +162,7 @@ def webhooks_waiting_before(
     its projection? Then the task that projects it takes this one too: it claims again after
     every batch until none is left, and this one was committed before it looked."""
     due = (now or timezone.now()) - datetime.timedelta(seconds=grace)
-    return pending_webhooks().filter(pk__lt=webhook_id, received_at__gte=due).exists()
+    return inbound_webhook_waiting_before(webhook_id, due)
 
 
 def webhooks_project(
