@@ -177,13 +177,14 @@ LEGACY_TYPES = {
     ".msg": "application/vnd.ms-outlook",
 }
 
+# Translated when a file is refused, in the reader's language (not at import).
 EXECUTABLE_SIGNATURES = {
-    b"MZ": _("a Windows program"),
-    b"\x7fELF": _("a Linux program"),
-    b"\xcf\xfa\xed\xfe": _("a macOS program"),
-    b"\xce\xfa\xed\xfe": _("a macOS program"),
-    b"\xca\xfe\xba\xbe": _("a macOS or Java program"),
-    b"#!": _("a script"),
+    b"MZ": N_("a Windows program"),
+    b"\x7fELF": N_("a Linux program"),
+    b"\xcf\xfa\xed\xfe": N_("a macOS program"),
+    b"\xce\xfa\xed\xfe": N_("a macOS program"),
+    b"\xca\xfe\xba\xbe": N_("a macOS or Java program"),
+    b"#!": N_("a script"),
 }
 ARCHIVE_SIGNATURES = {
     b"Rar!": "RAR",
@@ -267,7 +268,7 @@ def sniff(content: bytes, ext: str) -> FileType | str:
     """The type the content really has, or why it is refused."""
     for signature, what in EXECUTABLE_SIGNATURES.items():
         if content.startswith(signature):
-            return str(what)
+            return _(what)
     for signature, what in ARCHIVE_SIGNATURES.items():
         if content.startswith(signature):
             return _("a %(kind)s archive") % {"kind": what}

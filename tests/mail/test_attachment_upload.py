@@ -147,3 +147,18 @@ def test_a_file_whose_content_looks_like_a_nameless_part_header_is_kept_as_it_is
     uploads.install(request)
     [upload] = request.FILES.getlist("attachments")
     assert upload.read() == content
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("nl", "een Windows-programma"), ("fr", "un programme Windows"), ("en", "a Windows program")],
+)
+def test_a_program_is_named_in_the_readers_language_whatever_was_active_at_import(language, words):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from porto.mail.checks import clean_attachment
+
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        clean_attachment("factuur.pdf", b"MZ\x90\x00" + b"\x00" * 100)
+    assert words in " ".join(refused.value.messages)
