@@ -7,8 +7,9 @@ the webhook view's, written once per process (``porto.lib.queued_rows``).
 
 A worker projects the stored loads in batches (``pixel_loads_project``): one transaction takes
 up to ``BATCH_SIZE`` waiting loads (``SKIP LOCKED``: two workers never take the same load),
-applies to each the rule of one load (``porto.mail.feedback.opens.pixel_open_of``: the key, the
-bot and prefetch rules, the dedupe key) and records the opens at once
+applies to each, in the order they were stored, the rule of one load
+(``porto.mail.feedback.opens.pixel_open_of``: the key, the bot and prefetch rules timed from
+the delivery the loads before it proved, the dedupe key) and records the opens at once
 (``porto.mail.events.events_record``: the same rules as ``record_event``; Read, the first open
 time and the outbound hooks follow from it). A batch that fails falls back to one load at a
 time; a load that fails alone is marked failed with its error and stays stored. The sweeper
@@ -25,8 +26,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from porto.lib.queued_rows import queued_row_insert, queued_row_waiting_before
-from porto.mail.events import events_record
-from porto.mail.feedback.opens import pixel_open_of, pixel_open_record
+from porto.mail.events import events_record, facts_merged
+from porto.mail.feedback.opens import PixelOpen, pixel_open_of, pixel_open_record
 from porto.mail.feedback.webhooks import SWEEP_GRACE
 from porto.mail.guard import run_guarded
 from porto.mail.models import PixelLoad, Recipient
@@ -117,17 +118,18 @@ def _loads_record(rows: list[PixelLoad]) -> int:
     recipients = Recipient.objects.select_related("email").in_bulk(
         {row.recipient_id for row in rows}
     )
-    opens = [
-        pixel_open_of(
-            recipients.get(row.recipient_id),
-            row.key,
-            user_agent=row.user_agent,
-            remote_ip=row.remote_ip,
-            at=row.loaded_at,
+    opens: list[PixelOpen] = []
+    for row in rows:
+        recipient = recipients.get(row.recipient_id)
+        opened = pixel_open_of(
+            recipient, row.key, user_agent=row.user_agent, remote_ip=row.remote_ip, at=row.loaded_at
         )
-        for row in rows
-    ]
-    stored = events_record([opened for opened in opens if opened is not None])
+        if recipient is not None and opened is not None:
+            opens.append(opened)
+            # An open proves delivery: the next loads of the batch are timed from it, as
+            # they would be recorded one by one in this order.
+            facts_merged(recipient, [opened.event])
+    stored = events_record(opens)
     _mark_processed([row.pk for row in rows])
     return sum(event is not None for event in stored)
 
