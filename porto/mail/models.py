@@ -437,7 +437,9 @@ class PixelLoad(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["processed_at"])]
+        # Every question is about waiting loads by time: the wake-up's (loaded since), the
+        # sweeper's (loaded before), the claim's (all of them).
+        indexes = [models.Index(fields=["processed_at", "loaded_at"])]
 
     def __str__(self) -> str:
         return f"pixel load {self.pk} of recipient {self.recipient_id} at {self.loaded_at}"
