@@ -17,6 +17,7 @@ from porto.mail.feedback.pixel_loads import (
     SWEEP_GRACE,
     pixel_load_store,
     pixel_loads_project,
+    pixel_loads_purge,
     pixel_loads_sweep,
     pixel_loads_waiting_before,
 )
@@ -195,6 +196,23 @@ def test_a_lost_wake_up_is_projected_by_the_sweeper_once_its_grace_is_over(compa
     assert recipient.human_open_at == at
     assert not PixelLoad.objects.filter(processed_at=None).exists()
     assert pixel_loads_sweep(at + dt.timedelta(hours=1)) == 0
+
+
+def test_loads_projected_long_ago_are_purged_failed_and_waiting_ones_kept(company, settings):
+    settings.PORTO_TASK_RESULTS_KEEP_DAYS = 7
+    [recipient] = recipients(company, 1)
+    now = ACCEPTED + dt.timedelta(days=30)
+    old, recent, failed, waiting = (stored(recipient, seconds) for seconds in (1, 2, 3, 4))
+    PixelLoad.objects.filter(pk__in=[old.pk, failed.pk]).update(
+        processed_at=now - dt.timedelta(days=8)
+    )
+    PixelLoad.objects.filter(pk=recent.pk).update(processed_at=now - dt.timedelta(days=6))
+    PixelLoad.objects.filter(pk=failed.pk).update(error="this load breaks")
+
+    assert pixel_loads_purge(now) == 1
+
+    kept = set(PixelLoad.objects.values_list("pk", flat=True))
+    assert kept == {recent.pk, failed.pk, waiting.pk}
 
 
 def loads_of_every_kind(people: list[Recipient]) -> int:

@@ -13,7 +13,8 @@ the delivery the loads before it proved, the dedupe key) and records the opens a
 (``porto.mail.events.events_record``: the same rules as ``record_event``; Read, the first open
 time and the outbound hooks follow from it). A batch that fails falls back to one load at a
 time; a load that fails alone is marked failed with its error and stays stored. The sweeper
-projects loads whose wake-up was lost (``pixel_loads_sweep``).
+projects loads whose wake-up was lost (``pixel_loads_sweep``) and deletes the loads projected
+long ago (``pixel_loads_purge``).
 """
 
 import datetime
@@ -21,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -178,3 +180,20 @@ def pixel_loads_sweep(
     due = (now or timezone.now()) - datetime.timedelta(seconds=grace)
     overdue = pending_loads().filter(loaded_at__lt=due)
     return pixel_loads_project(overdue, rounds=max(1, -(-limit // BATCH_SIZE))).loads
+
+
+PURGE_CHUNK = 5000  # loads per DELETE
+
+
+def pixel_loads_purge(now: datetime.datetime | None = None) -> int:
+    """Delete the loads projected without error more than PORTO_TASK_RESULTS_KEEP_DAYS ago
+    (what each carried is in its opened event; the one-task-per-load results they replace
+    were kept as long). Failed and waiting loads stay. How many were deleted."""
+    kept_from = (now or timezone.now()) - datetime.timedelta(
+        days=settings.PORTO_TASK_RESULTS_KEEP_DAYS
+    )
+    old = PixelLoad.objects.filter(processed_at__lt=kept_from, error="")
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:PURGE_CHUNK]):
+        deleted += PixelLoad.objects.filter(pk__in=ids).delete()[0]
+    return deleted
