@@ -349,3 +349,22 @@ def test_four_workers_at_once_record_each_load_exactly_once(company):
     assert DeliveryEvent.objects.filter(source="pixel").count() == 4 * len(people)
     first_opens = set(Recipient.objects.values_list("human_open_at", flat=True))
     assert first_opens == {ACCEPTED + dt.timedelta(seconds=60)}
+
+
+def test_the_gif_is_answered_even_when_the_database_refuses_the_load(
+    company, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import DatabaseError
+
+    from porto.mail import tracking_views
+
+    def refused(*args, **kwargs):
+        raise DatabaseError("the database is gone")
+
+    monkeypatch.setattr(tracking_views, "pixel_load_store", refused)
+    [recipient] = recipients(company, 1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = Client().get(url(recipient), HTTP_USER_AGENT=THUNDERBIRD)
+    assert response.status_code == 200 and response["Content-Type"] == "image/gif"
+    assert callbacks == []
+    assert not PixelLoad.objects.exists()
