@@ -100,6 +100,7 @@ RQ_SUITE := \
 	tests/mail/test_projection_batches.py \
 	tests/mail/test_pixel_view.py \
 	tests/mail/test_pixel_tracking.py \
+	tests/mail/test_pixel_loads.py \
 	tests/mail/test_refresh.py \
 	tests/mail/test_provider_events.py \
 	tests/hooks/test_delivery.py \

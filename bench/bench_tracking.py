@@ -16,8 +16,8 @@ instead).
 **Projection.** Stored webhook requests in Postmark's documented shapes (deliveries, opens,
 soft and hard bounces about their own emails), one wake-up task, and one database worker
 (``db_worker --batch``, in this process) that projects them into statuses: events recorded
-per second of the worker's run (``events.projection_per_s``). The pixel loads' tasks (one
-per load) are held back meanwhile and not measured."""
+per second of the worker's run (``events.projection_per_s``). The pixel loads' wake-ups are
+held back meanwhile and their projection is not measured."""
 
 import base64
 import http.client
@@ -305,14 +305,14 @@ def worker_run() -> float:
 
 
 def pixel_tasks_set_aside() -> int:
-    """Hold the pixel loads' tasks back (run_after far ahead): the projection's worker runs
-    only the projection. They are not measured here (one task per load)."""
+    """Hold the pixel loads' wake-ups back (run_after far ahead): the projection's worker runs
+    only the webhooks' projection. The loads' own projection is not measured here."""
     import datetime as dt
 
     from django_tasks_db.models import DBTaskResult
 
     later = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
-    return DBTaskResult.objects.filter(task_path__endswith="record_pixel_open").update(
+    return DBTaskResult.objects.filter(task_path__endswith="project_pixel_loads").update(
         run_after=later
     )
 

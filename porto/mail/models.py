@@ -421,6 +421,30 @@ class InboundWebhook(models.Model):
         return f"{self.provider} webhook {self.pk} at {self.received_at}"
 
 
+class PixelLoad(models.Model):
+    """One load of a genuine pixel token, as the view received it, append-only.
+
+    Stored in one INSERT before the GIF is answered, projected into an opened event by a
+    worker (``porto.mail.feedback.pixel_loads``): what the view knew, nothing more. The key is
+    compared with the recipient's there, not in the request."""
+
+    recipient_id = models.PositiveBigIntegerField()  # the token's, not checked yet: no key
+    key = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=500, blank=True)
+    remote_ip = models.CharField(max_length=64, blank=True)
+    loaded_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        # Every question is about waiting loads by time: the wake-up's (loaded since), the
+        # sweeper's (loaded before), the claim's (all of them).
+        indexes = [models.Index(fields=["processed_at", "loaded_at"])]
+
+    def __str__(self) -> str:
+        return f"pixel load {self.pk} of recipient {self.recipient_id} at {self.loaded_at}"
+
+
 class PeriodicJob(models.Model):
     """A periodic job's schedule (porto.mail.periodic): the start of its next period, moved
     forward by the one scheduler whose claim wins."""

@@ -5,6 +5,7 @@ refuses doubles). Every enqueue of a caller's rows happens in ``transaction.on_c
 
 import datetime
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from porto.mail.delivery import (
     waiting_until,
 )
 from porto.mail.feedback.opens import pixel_open_record
+from porto.mail.feedback.pixel_loads import pixel_loads_project, pixel_loads_waiting_before
 from porto.mail.feedback.webhooks import webhooks_project, webhooks_waiting_before
 from porto.mail.guard import run_guarded
 from porto.mail.transports import Transports
@@ -176,18 +178,46 @@ def webhook_wake(webhook_id: int) -> None:
     """Enqueue the projection, unless a request stored earlier still waits for one: its task
     takes this one too (``webhooks_waiting_before``), so a burst of N requests costs one task,
     not N."""
+    _wake_unless_waiting(process_webhook, webhook_id, webhooks_waiting_before)
+
+
+def _wake_unless_waiting(chosen_task, row_id: int, waiting_before: Callable[[int], bool]) -> None:
     try:
-        if webhooks_waiting_before(webhook_id):
+        if waiting_before(row_id):
             return
     except Exception:  # cannot tell: wake anyway, a spare task finds nothing to do
-        logger.exception("Could not look for webhooks waiting before %s", webhook_id)
-    _enqueue(process_webhook, webhook_id)
+        logger.exception("Could not look for rows waiting before %s (%s)", row_id, chosen_task.name)
+    _enqueue(chosen_task, row_id)
+
+
+@task()
+def project_pixel_loads(load_id: int | None = None) -> int:
+    """Project every stored pixel load waiting (``load_id``'s among them), batch after batch;
+    when they keep coming, a fresh task takes over. How many opens were new."""
+    projection = pixel_loads_project()
+    if projection.more:
+        _enqueue(project_pixel_loads)
+    return projection.recorded
+
+
+def pixel_load_on_commit(load_id: int) -> None:
+    """Wake the projection once the stored load is committed. The load stays unprocessed
+    (found by the sweeper) if the enqueue fails."""
+    transaction.on_commit(partial(pixel_load_wake, load_id))
+
+
+def pixel_load_wake(load_id: int) -> None:
+    """Enqueue the projection, unless a load stored earlier still waits for one: its task takes
+    this one too (``pixel_loads_waiting_before``), so a burst of loads costs one task."""
+    _wake_unless_waiting(project_pixel_loads, load_id, pixel_loads_waiting_before)
 
 
 @task()
 def record_pixel_open(
     recipient_id: int, key: str, user_agent: str, remote_ip: str, at: str
 ) -> bool:
+    """One load, as the view enqueued it before loads were stored (``PixelLoad``): kept so
+    that tasks queued before an upgrade still record their open."""
     stored = pixel_open_record(
         recipient_id,
         key,
@@ -196,22 +226,6 @@ def record_pixel_open(
         at=datetime.datetime.fromisoformat(at),
     )
     return stored is not None
-
-
-def record_pixel_open_on_commit(
-    recipient_id: int, key: str, *, user_agent: str, remote_ip: str, at: datetime.datetime
-) -> None:
-    transaction.on_commit(
-        partial(
-            _enqueue,
-            record_pixel_open,
-            recipient_id,
-            key,
-            user_agent[:500],
-            remote_ip,
-            at.isoformat(),
-        )
-    )
 
 
 def _enqueue(chosen_task, *args) -> None:

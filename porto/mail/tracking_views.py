@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from porto.mail.feedback.classify import ClassificationError
 from porto.mail.feedback.pixel import PIXEL_CONTENT_TYPE, PIXEL_GIF, pixel_token_read
+from porto.mail.feedback.pixel_loads import pixel_load_store
 from porto.mail.feedback.webhook_auth import webhook_authenticate
 from porto.mail.feedback.webhook_body import WebhookBodyError, webhook_body_check
 from porto.mail.feedback.webhook_gate import webhook_gate_open
 from porto.mail.feedback.webhooks import Received, webhook_receive
-from porto.mail.tasks import process_webhook_on_commit, record_pixel_open_on_commit
+from porto.mail.tasks import pixel_load_on_commit, process_webhook_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +75,25 @@ def pixel(request: HttpRequest, token: str) -> HttpResponse:
     """Always the same GIF, whatever the token; a genuine one records an open, later."""
     found = pixel_token_read(token)
     if found is not None:
-        record_pixel_open_on_commit(
-            *found,
-            user_agent=request.headers.get("User-Agent", ""),
-            remote_ip=request.META.get("REMOTE_ADDR", ""),
-            at=timezone.now(),
-        )
+        _pixel_load_store(request, *found)
     response = HttpResponse(PIXEL_GIF, content_type=PIXEL_CONTENT_TYPE)
     response["Cache-Control"] = "no-store, max-age=0"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _pixel_load_store(request: HttpRequest, recipient_id: int, key: str) -> None:
+    """Store the load (one INSERT, committed before the GIF) and wake its projection; the GIF
+    is answered even if the database refuses it."""
+    try:
+        load = pixel_load_store(
+            recipient_id,
+            key,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            remote_ip=request.META.get("REMOTE_ADDR", ""),
+            at=timezone.now(),
+        )
+    except Exception:  # a database that refuses it: the GIF is answered all the same
+        logger.exception("Could not store a load of recipient %s's pixel", recipient_id)
+        return
+    pixel_load_on_commit(load.pk)

@@ -141,6 +141,7 @@ def test_every_app_registers_its_periodic_jobs():
     assert {
         "outbox",
         "provider webhooks",
+        "pixel loads",
         "refresh poll",
         "outbound webhooks",
         "API idempotency keys purge",

@@ -3,11 +3,11 @@ each job whose period has come, exactly once per period across every scheduler r
 any number of machines. `make run` starts one beside the task worker.
 
 The mail app's jobs are registered here: wake outbox emails whose retry is due or whose worker
-died (lease expired), project provider webhooks whose task was lost (every
+died (lease expired), project provider webhooks and pixel loads whose task was lost (every
 PORTO_MAIL_SWEEP_INTERVAL seconds), queue Update status for recipients whose next poll time
 has come, IMAP bounce scans included (every PORTO_REFRESH_POLL_INTERVAL seconds), and clean the
-task results (tasks a killed worker left RUNNING marked failed, old results deleted; every
-minute). Other apps register theirs when they load (outbound webhook retries, the purge of
+task results (tasks a killed worker left RUNNING marked failed, old results deleted) and the
+pixel loads projected long ago (every minute). Other apps register theirs when they load (outbound webhook retries, the purge of
 API idempotency keys).
 
 It never stops on bad data: each stored row is projected under ``porto.mail.guard`` (a failing
@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
+from porto.mail.feedback.pixel_loads import pixel_loads_purge, pixel_loads_sweep
 from porto.mail.feedback.tasks import refresh_poll_enqueue
 from porto.mail.feedback.webhooks import webhooks_sweep
 from porto.mail.operations import task_results_clean
@@ -37,10 +38,12 @@ def sweep_interval() -> float:
 # Lambdas, not the functions themselves: each round calls what the module holds then.
 job_register("outbox", sweep_interval, lambda: outbox_sweep())
 job_register("provider webhooks", sweep_interval, lambda: webhooks_sweep())
+job_register("pixel loads", sweep_interval, lambda: pixel_loads_sweep())
 job_register(
     "refresh poll", lambda: settings.PORTO_REFRESH_POLL_INTERVAL, lambda: refresh_poll_enqueue()
 )
 job_register("task results", lambda: TASK_RESULTS_EVERY, lambda: task_results_clean(timezone.now()))
+job_register("pixel loads purge", lambda: TASK_RESULTS_EVERY, lambda: pixel_loads_purge())
 
 
 class Command(BaseCommand):
