@@ -27,12 +27,11 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py serve
 
-# The SQLite and PostgreSQL passes run side by side (their output is shown as each ends); the
-# RQ pass follows; the tests that start real processes (servers, workers) run last, alone, so
-# their timings are not squeezed by the passes.
+# The SQLite, PostgreSQL and RQ passes run side by side, each on its own database (their output
+# is shown as each ends); the tests that start real processes (servers, workers) run last,
+# alone, so their timings are not squeezed by the passes.
 test: system-packages install lint typecheck migrations-check
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
-	@$(MAKE) --no-print-directory test-rq
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-sqlite test-postgres test-rq
 	@$(MAKE) --no-print-directory test-processes
 
 # Debian packages the tests need, each named when it is missing: Chromium (browser tests),
