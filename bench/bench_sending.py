@@ -254,16 +254,9 @@ def median(values: list[float]) -> float:
 
 
 def postgres_figures(runs: int) -> dict[str, list[float]]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.bench_sending", "postgres", str(runs)],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"The PostgreSQL run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    from bench import postgres
+
+    return postgres.child_figures("bench.bench_sending", runs, timeout=1800)
 
 
 def postgres_child(runs: int) -> None:

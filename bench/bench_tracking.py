@@ -253,16 +253,8 @@ def endpoints_postgres(runs: int) -> list[Result]:
     if not postgres.reachable():
         why = f"not measured: no PostgreSQL server answers at {postgres.ADMIN_URL}"
         return [Result("endpoints_postgresql", 0, 0, 0, 0, 0, notes={"postgresql": why})]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.bench_tracking", "postgres", str(runs)],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"The PostgreSQL run failed:\n{done.stderr[-3000:]}")
-    return endpoint_results(json.loads(done.stdout.strip().splitlines()[-1]), "postgresql")
+    figures = postgres.child_figures("bench.bench_tracking", runs, timeout=1200)
+    return endpoint_results(figures, "postgresql")
 
 
 def postgres_child(runs: int) -> None:

@@ -3,14 +3,36 @@
 no run measures another's leftovers. Needs no Django."""
 
 import contextlib
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 ADMIN_URL = os.environ.get(
     "PORTO_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
+
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def child_figures(module: str, runs: int, timeout: int):
+    """Run ``python -m <module> postgres <runs>`` (a module's PostgreSQL measurements, in a
+    process of their own) and return the JSON its last line prints."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, "postgres", str(runs)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"The PostgreSQL run failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def reachable() -> bool:
