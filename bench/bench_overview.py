@@ -26,7 +26,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from bench import Result
+from bench import Result, percentile
 
 DOCUMENTS = 10_000
 EMAILS_PER_DOCUMENT = 3
@@ -209,7 +209,7 @@ def timed(port: int, path: str, headers: dict, runs: int) -> tuple[list[float], 
 
 
 def p95(timings: list[float]) -> float:
-    return timings[min(len(timings) - 1, int(len(timings) * 0.95))]
+    return percentile(timings, 0.95)
 
 
 def query_count(browser, path: str) -> tuple[int, int]:
@@ -295,7 +295,7 @@ def page_result(name: str, timings: list[float], rows: int, cpu: float) -> Resul
         median_ms=round(statistics.median(timings), 2),
         runs=len(timings),
         min_ms=round(timings[0], 2),
-        p90_ms=round(timings[min(len(timings) - 1, int(len(timings) * 0.9))], 2),
+        p90_ms=round(percentile(timings, 0.9), 2),
         max_ms=round(timings[-1], 2),
         notes={
             "p95_ms": round(p95(timings), 2),

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import Result
+from bench import Result, result_of
 
 EMAILS_PER_RUN = 500
 ENQUEUE_DOCUMENTS = 1000
@@ -233,15 +233,7 @@ def sending_result(name: str, key: str, figures: dict[str, list[float]], workers
 
 
 def timings_result(name: str, timings_ms: list[float]) -> Result:
-    ordered = sorted(timings_ms)
-    return Result(
-        name=name,
-        median_ms=round(median(ordered), 2),
-        runs=len(ordered),
-        min_ms=round(ordered[0], 2),
-        p90_ms=round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))], 2),
-        max_ms=round(ordered[-1], 2),
-    )
+    return result_of(name, timings_ms)
 
 
 def median(values: list[float]) -> float:

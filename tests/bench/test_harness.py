@@ -206,3 +206,13 @@ def test_a_module_that_fails_in_its_process_is_recorded_as_an_error():
     outcome, seconds = harness.run_module("bench_that_does_not_exist", runs=1)
     assert outcome == {"error": "exit status 1"}
     assert seconds > 0
+
+
+def test_a_percentile_is_the_nearest_rank_not_the_maximum():
+    from bench import percentile
+
+    twenty = [float(n) for n in range(1, 21)]
+    assert percentile(twenty, 0.95) == 19.0
+    assert percentile(twenty, 0.9) == 18.0
+    assert percentile([float(n) for n in range(1, 61)], 0.95) == 57.0
+    assert percentile([7.0], 0.95) == 7.0
