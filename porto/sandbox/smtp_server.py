@@ -2,18 +2,20 @@
 ``rules.py`` and stores what it accepts in the sandbox inbox.
 
 The asyncio loop runs in aiosmtpd's thread; database work runs in one worker thread of its
-own, so a slow write never blocks the SMTP conversation of other connections. Any failure
-while storing is logged and answered with 451: the sender keeps the message and retries.
+own, so a slow write never blocks the SMTP conversation of other connections. A table locked
+by another connection is waited out a few times; any other failure while storing, or a lock
+that lasts, is logged and answered with 451: the sender keeps the message and retries.
 """
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import OperationalError, close_old_connections, connections
 
 from porto.sandbox.rules import Rulebook, is_accepted, sandbox_rules
 from porto.sandbox.services import sandbox_message_receive
@@ -25,10 +27,27 @@ SESSION_FAILED = "451 4.3.0 The sandbox met an unexpected error; try again later
 GREETING_HOSTNAME = "sandbox.porto.localhost"
 
 
+# A table locked by another connection (SQLite answers at once when the lock is a table's, as
+# with a shared-cache database) is waited out a few times before the 451: the store is one
+# transaction, so a try that failed left nothing behind.
+LOCKED_RETRY_PAUSES = (0.05, 0.2, 0.5)
+
+
 def receive(envelope_from: str, recipients: list[str], raw: bytes) -> int:
     close_old_connections()
-    message = sandbox_message_receive(envelope_from=envelope_from, recipients=recipients, raw=raw)
-    return message.pk
+    for pause in (*LOCKED_RETRY_PAUSES, None):
+        try:
+            message = sandbox_message_receive(
+                envelope_from=envelope_from, recipients=recipients, raw=raw
+            )
+        except OperationalError as error:
+            if pause is None or "locked" not in str(error):
+                raise
+            log.warning("The sandbox's store met a lock (%s); trying again", error)
+            time.sleep(pause)
+        else:
+            return message.pk
+    raise AssertionError("unreachable")
 
 
 class SandboxHandler:

@@ -151,3 +151,46 @@ def test_database_error_answers_451_and_the_server_recovers(smtp):
 
     smtp.sendmail(SENDER, ["boekhouding@klant.example"], build_email())
     assert SandboxMessage.objects.count() == 1
+
+
+def test_a_table_locked_for_a_moment_is_waited_out_and_the_message_stored_once(smtp, monkeypatch):
+    from django.db import OperationalError
+
+    from porto.sandbox import smtp_server
+
+    real = smtp_server.sandbox_message_receive
+    tries = []
+
+    def locked_twice(**kwargs):
+        tries.append(1)
+        if len(tries) <= 2:
+            raise OperationalError("database table is locked: mail_outgoingemail")
+        return real(**kwargs)
+
+    monkeypatch.setattr(smtp_server, "sandbox_message_receive", locked_twice)
+    monkeypatch.setattr(smtp_server, "LOCKED_RETRY_PAUSES", (0.01, 0.01, 0.01))
+
+    assert smtp.sendmail(SENDER, ["boekhouding@klant.example"], build_email()) == {}
+    assert len(tries) == 3
+    assert SandboxMessage.objects.count() == 1
+
+
+def test_a_lock_that_lasts_answers_451_after_the_last_try(smtp, monkeypatch):
+    from django.db import OperationalError
+
+    from porto.sandbox import smtp_server
+
+    tries = []
+
+    def always_locked(**kwargs):
+        tries.append(1)
+        raise OperationalError("database table is locked: sandbox_sandboxmessage")
+
+    monkeypatch.setattr(smtp_server, "sandbox_message_receive", always_locked)
+    monkeypatch.setattr(smtp_server, "LOCKED_RETRY_PAUSES", (0.01, 0.01, 0.01))
+
+    with pytest.raises(smtplib.SMTPDataError) as caught:
+        smtp.sendmail(SENDER, ["boekhouding@klant.example"], build_email())
+    assert caught.value.smtp_code == 451
+    assert len(tries) == 4
+    assert SandboxMessage.objects.count() == 0
