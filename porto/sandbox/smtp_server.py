@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -35,19 +36,18 @@ LOCKED_RETRY_PAUSES = (0.05, 0.2, 0.5)
 
 def receive(envelope_from: str, recipients: list[str], raw: bytes) -> int:
     close_old_connections()
-    for pause in (*LOCKED_RETRY_PAUSES, None):
+    store = partial(
+        sandbox_message_receive, envelope_from=envelope_from, recipients=recipients, raw=raw
+    )
+    for pause in LOCKED_RETRY_PAUSES:
         try:
-            message = sandbox_message_receive(
-                envelope_from=envelope_from, recipients=recipients, raw=raw
-            )
+            return store().pk
         except OperationalError as error:
-            if pause is None or "locked" not in str(error):
+            if "locked" not in str(error):
                 raise
             log.warning("The sandbox's store met a lock (%s); trying again", error)
             time.sleep(pause)
-        else:
-            return message.pk
-    raise AssertionError("unreachable")
+    return store().pk
 
 
 class SandboxHandler:
